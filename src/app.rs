@@ -1,0 +1,126 @@
+//! Running a command: resolve the parsed arguments into options, drive the pipeline, hand the
+//! results to [`crate::report`]. The binary's `main` calls [`run`] and exits with its status.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command, ConfigVersionArg, InputArgs, NodeArgs, RenderArgs};
+use crate::model::Model;
+use crate::node::{ConfigVersion, NodeOptions};
+use crate::registries::{self, Loaded, Source};
+use crate::render::{RenderOptions, Renderer};
+use crate::report::Reporter;
+use crate::translate::translate;
+use crate::write;
+
+/// The process exit status, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Done.
+    Ok = 0,
+    /// audit: findings at or above the `--deny` level.
+    Findings = 1,
+    /// Usage, input or I/O error.
+    Error = 2,
+}
+
+/// Run a parsed command line. Errors are printed by the caller (`{:#}`), with status 2.
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<Status> {
+    let mut rep = Reporter::new(stdout, stderr);
+    match cli.command {
+        Command::Render(args) => render(&args, &mut rep),
+        Command::Explain(args) => crate::explain::run(&args, &mut rep),
+        Command::Audit(args) => crate::audit::run(&args, &mut rep),
+    }
+}
+
+/// What every command starts from: the file, loaded and translated for the node.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// Where the registries file came from.
+    pub source: Source,
+    /// The loaded file.
+    pub loaded: Loaded,
+    /// The translated model.
+    pub model: Model,
+}
+
+/// Load and translate, printing K3s's messages (and a missing file's notice) on stderr.
+pub fn pipeline(input: &InputArgs, node: NodeOptions, rep: &mut Reporter<'_>) -> anyhow::Result<Pipeline> {
+    let (source, loaded) = load(&input.registries, rep)?;
+    let model = translate(&loaded.registry, &node);
+    rep.notes(&model.notes)?;
+    Ok(Pipeline { source, loaded, model })
+}
+
+/// Read and decode the registries file. A file that does not exist is what K3s treats as an empty
+/// configuration (wharfie's `GetPrivateRegistries`); say so and go on.
+fn load(path: &Path, rep: &mut Reporter<'_>) -> anyhow::Result<(Source, Loaded)> {
+    let (source, bytes) = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        io::stdin().read_to_end(&mut buf).context("reading standard input")?;
+        (Source::Stdin, buf)
+    } else {
+        match std::fs::read(path) {
+            Ok(b) => (Source::File(path.to_path_buf()), b),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                rep.missing_registries(path)?;
+                return Ok((Source::File(path.to_path_buf()), Loaded::default()));
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    };
+    let loaded = registries::load_str(&bytes, &source.display_name())?;
+    Ok((source, loaded))
+}
+
+/// Resolve the node flags; `containerd_dir` is the directory standing for K3s's
+/// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files.
+pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptions {
+    let is_file = |name: &str| containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()));
+    NodeOptions {
+        data_dir: args.data_dir.clone(),
+        pause_image: args.pause_image.clone(),
+        snapshotter: args.snapshotter.clone(),
+        selinux: args.selinux,
+        nonroot_devices: args.nonroot_devices,
+        disable_default_registry_endpoint: args.disable_default_registry_endpoint,
+        embedded_registry: args.embedded_registry,
+        config_version: match args.config_version {
+            ConfigVersionArg::V2 => ConfigVersion::V2,
+            ConfigVersionArg::V3 => ConfigVersion::V3,
+        },
+        blockio_config_present: is_file("blockio_config.yaml"),
+        rdt_config_present: is_file("rdt_config.yaml"),
+    }
+}
+
+fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
+    let node = node_options(&args.node, args.output.as_deref());
+    let p = pipeline(&args.input, node, rep)?;
+    let renderer = Renderer::new()?;
+    match &args.output {
+        None => {
+            let opts = RenderOptions {
+                mask_secrets: !args.show_secrets,
+            };
+            let rendered = renderer.render(&p.model, opts)?;
+            rep.preview(&rendered)?;
+        }
+        Some(dir) => {
+            let rendered = renderer.render(&p.model, RenderOptions::default())?;
+            let plan = write::plan(dir, &rendered)?;
+            if args.dry_run {
+                rep.dry_run(&plan)?;
+            } else {
+                for r in &plan.removals {
+                    rep.removal(r)?;
+                }
+                write::apply(&plan)?;
+            }
+        }
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,149 @@
+//! Endpoint normalisation: K3s's `normalizeEndpointAddress` (pkg/agent/containerd/config.go) and
+//! the two containerd helpers it calls, `docker.DefaultHost` and `docker.IsLocalhost`
+//! (containerd core/remotes/docker/resolver.go).
+//!
+//! Pure functions over Go-exact URL parsing ([`crate::go::url`]); no filesystem, no printing.
+
+use crate::go::net;
+use crate::go::url::{self, Url, UrlError};
+
+/// Docker Hub's registry name, as image references spell it.
+pub const DOCKER_HUB: &str = "docker.io";
+/// The host containerd actually contacts for Docker Hub (`docker.DefaultHost`).
+pub const DOCKER_HUB_HOST: &str = "registry-1.docker.io";
+
+/// containerd's `docker.DefaultHost`: `docker.io` is served by `registry-1.docker.io`; every other
+/// name is its own host.
+pub fn default_host(ns: &str) -> &str {
+    if ns == DOCKER_HUB {
+        DOCKER_HUB_HOST
+    } else {
+        ns
+    }
+}
+
+/// containerd's `docker.IsLocalhost`: `localhost` or a loopback IP, with or without a port.
+pub fn is_localhost(host: &str) -> bool {
+    let host = match net::split_host_port(host) {
+        Ok((h, _)) => h,
+        Err(_) => host.to_string(),
+    };
+    host == "localhost" || net::is_loopback(&host)
+}
+
+/// What `normalizeEndpointAddress` returns on success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedEndpoint {
+    /// The registry name the endpoint's host stands for (`docker.io` for `registry-1.docker.io`);
+    /// `configForHost` looks credentials up under it.
+    pub registry: String,
+    /// The endpoint URL: scheme defaulted, Docker Hub's host substituted, path `/v2` unless an
+    /// override path was given.
+    pub url: Url,
+    /// The endpoint had a path of its own, so hosts.toml gets `override_path = true`.
+    pub override_path: bool,
+}
+
+/// K3s's `normalizeEndpointAddress(endpoint, mirrorAddr)`.
+///
+/// - no `://` in the text: it is parsed as `//<text>` (a host, maybe with a path);
+/// - no scheme: `http` for localhost on a port other than 443 (unless it is the embedded
+///   registry), else `https`;
+/// - the host goes through `DefaultHost` (`docker.io` -> `registry-1.docker.io`) and the
+///   registry name is the reverse of that;
+/// - a path of ``, `/` or `/v2` becomes `/v2`; any other path is kept and marked as an override.
+///
+/// Note that K3s sets `Path` but leaves `RawPath` alone, so an escaped spelling of `/v2` prints
+/// as written; [`Url`] keeps both, as Go does.
+pub fn normalize_endpoint_address(
+    endpoint: &str,
+    mirror_addr: &str,
+) -> Result<NormalizedEndpoint, UrlError> {
+    let mut u = if endpoint.contains("://") {
+        url::parse(endpoint)?
+    } else {
+        url::parse(&format!("//{endpoint}"))?
+    };
+    if u.scheme.is_empty() {
+        let port = u.port();
+        let plain_http = is_localhost(&u.host) && !port.is_empty() && port != "443" && u.host != mirror_addr;
+        u.scheme = if plain_http { "http" } else { "https" }.to_string();
+    }
+    let mut registry = u.host.clone();
+    u.host = default_host(&registry).to_string();
+    // "This is the reverse of the DefaultHost normalization": an endpoint written as
+    // registry-1.docker.io also belongs to docker.io.
+    if u.host == DOCKER_HUB_HOST {
+        registry = DOCKER_HUB.to_string();
+    }
+    let override_path = !matches!(u.path.as_str(), "" | "/" | "/v2");
+    if !override_path {
+        u.path = "/v2".to_string();
+    }
+    Ok(NormalizedEndpoint {
+        registry,
+        url: u,
+        override_path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(ep: &str, mirror: &str) -> (String, String, bool) {
+        let n = normalize_endpoint_address(ep, mirror).expect("valid endpoint");
+        (n.registry, n.url.string(), n.override_path)
+    }
+
+    #[test]
+    fn docker_hub_spellings() {
+        assert_eq!(norm("docker.io", ":"), ("docker.io".into(), "https://registry-1.docker.io/v2".into(), false));
+        assert_eq!(
+            norm("https://registry-1.docker.io", ":"),
+            ("docker.io".into(), "https://registry-1.docker.io/v2".into(), false)
+        );
+        assert_eq!(norm("https://docker.io/v2", ":").1, "https://registry-1.docker.io/v2");
+    }
+
+    #[test]
+    fn scheme_defaults() {
+        assert_eq!(norm("localhost:5000", ":").1, "http://localhost:5000/v2");
+        assert_eq!(norm("127.0.0.1:5000", ":").1, "http://127.0.0.1:5000/v2");
+        assert_eq!(norm("[::1]:5000", ":").1, "http://[::1]:5000/v2");
+        assert_eq!(norm("localhost:443", ":").1, "https://localhost:443/v2");
+        assert_eq!(norm("localhost", ":").1, "https://localhost/v2");
+        assert_eq!(norm("registry.example.com:5000", ":").1, "https://registry.example.com:5000/v2");
+        // The embedded registry is localhost on an odd port, but speaks https.
+        assert_eq!(norm("127.0.0.1:6443", "127.0.0.1:6443").1, "https://127.0.0.1:6443/v2");
+        assert_eq!(norm("http://registry.example.com", ":").1, "http://registry.example.com/v2");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(norm("https://r.example.com/", ":").2, false);
+        assert_eq!(norm("https://r.example.com/v2", ":").2, false);
+        let (_, u, o) = norm("https://r.example.com/v2/", ":");
+        assert_eq!((u.as_str(), o), ("https://r.example.com/v2/", true));
+        let (_, u, o) = norm("r.example.com/prefix/v2", ":");
+        assert_eq!((u.as_str(), o), ("https://r.example.com/prefix/v2", true));
+    }
+
+    #[test]
+    fn invalid_endpoints_are_errors() {
+        assert!(normalize_endpoint_address("https://ho st", ":").is_err());
+        assert!(normalize_endpoint_address("http://a%zz", ":").is_err());
+    }
+
+    #[test]
+    fn localhost_rules() {
+        assert!(is_localhost("localhost"));
+        assert!(is_localhost("localhost:5000"));
+        assert!(is_localhost("127.0.0.2:1"));
+        assert!(is_localhost("[::1]:5000"));
+        assert!(is_localhost("::1"));
+        assert!(!is_localhost("LOCALHOST"));
+        assert!(!is_localhost("localhost.localdomain"));
+        assert!(!is_localhost("*"));
+    }
+}

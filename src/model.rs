@@ -1,0 +1,124 @@
+//! The translated model: what K3s's `getHostConfigs` returns (one [`HostConfig`] per certs.d
+//! directory) plus the registry as K3s holds it after the embedded registry's `InjectMirror`, the
+//! node, and the messages K3s logs on the way.
+//!
+//! Field names follow K3s's `templates.HostConfig` and `templates.RegistryEndpoint`. The
+//! provenance fields (`mirror`, `config_key`, `index`) are ours: they do not change a byte of
+//! output, but let explain and audit say where each endpoint and credential came from.
+
+use std::collections::BTreeMap;
+
+use crate::go::url::Url;
+use crate::node::{NodeOptions, NodePaths};
+use crate::registries::{Registry, RegistryConfig};
+
+/// `version.Program`: the name in every generated header.
+pub const PROGRAM: &str = "k3s";
+
+/// K3s's `templates.RegistryEndpoint`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryEndpoint {
+    /// `OverridePath`: the endpoint's path is used as given (`override_path = true`).
+    pub override_path: bool,
+    /// `URL`. `None` is Go's nil pointer (no `server` line); `Some(Url::default())` is the empty
+    /// URL K3s gives `*` mirrors, which prints as `server = ""`.
+    pub url: Option<Url>,
+    /// `Rewrites`, copied from the mirror (never onto the embedded registry's endpoint).
+    pub rewrites: BTreeMap<String, String>,
+    /// `Config`: the auth and TLS settings `configForHost` found.
+    pub config: RegistryConfig,
+    /// Ours: the `configs` key `config` came from, if any.
+    pub config_key: Option<String>,
+    /// Ours: the index of this endpoint in its mirror's `endpoint` list, if it came from one.
+    pub index: Option<usize>,
+}
+
+impl RegistryEndpoint {
+    /// K3s's `endpointHasConfig`: anything that makes the endpoint worth a hosts.toml.
+    pub fn has_config(&self) -> bool {
+        self.override_path
+            || self.config.auth.is_some()
+            || self.config.tls.is_some()
+            || !self.rewrites.is_empty()
+    }
+
+    /// The URL as K3s prints it (`url.URL.String()`), or "" for a nil URL.
+    pub fn url_string(&self) -> String {
+        self.url.as_ref().map(Url::string).unwrap_or_default()
+    }
+}
+
+/// K3s's `templates.HostConfig`: the content of one `certs.d/<dir>/hosts.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostConfig {
+    /// `Default`: the registry's own endpoint (`server` and its TLS), if any.
+    pub default: Option<RegistryEndpoint>,
+    /// `Endpoints`: the mirrors, in the order containerd tries them.
+    pub endpoints: Vec<RegistryEndpoint>,
+    /// Ours: the `mirrors` key this directory was built from, if any.
+    pub mirror: Option<String>,
+}
+
+/// How loud K3s is about a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `logrus.Warnf`
+    Warning,
+    /// `logrus.Errorf`
+    Error,
+}
+
+/// What a [`Note`] is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A `mirrors` or `configs` key that does not parse as an endpoint: no hosts.toml for it.
+    InvalidRegistry {
+        /// The key as written.
+        host: String,
+    },
+    /// An endpoint that does not parse: skipped.
+    InvalidEndpoint {
+        /// The mirror key.
+        host: String,
+        /// Position in the `endpoint` list.
+        index: usize,
+        /// The endpoint as written.
+        endpoint: String,
+    },
+    /// An endpoint whose URL was already listed: skipped.
+    DuplicateEndpoint {
+        /// The mirror key.
+        host: String,
+        /// Position in the `endpoint` list.
+        index: usize,
+        /// The endpoint as written.
+        endpoint: String,
+    },
+}
+
+/// A message K3s logs while translating; the text is K3s's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Warning or error.
+    pub level: Level,
+    /// The message, worded as K3s logs it.
+    pub message: String,
+    /// What it is about, for audit.
+    pub kind: NoteKind,
+}
+
+/// Everything render, explain and audit need: the translated configuration of one node.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The registry as K3s holds it when rendering (after the embedded registry's injection):
+    /// config.toml's auth sections come from its `configs`.
+    pub registry: Registry,
+    /// certs.d directory name -> its hosts.toml, sorted by name.
+    pub hosts: BTreeMap<String, HostConfig>,
+    /// What K3s logs, in the order we met it.
+    pub notes: Vec<Note>,
+    /// The node options the model was built for.
+    pub node: NodeOptions,
+    /// The paths derived from them.
+    pub paths: NodePaths,
+}

@@ -1,0 +1,152 @@
+//! The node: the K3s flags and host facts that change what K3s writes, resolved into the paths
+//! and values the templates print.
+//!
+//! Defaults are those of a default K3s install on a systemd Linux host (K3s `pkg/cli/cmds/agent.go`
+//! flag defaults, `pkg/agent/config/config.go` and `config_linux.go` paths). Facts a registries
+//! file cannot tell are fixed here: state `/run/k3s/containerd`, CNI bin dir `<data-dir>/data/cni`,
+//! CNI conf dir `<data-dir>/agent/etc/cni/net.d`, `SystemdCgroup = true`, unprivileged ports and
+//! ICMP enabled (kernel >= 4.11), not rootless, no extra runtimes.
+
+use crate::go::filepath;
+
+/// K3s's `--data-dir` default.
+pub const DEFAULT_DATA_DIR: &str = "/var/lib/rancher/k3s";
+/// K3s's `--pause-image` default (release-1.34).
+pub const DEFAULT_PAUSE_IMAGE: &str = "rancher/mirrored-pause:3.10";
+/// K3s's `--snapshotter` default on Linux.
+pub const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
+/// `config_linux.go`: the stargz snapshotter's image service socket.
+const STARGZ_IMAGE_SERVICE_SOCKET: &str = "/run/containerd-stargz-grpc/containerd-stargz-grpc.sock";
+/// `applyContainerdOSSpecificConfig`: containerd's state directory on Linux.
+const CONTAINERD_STATE: &str = "/run/k3s/containerd";
+/// The embedded registry's address as containerd reaches it: K3s's loopback address and the
+/// supervisor port (`controlConfig.Loopback(false)`, `SupervisorPort` default 6443).
+pub const EMBEDDED_REGISTRY_ADDR: &str = "127.0.0.1:6443";
+
+/// Which config.toml template K3s renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfigVersion {
+    /// `ContainerdConfigTemplate` (containerd 1.7 schema), as K3s renders it when a
+    /// `config.toml.tmpl` holding `{{ template "base" . }}` exists.
+    V2,
+    /// `ContainerdConfigTemplateV3` (containerd 2.x), K3s 1.34's default.
+    #[default]
+    V3,
+}
+
+/// The node options, as K3s's flags name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeOptions {
+    /// `--data-dir`.
+    pub data_dir: String,
+    /// `--pause-image`.
+    pub pause_image: String,
+    /// `--snapshotter`.
+    pub snapshotter: String,
+    /// `--selinux`.
+    pub selinux: bool,
+    /// `--nonroot-devices`.
+    pub nonroot_devices: bool,
+    /// `--disable-default-registry-endpoint`.
+    pub disable_default_registry_endpoint: bool,
+    /// `--embedded-registry` (a server flag; agents learn it from the server).
+    pub embedded_registry: bool,
+    /// Which config.toml template.
+    pub config_version: ConfigVersion,
+    /// `blockio_config.yaml` exists as a regular file next to config.toml.
+    pub blockio_config_present: bool,
+    /// `rdt_config.yaml` exists as a regular file next to config.toml.
+    pub rdt_config_present: bool,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        NodeOptions {
+            data_dir: DEFAULT_DATA_DIR.to_string(),
+            pause_image: DEFAULT_PAUSE_IMAGE.to_string(),
+            snapshotter: DEFAULT_SNAPSHOTTER.to_string(),
+            selinux: false,
+            nonroot_devices: false,
+            disable_default_registry_endpoint: false,
+            embedded_registry: false,
+            config_version: ConfigVersion::V3,
+            blockio_config_present: false,
+            rdt_config_present: false,
+        }
+    }
+}
+
+/// The paths and values K3s derives from the options (`config.Node` fields the templates read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodePaths {
+    /// `Containerd.Root` and `Containerd.Opt`: `<data-dir>/agent/containerd`.
+    pub root: String,
+    /// `Containerd.State`.
+    pub state: String,
+    /// `Containerd.Address`: `<state>/containerd.sock`.
+    pub address: String,
+    /// `Containerd.Registry`: `<data-dir>/agent/etc/containerd/certs.d`.
+    pub registry_dir: String,
+    /// `AgentConfig.CNIBinDir`.
+    pub cni_bin_dir: String,
+    /// `AgentConfig.CNIConfDir`.
+    pub cni_conf_dir: String,
+    /// `AgentConfig.ImageServiceSocket` (set for stargz only).
+    pub image_service_socket: String,
+    /// `Containerd.BlockIOConfig`, when the file exists.
+    pub blockio_config: String,
+    /// `Containerd.RDTConfig`, when the file exists.
+    pub rdt_config: String,
+    /// The embedded registry's server CA (`<data-dir>/agent/server-ca.crt`).
+    pub server_ca: String,
+    /// The embedded registry's client certificate.
+    pub client_cert: String,
+    /// The embedded registry's client key.
+    pub client_key: String,
+}
+
+impl NodeOptions {
+    /// The derived paths, joined with Go's `filepath.Join` as K3s does (which cleans them).
+    pub fn paths(&self) -> NodePaths {
+        let dd = self.data_dir.as_str();
+        let etc_containerd = |name: &str| filepath::join(&[dd, "agent", "etc", "containerd", name]);
+        NodePaths {
+            root: filepath::join(&[dd, "agent", "containerd"]),
+            state: CONTAINERD_STATE.to_string(),
+            address: filepath::join(&[CONTAINERD_STATE, "containerd.sock"]),
+            registry_dir: etc_containerd("certs.d"),
+            cni_bin_dir: filepath::join(&[dd, "data", "cni"]),
+            cni_conf_dir: filepath::join(&[dd, "agent", "etc", "cni", "net.d"]),
+            image_service_socket: if self.snapshotter == "stargz" {
+                STARGZ_IMAGE_SERVICE_SOCKET.to_string()
+            } else {
+                String::new()
+            },
+            blockio_config: if self.blockio_config_present {
+                etc_containerd("blockio_config.yaml")
+            } else {
+                String::new()
+            },
+            rdt_config: if self.rdt_config_present {
+                etc_containerd("rdt_config.yaml")
+            } else {
+                String::new()
+            },
+            server_ca: filepath::join(&[dd, "agent", "server-ca.crt"]),
+            client_cert: filepath::join(&[dd, "agent", "client-k3s-controller.crt"]),
+            client_key: filepath::join(&[dd, "agent", "client-k3s-controller.key"]),
+        }
+    }
+
+    /// The `mirrorAddr` `writeContainerdHosts` passes to `getHostConfigs`:
+    /// `net.JoinHostPort(spegel.DefaultRegistry.InternalAddress, RegistryPort)`. With the embedded
+    /// registry off, both are empty and the address is `":"`; K3s compares endpoint hosts with it
+    /// all the same, so it must be exactly that.
+    pub fn mirror_addr(&self) -> &'static str {
+        if self.embedded_registry {
+            EMBEDDED_REGISTRY_ADDR
+        } else {
+            ":"
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Rendering: [`Model`] -> the text of `config.toml` and each `hosts.toml`, through the tera
+//! templates in `templates/` (embedded at build time) and K3s's `trimEmpty`.
+//!
+//! The templates follow K3s's `pkg/agent/templates/templates.go` line for line in what they print.
+//! Go's template semantics are made explicit in the context we pass: maps become sorted `Vec`s
+//! (Go ranges over map keys in sorted order), truthiness becomes booleans (`has_tls` is Go's
+//! non-nil pointer), and `printf "%q"` is the `go_quote` filter. Values K3s inserts raw stay raw,
+//! even where that makes invalid TOML: parity means writing what K3s writes.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tera::{Tera, Value};
+
+use crate::go::quote::quote;
+use crate::go::url::Url;
+use crate::gostr;
+use crate::model::{Model, RegistryEndpoint, PROGRAM};
+use crate::node::ConfigVersion;
+use crate::registries::AuthConfig;
+
+/// Where the files go, relative to K3s's `<data-dir>/agent/etc/containerd`.
+pub const CONFIG_TOML: &str = "config.toml";
+/// The certs.d directory, relative to the same.
+pub const CERTS_D: &str = "certs.d";
+/// What a masked secret prints as in previews.
+pub const MASK: &str = "********";
+
+const HOSTS_TEMPLATE: &str = include_str!("../templates/hosts.toml.tera");
+const CONFIG_V3_TEMPLATE: &str = include_str!("../templates/config-v3.toml.tera");
+const CONFIG_V2_TEMPLATE: &str = include_str!("../templates/config-v2.toml.tera");
+const AUTH_TEMPLATE: &str = include_str!("../templates/auth.tera");
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Replace passwords, `auth` and identity tokens (and passwords in endpoint URLs) with
+    /// [`MASK`]: for previews shown to people. Never used for files written to disk.
+    pub mask_secrets: bool,
+}
+
+/// One rendered hosts.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostsFile {
+    /// The certs.d directory name, as K3s names it (the registry key; `_default` for `*`).
+    pub dir: String,
+    /// The file's bytes.
+    pub contents: Vec<u8>,
+}
+
+/// Everything K3s writes for a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// `config.toml`'s bytes.
+    pub config_toml: Vec<u8>,
+    /// Every hosts.toml, sorted by directory name.
+    pub hosts: Vec<HostsFile>,
+}
+
+/// A rendering failure. K3s fails the same way (and refuses to start).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template could not be rendered (a bug in our templates, never in the input).
+    #[error("template {name}: {source}")]
+    Template {
+        /// Which template.
+        name: &'static str,
+        /// tera's error.
+        #[source]
+        source: tera::Error,
+    },
+    /// K3s's `trimEmpty` reads lines with a `bufio.Scanner`, whose longest line is 64 KiB: a longer
+    /// line fails the render, and K3s with it.
+    #[error("{file}: bufio.Scanner: token too long (a line of {len} bytes; K3s's trimEmpty reads at most 65535)")]
+    LineTooLong {
+        /// Which file.
+        file: String,
+        /// The line's length in bytes.
+        len: usize,
+    },
+}
+
+/// The renderer: the templates, parsed once.
+#[derive(Debug)]
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    /// Parse the embedded templates.
+    pub fn new() -> Result<Self, RenderError> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        tera.register_filter("go_quote", go_quote_filter);
+        tera.add_raw_templates(vec![
+            ("auth.tera", AUTH_TEMPLATE),
+            ("hosts.toml", HOSTS_TEMPLATE),
+            ("config-v3.toml", CONFIG_V3_TEMPLATE),
+            ("config-v2.toml", CONFIG_V2_TEMPLATE),
+        ])
+        .map_err(|source| RenderError::Template { name: "templates", source })?;
+        Ok(Renderer { tera })
+    }
+
+    /// Render every file K3s writes for the model.
+    pub fn render(&self, model: &Model, opts: RenderOptions) -> Result<Rendered, RenderError> {
+        let config_toml = self.render_config(model, opts)?;
+        let hosts = model
+            .hosts
+            .iter()
+            .map(|(dir, host)| {
+                let ctx = HostsCtx {
+                    program: PROGRAM,
+                    default: host.default.as_ref().map(|e| EndpointCtx::new(e, opts)),
+                    endpoints: host.endpoints.iter().map(|e| EndpointCtx::new(e, opts)).collect(),
+                };
+                let text = self.render_one("hosts.toml", &ctx)?;
+                let contents = trim_empty(&text).map_err(|len| RenderError::LineTooLong {
+                    file: format!("{CERTS_D}/{dir}/hosts.toml"),
+                    len,
+                })?;
+                Ok(HostsFile {
+                    dir: dir.clone(),
+                    contents,
+                })
+            })
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        Ok(Rendered { config_toml, hosts })
+    }
+
+    fn render_config(&self, model: &Model, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
+        let p = &model.paths;
+        let n = &model.node;
+        let ctx = ConfigCtx {
+            program: PROGRAM,
+            root: &p.root,
+            state: &p.state,
+            address: &p.address,
+            opt: &p.root,
+            selinux: n.selinux,
+            enable_unprivileged: true,
+            nonroot_devices: n.nonroot_devices,
+            snapshotter: &n.snapshotter,
+            pause_image: &n.pause_image,
+            cni_bin_dir: &p.cni_bin_dir,
+            cni_conf_dir: &p.cni_conf_dir,
+            blockio_config: &p.blockio_config,
+            rdt_config: &p.rdt_config,
+            systemd_cgroup: true,
+            registry_dir: &p.registry_dir,
+            image_service_socket: &p.image_service_socket,
+            auths: model
+                .registry
+                .configs
+                .iter()
+                .filter_map(|(key, c)| c.auth.as_ref().map(|a| AuthCtx::new(key, a, opts)))
+                .collect(),
+        };
+        let name = match n.config_version {
+            ConfigVersion::V2 => "config-v2.toml",
+            ConfigVersion::V3 => "config-v3.toml",
+        };
+        let text = self.render_one(name, &ctx)?;
+        trim_empty(&text).map_err(|len| RenderError::LineTooLong {
+            file: CONFIG_TOML.to_string(),
+            len,
+        })
+    }
+
+    fn render_one(&self, name: &'static str, ctx: &impl Serialize) -> Result<String, RenderError> {
+        let context = tera::Context::from_serialize(ctx).map_err(|source| RenderError::Template { name, source })?;
+        self.tera
+            .render(name, &context)
+            .map_err(|source| RenderError::Template { name, source })
+    }
+}
+
+/// Render a model with a fresh [`Renderer`].
+pub fn render(model: &Model, opts: RenderOptions) -> Result<Rendered, RenderError> {
+    Renderer::new()?.render(model, opts)
+}
+
+/// `printf "%q"` as a tera filter: Go's `strconv.Quote` of the Go string's bytes.
+fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value {
+        Value::String(s) => Ok(Value::String(quote(&gostr::to_bytes(s)))),
+        other => Err(tera::Error::msg(format!("go_quote expects a string, got {other}"))),
+    }
+}
+
+/// K3s's `trimEmpty`: drop lines that are empty or white space (Go's `strings.TrimSpace`, Unicode
+/// white space), put one empty line before each line that starts with `[`, end every line with
+/// `\n`. Lines are read as `bufio.ScanLines` reads them: split at `\n`, one trailing `\r` dropped.
+/// The scanner's buffer is 64 KiB, so a line of 65536 bytes or more fails; the error carries the
+/// line's length.
+pub fn trim_empty(text: &str) -> Result<Vec<u8>, usize> {
+    /// `bufio.MaxScanTokenSize`: a line and its `\n` must fit.
+    const MAX_LINE: usize = 64 * 1024;
+    let bytes = gostr::to_bytes(text);
+    let mut out = Vec::with_capacity(bytes.len());
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    if bytes.is_empty() {
+        return Ok(out);
+    }
+    for raw in body.split(|&b| b == b'\n') {
+        if raw.len() >= MAX_LINE {
+            return Err(raw.len());
+        }
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if is_blank(line) {
+            continue;
+        }
+        if line.first() == Some(&b'[') {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// Go's `strings.TrimSpace(line) == ""`: every rune is Unicode white space (an invalid byte is
+/// not).
+fn is_blank(line: &[u8]) -> bool {
+    line.utf8_chunks()
+        .all(|chunk| chunk.invalid().is_empty() && chunk.valid().chars().all(char::is_whitespace))
+}
+
+#[derive(Serialize)]
+struct HostsCtx {
+    program: &'static str,
+    default: Option<EndpointCtx>,
+    endpoints: Vec<EndpointCtx>,
+}
+
+#[derive(Serialize)]
+struct EndpointCtx {
+    has_url: bool,
+    url: String,
+    override_path: bool,
+    has_tls: bool,
+    ca_file: String,
+    has_client: bool,
+    cert_file: String,
+    key_file: String,
+    skip_verify: bool,
+    rewrites: Vec<(String, String)>,
+}
+
+impl EndpointCtx {
+    fn new(e: &RegistryEndpoint, opts: RenderOptions) -> Self {
+        let tls = e.config.tls.clone().unwrap_or_default();
+        EndpointCtx {
+            has_url: e.url.is_some(),
+            url: e.url.as_ref().map(|u| display_url(u, opts)).unwrap_or_default(),
+            override_path: e.override_path,
+            has_tls: e.config.tls.is_some(),
+            has_client: !tls.cert_file.is_empty() || !tls.key_file.is_empty(),
+            ca_file: tls.ca_file,
+            cert_file: tls.cert_file,
+            key_file: tls.key_file,
+            skip_verify: tls.insecure_skip_verify,
+            rewrites: e.rewrites.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+}
+
+/// A URL as K3s prints it, or with its password masked for previews.
+fn display_url(u: &Url, opts: RenderOptions) -> String {
+    if opts.mask_secrets {
+        u.redacted()
+    } else {
+        u.string()
+    }
+}
+
+#[derive(Serialize)]
+struct AuthCtx {
+    key: String,
+    username: String,
+    password: String,
+    auth: String,
+    identitytoken: String,
+}
+
+impl AuthCtx {
+    fn new(key: &str, a: &AuthConfig, opts: RenderOptions) -> Self {
+        let secret = |s: &str| {
+            if opts.mask_secrets && !s.is_empty() {
+                MASK.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        AuthCtx {
+            key: key.to_string(),
+            username: a.username.clone(),
+            password: secret(&a.password),
+            auth: secret(&a.auth),
+            identitytoken: secret(&a.identity_token),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ConfigCtx<'a> {
+    program: &'static str,
+    root: &'a str,
+    state: &'a str,
+    address: &'a str,
+    opt: &'a str,
+    selinux: bool,
+    enable_unprivileged: bool,
+    nonroot_devices: bool,
+    snapshotter: &'a str,
+    pause_image: &'a str,
+    cni_bin_dir: &'a str,
+    cni_conf_dir: &'a str,
+    blockio_config: &'a str,
+    rdt_config: &'a str,
+    systemd_cgroup: bool,
+    registry_dir: &'a str,
+    image_service_socket: &'a str,
+    auths: Vec<AuthCtx>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn trim(s: &str) -> String {
+        String::from_utf8(trim_empty(s).expect("short lines")).expect("utf-8")
+    }
+
+    #[test]
+    fn trim_empty_drops_blank_lines_and_spaces_tables() {
+        assert_eq!(trim("a\n\n  \nb\n[c]\n\t\n  [d]\n"), "a\nb\n\n[c]\n  [d]\n");
+        assert_eq!(trim(""), "");
+        assert_eq!(trim("\n\n"), "");
+        // No trailing newline: the last line still counts; a trailing \r is dropped.
+        assert_eq!(trim("a\r\nb"), "a\nb\n");
+        // Unicode white space is white space to Go's TrimSpace too.
+        assert_eq!(trim("\u{a0}\u{2028}\u{3000}\nx\n"), "x\n");
+        // The first line starting with "[" gets a blank line too.
+        assert_eq!(trim("[a]\n"), "\n[a]\n");
+    }
+
+    #[test]
+    fn trim_empty_keeps_invalid_bytes_and_fails_on_long_lines() {
+        let s = gostr::from_bytes(b"\xff\n");
+        assert_eq!(trim_empty(&s), Ok(b"\xff\n".to_vec()));
+        assert_eq!(trim_empty(&"x".repeat(65535)).map(|v| v.len()), Ok(65536));
+        assert_eq!(trim_empty(&"x".repeat(65536)), Err(65536));
+        assert_eq!(trim_empty(&format!("{}\r\n", "x".repeat(65535))), Err(65536));
+    }
+
+    proptest! {
+        #[test]
+        fn trim_empty_is_idempotent_on_its_output(s in "[a-c \\[\\]\t\r\n]{0,80}") {
+            let once = trim_empty(&s).expect("short");
+            let once = String::from_utf8(once).expect("utf-8");
+            // Its output only ever gains the blank lines it adds before "[" lines.
+            let twice = String::from_utf8(trim_empty(&once).expect("short")).expect("utf-8");
+            prop_assert_eq!(once, twice);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Translation: registry + node options -> [`Model`], following K3s's
+//! `pkg/agent/containerd/config.go` (`getHostConfigs`, `defaultHostConfig`, `configForHost`,
+//! `endpointURLEqual`) and the embedded registry's `InjectMirror` (`pkg/spegel/registry.go`).
+//!
+//! Translation never fails: where K3s logs and skips (an invalid registry name, an invalid or
+//! duplicate endpoint), we record a [`Note`] with K3s's wording and skip too.
+//!
+//! Go ranges over maps in random order; K3s's result does not depend on it except for messages
+//! and for one collision (`configs` keys `*` and `_default` both become `_default`), where we take
+//! sorted order. We range in sorted key order throughout.
+
+use std::collections::BTreeMap;
+
+use crate::endpoint::{default_host, is_localhost, normalize_endpoint_address};
+use crate::go::url::Url;
+use crate::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
+use crate::node::NodeOptions;
+use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
+
+/// The certs.d directory containerd uses for registries without one of their own.
+pub const DEFAULT_DIR: &str = "_default";
+
+/// Translate a registry for a node: `InjectMirror` when the embedded registry is on, then
+/// `getHostConfigs` with the node's `mirrorAddr` and `--disable-default-registry-endpoint`.
+pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
+    let paths = node.paths();
+    let mut registry = registry.clone();
+    if node.embedded_registry {
+        inject_mirror(&mut registry, node.mirror_addr(), &paths.server_ca, &paths.client_cert, &paths.client_key);
+    }
+    let (hosts, notes) = get_host_configs(&registry, node.disable_default_registry_endpoint, node.mirror_addr());
+    Model {
+        registry,
+        hosts,
+        notes,
+        node: node.clone(),
+        paths,
+    }
+}
+
+/// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
+/// mirror whose name is not localhost, gets a mirror of its own, and its TLS config replaces any
+/// config the user wrote for its address.
+pub fn inject_mirror(registry: &mut Registry, mirror_addr: &str, server_ca: &str, client_cert: &str, client_key: &str) {
+    let mirror_url = format!("https://{mirror_addr}/v2");
+    registry.configs.insert(
+        mirror_addr.to_string(),
+        RegistryConfig {
+            auth: None,
+            tls: Some(TlsConfig {
+                ca_file: server_ca.to_string(),
+                cert_file: client_cert.to_string(),
+                key_file: client_key.to_string(),
+                insecure_skip_verify: false,
+            }),
+        },
+    );
+    for (host, mirror) in registry.mirrors.iter_mut() {
+        // "Don't handle local registry entries"
+        if !is_localhost(host) {
+            mirror.endpoints.insert(0, mirror_url.clone());
+        }
+    }
+    registry.mirrors.insert(
+        mirror_addr.to_string(),
+        Mirror {
+            endpoints: vec![mirror_url],
+            rewrites: BTreeMap::new(),
+        },
+    );
+}
+
+/// K3s's `getHostConfigs`: one [`HostConfig`] per certs.d directory, keyed by directory name.
+pub fn get_host_configs(
+    registry: &Registry,
+    no_default_endpoint: bool,
+    mirror_addr: &str,
+) -> (BTreeMap<String, HostConfig>, Vec<Note>) {
+    let mut hosts: BTreeMap<String, HostConfig> = BTreeMap::new();
+    let mut notes = Vec::new();
+
+    // create config for default endpoints
+    for (host, config) in &registry.configs {
+        match default_host_config(host, mirror_addr, config.clone(), Some(host.clone())) {
+            Ok(c) => {
+                hosts.insert(dir_name(host).to_string(), c);
+            }
+            Err(err) => notes.push(invalid_registry(host, &err)),
+        }
+    }
+
+    // create endpoints for mirrors
+    for (host, mirror) in &registry.mirrors {
+        // Looked up under the key as written: a `*` mirror never finds the `_default` entry the
+        // configs loop made, so it starts from scratch (and a mirror literally named `_default`
+        // does find it).
+        let mut config = match hosts.get(host) {
+            Some(c) => c.clone(),
+            None => {
+                let (cfg, key) = config_for_host(&registry.configs, host);
+                let mut c = match default_host_config(host, mirror_addr, cfg, key) {
+                    Ok(c) => c,
+                    Err(err) => {
+                        notes.push(invalid_registry(host, &err));
+                        continue;
+                    }
+                };
+                if no_default_endpoint {
+                    c.default = None;
+                } else if host == "*" {
+                    // An empty, non-nil URL: hosts.toml gets `server = ""` and the config is gone.
+                    c.default = Some(RegistryEndpoint {
+                        url: Some(Url::default()),
+                        ..RegistryEndpoint::default()
+                    });
+                }
+                c
+            }
+        };
+        config.mirror = Some(host.clone());
+
+        // track which endpoints we've already seen to avoid creating duplicates
+        let mut seen: Vec<String> = Vec::with_capacity(mirror.endpoints.len());
+        for (i, endpoint) in mirror.endpoints.iter().enumerate() {
+            let n = match normalize_endpoint_address(endpoint, mirror_addr) {
+                Ok(n) => n,
+                Err(err) => {
+                    notes.push(Note {
+                        level: Level::Warning,
+                        message: format!("Ignoring invalid endpoint URL {i}={endpoint} for {host}: {err}"),
+                        kind: NoteKind::InvalidEndpoint {
+                            host: host.clone(),
+                            index: i,
+                            endpoint: endpoint.clone(),
+                        },
+                    });
+                    continue;
+                }
+            };
+            let url_string = n.url.string();
+            if seen.contains(&url_string) {
+                notes.push(Note {
+                    level: Level::Warning,
+                    message: format!("Skipping duplicate endpoint URL {i}={endpoint} for {host}"),
+                    kind: NoteKind::DuplicateEndpoint {
+                        host: host.clone(),
+                        index: i,
+                        endpoint: endpoint.clone(),
+                    },
+                });
+                continue;
+            }
+            // Do not apply rewrites to the embedded registry endpoint
+            let rewrites = if n.url.host != mirror_addr {
+                mirror.rewrites.clone()
+            } else {
+                BTreeMap::new()
+            };
+            let (cfg, key) = config_for_host(&registry.configs, &n.registry);
+            let ep = RegistryEndpoint {
+                override_path: n.override_path,
+                url: Some(n.url),
+                rewrites,
+                config: cfg,
+                config_key: key,
+                index: Some(i),
+            };
+            let default_url = config.default.as_ref().map(RegistryEndpoint::url_string).unwrap_or_default();
+            if i + 1 == mirror.endpoints.len() && default_url == url_string {
+                // if the last endpoint is the default endpoint, move it there
+                config.default = Some(ep);
+            } else {
+                config.endpoints.push(ep);
+            }
+            seen.push(url_string);
+        }
+
+        hosts.insert(dir_name(host).to_string(), config);
+    }
+
+    // Clean up hosts and default endpoints where resulting config leaves only defaults
+    hosts.retain(|_, c| !c.endpoints.is_empty() || c.default.as_ref().is_some_and(RegistryEndpoint::has_config));
+
+    (hosts, notes)
+}
+
+/// `*` is written to `_default`; every other key is its own directory name.
+fn dir_name(host: &str) -> &str {
+    if host == "*" {
+        DEFAULT_DIR
+    } else {
+        host
+    }
+}
+
+/// K3s's `defaultHostConfig`: the registry's own endpoint, carrying `config`.
+fn default_host_config(
+    host: &str,
+    mirror_addr: &str,
+    config: RegistryConfig,
+    config_key: Option<String>,
+) -> Result<HostConfig, String> {
+    let n = normalize_endpoint_address(host, mirror_addr).map_err(|err| format!("invalid endpoint URL {host} for {host}: {err}"))?;
+    Ok(HostConfig {
+        default: Some(RegistryEndpoint {
+            url: if host == "*" { None } else { Some(n.url) },
+            config,
+            config_key,
+            ..RegistryEndpoint::default()
+        }),
+        endpoints: Vec::new(),
+        mirror: None,
+    })
+}
+
+/// K3s's `configForHost`: the config under the `DefaultHost` name (`registry-1.docker.io` for
+/// `docker.io`) wins if there is one; else the config under the name itself. Returns the key used.
+pub fn config_for_host(configs: &BTreeMap<String, RegistryConfig>, host: &str) -> (RegistryConfig, Option<String>) {
+    let h = default_host(host);
+    if h != host {
+        if let Some(c) = configs.get(h) {
+            return (c.clone(), Some(h.to_string()));
+        }
+    }
+    match configs.get(host) {
+        Some(c) => (c.clone(), Some(host.to_string())),
+        None => (RegistryConfig::default(), None),
+    }
+}
+
+fn invalid_registry(host: &str, err: &str) -> Note {
+    Note {
+        level: Level::Error,
+        message: format!("Failed to generate config for registry {host}: {err}"),
+        kind: NoteKind::InvalidRegistry { host: host.to_string() },
+    }
+}

@@ -1,0 +1,823 @@
+//! The decoder half of yaml.v2 v2.4.0's `decode.go`, specialised to wharfie's registries types:
+//! `decoder.unmarshal`, `prepare`, `alias`, `scalar`, `sequence`, `mapping`, `mappingSlice`,
+//! `mappingStruct`, `merge`, `isMerge`, `terror` and `allowedAliasRatio`.
+//!
+//! Go's reflection is replaced by [`Out`], one variant per Go type a node can be decoded into, so
+//! each Go `switch out.Kind()` becomes a `match` on it. yaml.v2's two failure modes are kept:
+//! `failf` aborts ([`Fatal`]); `terror` records a type error and decoding goes on ([`TypeErr`]).
+//! While decoding, every visited key is recorded in the [`SourceMap`].
+
+use std::collections::BTreeMap;
+
+use super::parse::{Doc, Kind, Node, NodeId};
+use super::resolve::{
+    decode_base64, resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG,
+    MAP_TAG, MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
+};
+use super::source_map::{Note, Position, SourceMap};
+use crate::registries::{AuthConfig, Mirror, Registry, RegistryConfig, TlsConfig};
+
+/// A `failf`: decoding stops.
+#[derive(Debug)]
+pub(crate) struct Fatal {
+    pub node: NodeId,
+    pub message: String,
+}
+
+/// A `terror`: `cannot unmarshal ...`; decoding goes on.
+#[derive(Debug)]
+pub(crate) struct TypeErr {
+    pub node: NodeId,
+    pub message: String,
+}
+
+/// How deep `unmarshal` calls may nest. The registries types are at most six levels deep, so
+/// only chains of aliases and merge keys come near this; yaml.v2 (on Go's growable stacks) has no
+/// such limit.
+pub(crate) const MAX_DEPTH: u32 = 256;
+
+/// A settable Go value of one of the types the registries schema uses.
+#[derive(Debug)]
+pub(crate) enum Out<'r> {
+    Registry(&'r mut Registry),
+    Mirror(&'r mut Mirror),
+    Config(&'r mut RegistryConfig),
+    Auth(&'r mut AuthConfig),
+    Tls(&'r mut TlsConfig),
+    AuthPtr(&'r mut Option<AuthConfig>),
+    TlsPtr(&'r mut Option<TlsConfig>),
+    Str(&'r mut String),
+    Bool(&'r mut bool),
+    StrSeq(&'r mut Vec<String>),
+    MirrorMap(&'r mut BTreeMap<String, Mirror>),
+    ConfigMap(&'r mut BTreeMap<String, RegistryConfig>),
+    AuthMap(&'r mut BTreeMap<String, AuthConfig>),
+    StrMap(&'r mut BTreeMap<String, String>),
+}
+
+/// The kind of target, as far as source-map notes care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutKind {
+    Str,
+    Bool,
+    Seq,
+    Other,
+}
+
+impl Out<'_> {
+    /// Go's `out.Type().String()`.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Out::Registry(_) => "registries.Registry",
+            Out::Mirror(_) => "registries.Mirror",
+            Out::Config(_) => "registries.RegistryConfig",
+            Out::Auth(_) => "registries.AuthConfig",
+            Out::Tls(_) => "registries.TLSConfig",
+            Out::AuthPtr(_) => "*registries.AuthConfig",
+            Out::TlsPtr(_) => "*registries.TLSConfig",
+            Out::Str(_) => "string",
+            Out::Bool(_) => "bool",
+            Out::StrSeq(_) => "[]string",
+            Out::MirrorMap(_) => "map[string]registries.Mirror",
+            Out::ConfigMap(_) => "map[string]registries.RegistryConfig",
+            Out::AuthMap(_) => "map[string]registries.AuthConfig",
+            Out::StrMap(_) => "map[string]string",
+        }
+    }
+
+    fn kind(&self) -> OutKind {
+        match self {
+            Out::Str(_) => OutKind::Str,
+            Out::Bool(_) => OutKind::Bool,
+            Out::StrSeq(_) => OutKind::Seq,
+            _ => OutKind::Other,
+        }
+    }
+
+    /// `out.Set(reflect.Zero(out.Type()))`.
+    fn set_zero(self) {
+        match self {
+            Out::Registry(v) => *v = Registry::default(),
+            Out::Mirror(v) => *v = Mirror::default(),
+            Out::Config(v) => *v = RegistryConfig::default(),
+            Out::Auth(v) => *v = AuthConfig::default(),
+            Out::Tls(v) => *v = TlsConfig::default(),
+            Out::AuthPtr(v) => *v = None,
+            Out::TlsPtr(v) => *v = None,
+            Out::Str(v) => v.clear(),
+            Out::Bool(v) => *v = false,
+            Out::StrSeq(v) => *v = Vec::new(),
+            Out::MirrorMap(v) => v.clear(),
+            Out::ConfigMap(v) => v.clear(),
+            Out::AuthMap(v) => v.clear(),
+            Out::StrMap(v) => v.clear(),
+        }
+    }
+
+    /// A shorter-lived copy of this target (to decode into it more than once).
+    fn reborrow(&mut self) -> Out<'_> {
+        match self {
+            Out::Registry(v) => Out::Registry(v),
+            Out::Mirror(v) => Out::Mirror(v),
+            Out::Config(v) => Out::Config(v),
+            Out::Auth(v) => Out::Auth(v),
+            Out::Tls(v) => Out::Tls(v),
+            Out::AuthPtr(v) => Out::AuthPtr(v),
+            Out::TlsPtr(v) => Out::TlsPtr(v),
+            Out::Str(v) => Out::Str(v),
+            Out::Bool(v) => Out::Bool(v),
+            Out::StrSeq(v) => Out::StrSeq(v),
+            Out::MirrorMap(v) => Out::MirrorMap(v),
+            Out::ConfigMap(v) => Out::ConfigMap(v),
+            Out::AuthMap(v) => Out::AuthMap(v),
+            Out::StrMap(v) => Out::StrMap(v),
+        }
+    }
+}
+
+/// A Go struct: its yaml field names (getStructInfo's `FieldsMap`) and settable fields.
+trait Fields {
+    const FIELDS: &'static [&'static str];
+    fn field(&mut self, name: &str) -> Option<Out<'_>>;
+    fn out(&mut self) -> Out<'_>;
+}
+
+impl Fields for Registry {
+    const FIELDS: &'static [&'static str] = &["mirrors", "configs", "auths"];
+    fn field(&mut self, name: &str) -> Option<Out<'_>> {
+        Some(match name {
+            "mirrors" => Out::MirrorMap(&mut self.mirrors),
+            "configs" => Out::ConfigMap(&mut self.configs),
+            "auths" => Out::AuthMap(&mut self.auths),
+            _ => return None,
+        })
+    }
+    fn out(&mut self) -> Out<'_> {
+        Out::Registry(self)
+    }
+}
+
+impl Fields for Mirror {
+    const FIELDS: &'static [&'static str] = &["endpoint", "rewrite"];
+    fn field(&mut self, name: &str) -> Option<Out<'_>> {
+        Some(match name {
+            "endpoint" => Out::StrSeq(&mut self.endpoints),
+            "rewrite" => Out::StrMap(&mut self.rewrites),
+            _ => return None,
+        })
+    }
+    fn out(&mut self) -> Out<'_> {
+        Out::Mirror(self)
+    }
+}
+
+impl Fields for RegistryConfig {
+    const FIELDS: &'static [&'static str] = &["auth", "tls"];
+    fn field(&mut self, name: &str) -> Option<Out<'_>> {
+        Some(match name {
+            "auth" => Out::AuthPtr(&mut self.auth),
+            "tls" => Out::TlsPtr(&mut self.tls),
+            _ => return None,
+        })
+    }
+    fn out(&mut self) -> Out<'_> {
+        Out::Config(self)
+    }
+}
+
+impl Fields for AuthConfig {
+    const FIELDS: &'static [&'static str] = &["username", "password", "auth", "identity_token"];
+    fn field(&mut self, name: &str) -> Option<Out<'_>> {
+        Some(match name {
+            "username" => Out::Str(&mut self.username),
+            "password" => Out::Str(&mut self.password),
+            "auth" => Out::Str(&mut self.auth),
+            "identity_token" => Out::Str(&mut self.identity_token),
+            _ => return None,
+        })
+    }
+    fn out(&mut self) -> Out<'_> {
+        Out::Auth(self)
+    }
+}
+
+impl Fields for TlsConfig {
+    const FIELDS: &'static [&'static str] =
+        &["ca_file", "cert_file", "key_file", "insecure_skip_verify"];
+    fn field(&mut self, name: &str) -> Option<Out<'_>> {
+        Some(match name {
+            "ca_file" => Out::Str(&mut self.ca_file),
+            "cert_file" => Out::Str(&mut self.cert_file),
+            "key_file" => Out::Str(&mut self.key_file),
+            "insecure_skip_verify" => Out::Bool(&mut self.insecure_skip_verify),
+            _ => return None,
+        })
+    }
+    fn out(&mut self) -> Out<'_> {
+        Out::Tls(self)
+    }
+}
+
+/// A Go map's element type.
+trait Elem: Default {
+    fn out(&mut self) -> Out<'_>;
+    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_>;
+}
+
+impl Elem for Mirror {
+    fn out(&mut self) -> Out<'_> {
+        Out::Mirror(self)
+    }
+    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
+        Out::MirrorMap(map)
+    }
+}
+
+impl Elem for RegistryConfig {
+    fn out(&mut self) -> Out<'_> {
+        Out::Config(self)
+    }
+    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
+        Out::ConfigMap(map)
+    }
+}
+
+impl Elem for AuthConfig {
+    fn out(&mut self) -> Out<'_> {
+        Out::Auth(self)
+    }
+    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
+        Out::AuthMap(map)
+    }
+}
+
+impl Elem for String {
+    fn out(&mut self) -> Out<'_> {
+        Out::Str(self)
+    }
+    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
+        Out::StrMap(map)
+    }
+}
+
+/// decode.go's `allowedAliasRatio`.
+fn allowed_alias_ratio(decode_count: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+/// Keys already seen in one mapping node (for duplicate-key notes).
+#[derive(Default)]
+struct Seen {
+    small: Vec<(String, Position)>,
+    big: Option<std::collections::HashMap<String, Position>>,
+}
+
+impl Seen {
+    /// Records `key`; returns the earlier occurrence's position, if any.
+    fn check(&mut self, key: &str, pos: Position) -> Option<Position> {
+        if let Some(big) = &mut self.big {
+            if let Some(p) = big.get(key) {
+                return Some(*p);
+            }
+            big.insert(key.to_string(), pos);
+            return None;
+        }
+        if let Some((_, p)) = self.small.iter().find(|(k, _)| k == key) {
+            return Some(*p);
+        }
+        self.small.push((key.to_string(), pos));
+        if self.small.len() > 16 {
+            self.big = Some(self.small.drain(..).collect());
+        }
+        None
+    }
+}
+
+/// decode.go's `decoder`, plus the source map being built.
+pub(crate) struct Decoder<'d, 'a> {
+    doc: &'d Doc<'a>,
+    pub terrors: Vec<TypeErr>,
+    decode_count: u64,
+    alias_count: u64,
+    alias_depth: u32,
+    /// `d.aliases`: alias nodes being expanded.
+    active: Vec<bool>,
+    depth: u32,
+    pub map: SourceMap,
+    path: Vec<String>,
+    /// Position of the outermost alias being expanded: where the user reads the value.
+    alias_pos: Option<Position>,
+}
+
+fn node_pos(n: &Node<'_>) -> Position {
+    Position {
+        line: n.line,
+        column: n.column,
+    }
+}
+
+/// `prepare`'s null test.
+fn prepare_null(n: &Node<'_>) -> bool {
+    n.tag.as_deref() == Some(NULL_TAG)
+        || (n.kind == Kind::Scalar
+            && n.tag.is_none()
+            && (n.value == "null" || n.value == "~" || (n.value.is_empty() && n.implicit)))
+}
+
+/// The resolution `scalar` does (without the `!!binary` decoding).
+fn scalar_resolution<'n>(n: &'n Node<'_>) -> Result<(&'n str, Resolved), String> {
+    if n.tag.is_none() && !n.implicit {
+        Ok((STR_TAG, Resolved::Str))
+    } else {
+        resolve(n.tag.as_deref().unwrap_or(""), &n.value)
+    }
+}
+
+fn static_short(rtag: &str) -> &'static str {
+    match rtag {
+        INT_TAG => "!!int",
+        FLOAT_TAG => "!!float",
+        BOOL_TAG => "!!bool",
+        NULL_TAG => "!!null",
+        TIMESTAMP_TAG => "!!timestamp",
+        MERGE_TAG => "!!merge",
+        _ => "!!str",
+    }
+}
+
+impl<'d, 'a> Decoder<'d, 'a> {
+    pub(crate) fn new(doc: &'d Doc<'a>) -> Self {
+        Decoder {
+            doc,
+            terrors: Vec::new(),
+            decode_count: 0,
+            alias_count: 0,
+            alias_depth: 0,
+            active: if doc.has_aliases {
+                vec![false; doc.nodes.len()]
+            } else {
+                Vec::new()
+            },
+            depth: 0,
+            map: SourceMap::default(),
+            path: Vec::new(),
+            alias_pos: None,
+        }
+    }
+
+    /// `d.unmarshal(documentNode, out)`: the document node counts as one decode.
+    pub(crate) fn decode_document(
+        &mut self,
+        root: NodeId,
+        registry: &mut Registry,
+    ) -> Result<(), Fatal> {
+        self.decode_count = 1;
+        self.unmarshal(root, Out::Registry(registry)).map(|_| ())
+    }
+
+    fn fatal(n: NodeId, message: impl Into<String>) -> Fatal {
+        Fatal {
+            node: n,
+            message: message.into(),
+        }
+    }
+
+    fn pos(&self, n: NodeId) -> Position {
+        self.alias_pos
+            .unwrap_or_else(|| node_pos(self.doc.node(n)))
+    }
+
+    /// `d.unmarshal`.
+    fn unmarshal(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        self.decode_count += 1;
+        if self.alias_depth > 0 {
+            self.alias_count += 1;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err(Self::fatal(n, "document contains excessive aliasing"));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(Self::fatal(
+                n,
+                format!("aliases and merge keys nest deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.depth += 1;
+        let r = self.unmarshal_node(n, out);
+        self.depth -= 1;
+        r
+    }
+
+    fn unmarshal_node(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        let doc = self.doc;
+        let node = doc.node(n);
+        if node.kind == Kind::Alias {
+            return self.alias(n, out);
+        }
+        let out = Self::prepare(node, out);
+        match node.kind {
+            Kind::Scalar => self.scalar(n, out),
+            Kind::Mapping => self.mapping(n, out),
+            Kind::Sequence => self.sequence(n, out),
+            Kind::Alias => Ok(false),
+        }
+    }
+
+    /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No registries
+    /// type implements `yaml.Unmarshaler`.)
+    fn prepare<'o>(node: &Node<'_>, out: Out<'o>) -> Out<'o> {
+        if prepare_null(node) {
+            return out;
+        }
+        match out {
+            Out::AuthPtr(p) => Out::Auth(p.get_or_insert_with(AuthConfig::default)),
+            Out::TlsPtr(p) => Out::Tls(p.get_or_insert_with(TlsConfig::default)),
+            o => o,
+        }
+    }
+
+    /// `d.alias`.
+    fn alias(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        let doc = self.doc;
+        let node = doc.node(n);
+        let idx = n as usize;
+        if self.active.get(idx).copied().unwrap_or(false) {
+            return Err(Self::fatal(
+                n,
+                format!("anchor '{}' value contains itself", node.value),
+            ));
+        }
+        if let Some(a) = self.active.get_mut(idx) {
+            *a = true;
+        }
+        self.alias_depth += 1;
+        let saved = self.alias_pos;
+        if saved.is_none() {
+            self.alias_pos = Some(node_pos(node));
+        }
+        let r = self.unmarshal(doc.alias_target(n), out);
+        self.alias_pos = saved;
+        self.alias_depth -= 1;
+        if let Some(a) = self.active.get_mut(idx) {
+            *a = false;
+        }
+        r
+    }
+
+    /// `d.terror`.
+    fn terror(&mut self, n: NodeId, tag: &str, type_name: &str) {
+        let node = self.doc.node(n);
+        let tag = node.tag.as_deref().unwrap_or(tag);
+        let value = if tag != SEQ_TAG && tag != MAP_TAG {
+            let v = node.value.as_bytes();
+            if v.len() > 10 {
+                format!(" `{}...`", String::from_utf8_lossy(&v[..7]))
+            } else {
+                format!(" `{}`", node.value)
+            }
+        } else {
+            String::new()
+        };
+        self.terrors.push(TypeErr {
+            node: n,
+            message: format!(
+                "cannot unmarshal {}{} into {}",
+                short_tag(tag),
+                value,
+                type_name
+            ),
+        });
+    }
+
+    /// `d.scalar`.
+    fn scalar(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        let doc = self.doc;
+        let node = doc.node(n);
+        let (tag, resolved) = scalar_resolution(node).map_err(|m| Self::fatal(n, m))?;
+        let binary = if tag == BINARY_TAG {
+            Some(decode_base64(&node.value).ok_or_else(|| {
+                Self::fatal(n, "!!binary value contains invalid base64 data")
+            })?)
+        } else {
+            None
+        };
+        if resolved == Resolved::Null {
+            // Go resets a non-addressable map in place; every target here is addressable.
+            out.set_zero();
+            return Ok(true);
+        }
+        let type_name = out.type_name();
+        match out {
+            Out::Str(s) => {
+                match binary {
+                    Some(data) => {
+                        *s = match String::from_utf8(data) {
+                            Ok(v) => v,
+                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                        }
+                    }
+                    None => {
+                        s.clear();
+                        s.push_str(&node.value);
+                    }
+                }
+                return Ok(true);
+            }
+            Out::Bool(b) => {
+                if let Resolved::Bool(v) = resolved {
+                    *b = v;
+                    return Ok(true);
+                }
+            }
+            _ => {}
+        }
+        self.terror(n, tag, type_name);
+        Ok(false)
+    }
+
+    /// `d.sequence`.
+    fn sequence(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        let type_name = out.type_name();
+        let Out::StrSeq(v) = out else {
+            self.terror(n, SEQ_TAG, type_name);
+            return Ok(false);
+        };
+        let doc = self.doc;
+        let kids = doc.kids(n);
+        let mut items = Vec::with_capacity(kids.len());
+        for (i, &c) in kids.iter().enumerate() {
+            self.open_entry(i.to_string(), None, c, OutKind::Str, None, true);
+            let mut e = String::new();
+            let ok = self.unmarshal(c, Out::Str(&mut e));
+            self.path.pop();
+            if ok? {
+                items.push(e);
+            }
+        }
+        *v = items;
+        Ok(true)
+    }
+
+    /// `d.mapping` (with `mappingSlice`, which only fails here: no target is a `MapSlice`).
+    fn mapping(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
+        let type_name = out.type_name();
+        match out {
+            Out::Registry(s) => self.mapping_struct(n, s),
+            Out::Mirror(s) => self.mapping_struct(n, s),
+            Out::Config(s) => self.mapping_struct(n, s),
+            Out::Auth(s) => self.mapping_struct(n, s),
+            Out::Tls(s) => self.mapping_struct(n, s),
+            Out::MirrorMap(m) => self.mapping_map(n, m),
+            Out::ConfigMap(m) => self.mapping_map(n, m),
+            Out::AuthMap(m) => self.mapping_map(n, m),
+            Out::StrMap(m) => self.mapping_map(n, m),
+            _ => {
+                self.terror(n, MAP_TAG, type_name);
+                Ok(false)
+            }
+        }
+    }
+
+    /// `isMerge`: a plain (or `!!merge`-tagged) `<<` scalar key.
+    fn is_merge(&self, k: NodeId) -> bool {
+        let n = self.doc.node(k);
+        n.kind == Kind::Scalar
+            && n.value == "<<"
+            && (n.implicit || n.tag.as_deref() == Some(MERGE_TAG))
+    }
+
+    /// The `for` loop of `d.mapping` for a Go map: each value is decoded into a fresh element
+    /// (`reflect.New(et)`) and replaces the entry; merges go into the map itself.
+    fn mapping_map<V: Elem>(
+        &mut self,
+        n: NodeId,
+        map: &mut BTreeMap<String, V>,
+    ) -> Result<bool, Fatal> {
+        let doc = self.doc;
+        let mut seen = Seen::default();
+        for pair in doc.kids(n).chunks_exact(2) {
+            let (k, v) = (pair[0], pair[1]);
+            if self.is_merge(k) {
+                self.merge_entry(k, v);
+                self.merge(v, V::map_out(map))?;
+                continue;
+            }
+            let mut key = String::new();
+            if !self.unmarshal(k, Out::Str(&mut key))? {
+                continue;
+            }
+            let dup = seen.check(&key, self.pos(k));
+            let mut elem = V::default();
+            let kind = elem.out().kind();
+            self.open_entry(key.clone(), Some(k), v, kind, dup, true);
+            let ok = self.unmarshal(v, elem.out());
+            self.path.pop();
+            if ok? {
+                map.insert(key, elem);
+            }
+        }
+        Ok(true)
+    }
+
+    /// `d.mappingStruct`: known fields are decoded into the existing field value (so structs and
+    /// pointers merge across duplicate keys); unknown keys are skipped without decoding.
+    fn mapping_struct<S: Fields>(&mut self, n: NodeId, s: &mut S) -> Result<bool, Fatal> {
+        let doc = self.doc;
+        let mut seen = Seen::default();
+        for pair in doc.kids(n).chunks_exact(2) {
+            let (k, v) = (pair[0], pair[1]);
+            if self.is_merge(k) {
+                self.merge_entry(k, v);
+                self.merge(v, s.out())?;
+                continue;
+            }
+            let mut name = String::new();
+            if !self.unmarshal(k, Out::Str(&mut name))? {
+                continue;
+            }
+            let dup = seen.check(&name, self.pos(k));
+            match s.field(&name) {
+                Some(field) => {
+                    self.open_entry(name, Some(k), v, field.kind(), dup, false);
+                    let r = self.unmarshal(v, field);
+                    self.path.pop();
+                    r?;
+                }
+                None => {
+                    let mut notes = Vec::new();
+                    if let Some(first) = dup {
+                        notes.push(Note::DuplicateKey { first });
+                    }
+                    notes.push(Note::UnknownKey { valid: S::FIELDS });
+                    self.key_notes(k, &mut notes);
+                    self.path.push(name);
+                    let (kp, vp) = (self.pos(k), self.pos(v));
+                    self.map.push(self.path.clone(), kp, vp, notes, true);
+                    self.path.pop();
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// `d.merge`.
+    fn merge(&mut self, v: NodeId, mut out: Out<'_>) -> Result<(), Fatal> {
+        const WANT_MAP: &str = "map merge requires map or sequence of maps as the value";
+        let doc = self.doc;
+        let node = doc.node(v);
+        match node.kind {
+            Kind::Mapping => {
+                self.unmarshal(v, out)?;
+            }
+            Kind::Alias => {
+                if doc.node(doc.alias_target(v)).kind != Kind::Mapping {
+                    return Err(Self::fatal(v, WANT_MAP));
+                }
+                self.unmarshal(v, out)?;
+            }
+            Kind::Sequence => {
+                // Step backwards as earlier nodes take precedence.
+                for &c in doc.kids(v).iter().rev() {
+                    let cn = doc.node(c);
+                    let ok = match cn.kind {
+                        Kind::Alias => doc.node(doc.alias_target(c)).kind == Kind::Mapping,
+                        k => k == Kind::Mapping,
+                    };
+                    if !ok {
+                        return Err(Self::fatal(c, WANT_MAP));
+                    }
+                    self.unmarshal(c, out.reborrow())?;
+                }
+            }
+            Kind::Scalar => return Err(Self::fatal(v, WANT_MAP)),
+        }
+        Ok(())
+    }
+
+    /// Records the entry for a `<<` key (path ends with `<<`); the merged keys get their own
+    /// entries at the mapping's level.
+    fn merge_entry(&mut self, k: NodeId, v: NodeId) {
+        let mut notes = vec![Note::MergeKey];
+        let vn = self.doc.node(v);
+        if vn.kind == Kind::Alias {
+            notes.push(Note::Alias {
+                anchor: vn.value.to_string(),
+            });
+        }
+        self.path.push("<<".to_string());
+        let (kp, vp) = (self.pos(k), self.pos(v));
+        self.map.push(self.path.clone(), kp, vp, notes, false);
+        self.path.pop();
+    }
+
+    /// Pushes `seg` on the path and records its entry; the caller pops the path after decoding.
+    fn open_entry(
+        &mut self,
+        seg: String,
+        key: Option<NodeId>,
+        v: NodeId,
+        kind: OutKind,
+        dup: Option<Position>,
+        fresh: bool,
+    ) {
+        self.path.push(seg);
+        let mut notes = Vec::new();
+        if let Some(first) = dup {
+            notes.push(Note::DuplicateKey { first });
+        }
+        if let Some(k) = key {
+            self.key_notes(k, &mut notes);
+        }
+        let null = self.value_notes(v, kind, &mut notes);
+        let replaces = fresh || null || kind != OutKind::Other;
+        let kp = self.pos(key.unwrap_or(v));
+        let vp = self.pos(v);
+        self.map.push(self.path.clone(), kp, vp, notes, replaces);
+    }
+
+    /// Notes about a key node.
+    fn key_notes(&self, k: NodeId, notes: &mut Vec<Note>) {
+        let doc = self.doc;
+        let mut node = doc.node(k);
+        if node.kind == Kind::Alias {
+            notes.push(Note::Alias {
+                anchor: node.value.to_string(),
+            });
+            node = doc.node(doc.alias_target(k));
+        }
+        if node.kind != Kind::Scalar {
+            return;
+        }
+        if node.tag.as_deref() == Some(BINARY_TAG) {
+            notes.push(Note::Binary);
+        } else if node.tag.is_none() && node.implicit {
+            if let Ok((rtag, _)) = scalar_resolution(node) {
+                if rtag != STR_TAG {
+                    notes.push(Note::NonStringKey {
+                        tag: static_short(rtag),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Notes about a value node decoded into a target of `kind`; returns whether it is null.
+    fn value_notes(&self, v: NodeId, kind: OutKind, notes: &mut Vec<Note>) -> bool {
+        let doc = self.doc;
+        let mut node = doc.node(v);
+        if node.kind == Kind::Alias {
+            notes.push(Note::Alias {
+                anchor: node.value.to_string(),
+            });
+            node = doc.node(doc.alias_target(v));
+        }
+        if node.kind != Kind::Scalar {
+            return false;
+        }
+        let Ok((rtag, resolved)) = scalar_resolution(node) else {
+            return false;
+        };
+        if rtag == BINARY_TAG {
+            notes.push(Note::Binary);
+            if let Some(data) = decode_base64(&node.value) {
+                if std::str::from_utf8(&data).is_err() && kind == OutKind::Str {
+                    notes.push(Note::InvalidUtf8);
+                }
+            }
+            return false;
+        }
+        match resolved {
+            Resolved::Null => {
+                notes.push(Note::Null);
+                return true;
+            }
+            Resolved::Bool(value) if kind == OutKind::Bool => {
+                if node.value != "true" && node.value != "false" {
+                    notes.push(Note::Yaml11Bool {
+                        text: node.value.to_string(),
+                        value,
+                    });
+                }
+            }
+            _ => {}
+        }
+        if kind == OutKind::Str && node.tag.is_none() && node.implicit && rtag != STR_TAG {
+            notes.push(Note::NonStringScalar {
+                tag: static_short(rtag),
+            });
+        }
+        false
+    }
+}

@@ -1,0 +1,126 @@
+//! registries.yaml, decoded exactly as K3s decodes it: rancher/wharfie's
+//! `registries.GetPrivateRegistries` calls `yaml.Unmarshal(bytes, &registries.Registry{})` with
+//! gopkg.in/yaml.v2 v2.4.0 (non-strict). This module owns that port.
+//!
+//! The steps follow yaml.v2's `unmarshal` (yaml.go):
+//!
+//! 1. [`input`]: bytes to text, as libyaml's reader (`readerc.go`: BOM and UTF-16 detection,
+//!    UTF-8 validation, the printable-character check);
+//! 2. [`parse`]: the node tree of the first document only, as decode.go's `parser`
+//!    (`parse`, `document`, `alias`, `scalar`, `sequence`, `mapping`), from `granit-parser`'s
+//!    events standing in for libyaml's scanner and parser;
+//! 3. [`decode`]: the tree into [`Registry`](crate::registries::Registry), as decode.go's
+//!    `decoder` (`unmarshal`, `prepare`, `alias`, `scalar`, `sequence`, `mapping`,
+//!    `mappingStruct`, `merge`, `terror`), with `resolve.go`'s `resolve` ([`resolve`]);
+//!    type errors are collected and decoding goes on, as in Go;
+//! 4. alongside, a [`SourceMap`] of where every key and value stood and what yaml.v2 did with it.
+//!
+//! The public API is [`decode_registry`], [`LoadError`] and [`SourceMap`].
+
+mod decode;
+mod error;
+mod input;
+mod parse;
+mod resolve;
+mod source_map;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{ErrorKind, LoadError, Problem};
+pub use source_map::{Entry, Note, Position, SourceMap};
+
+use crate::registries::{Loaded, Registry};
+
+/// How many characters past the last token of the first document libyaml's scanner looks.
+const SCANNER_LOOKAHEAD: usize = 4;
+
+/// Decodes registries.yaml `text` as `yaml.Unmarshal(text, &registries.Registry{})` does with
+/// yaml.v2 v2.4.0. `name` (a path, or `<stdin>`) is used in error messages.
+///
+/// On success, returns the registry and its [`SourceMap`]. Fails, as K3s does, on anything
+/// yaml.v2 rejects: encoding and syntax errors in the first document, decoder aborts, and type
+/// errors (all of them, in [`LoadError::problems`]).
+pub fn decode_registry(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
+    let input = input::decode(text);
+    let parsed = parse::parse_first_document(&input.text);
+
+    // A bad byte is an error once libyaml's reader has decoded the 512-byte chunk holding it,
+    // which happens as soon as the scanner gets near that chunk.
+    if let Some(bad) = &input.bad {
+        let reached = match &parsed {
+            Ok(p) => p.consumed,
+            Err(e) => e.offset,
+        } + SCANNER_LOOKAHEAD;
+        let hit = if input.utf16 {
+            bad.offset <= reached
+        } else {
+            bad.raw_offset / input::RAW_CHUNK * input::RAW_CHUNK <= reached + input.prefix
+        };
+        if hit {
+            let pos = input::line_col(&input.text, bad.offset);
+            return Err(LoadError::single(
+                name,
+                ErrorKind::Encoding,
+                Some(pos),
+                bad.message.to_string(),
+                None,
+            ));
+        }
+    }
+
+    let doc = match parsed {
+        Ok(p) => p.doc,
+        Err(e) => {
+            let go_line = (e.line > 1).then_some(e.line);
+            return Err(LoadError::single(
+                name,
+                ErrorKind::Syntax,
+                Some((e.line, e.column)),
+                e.message,
+                go_line,
+            ));
+        }
+    };
+
+    let mut registry = Registry::default();
+    let Some(root) = doc.root else {
+        // No document at all (empty input, comments only): the zero Registry.
+        return Ok(Loaded::default());
+    };
+    let mut decoder = decode::Decoder::new(&doc);
+    if let Err(fatal) = decoder.decode_document(root, &mut registry) {
+        let n = doc.node(fatal.node);
+        return Err(LoadError::single(
+            name,
+            ErrorKind::Decode,
+            Some((n.line, n.column)),
+            fatal.message,
+            None,
+        ));
+    }
+    if !decoder.terrors.is_empty() {
+        let problems = decoder
+            .terrors
+            .iter()
+            .map(|t| {
+                let n = doc.node(t.node);
+                Problem {
+                    line: Some(n.line),
+                    column: Some(n.column),
+                    message: t.message.clone(),
+                    go_line: Some(n.line),
+                }
+            })
+            .collect();
+        return Err(LoadError {
+            name: name.to_string(),
+            kind: ErrorKind::Type,
+            problems,
+        });
+    }
+    Ok(Loaded {
+        registry,
+        source_map: decoder.map,
+    })
+}

@@ -1,0 +1,187 @@
+//! [`SourceMap`]: where each key the yaml.v2 decoder visited stands in the file, and what the
+//! decoder did with it.
+//!
+//! It is filled by the decoder (the port of decode.go's `mappingStruct`, `mapping`, `sequence`
+//! and `merge`) as it walks the document in yaml.v2's order, so the last entry recorded for a path
+//! is the one whose value won. Entries whose value was later replaced wholesale (a duplicated map
+//! entry, a field set to null, a replaced sequence) stay in [`SourceMap::entries`] but
+//! [`SourceMap::find`] skips them.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// A 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+/// Something worth telling about a key or its value: how yaml.v2 read it differently from what
+/// a reader might expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The key is not a field of the struct it appears in: yaml.v2 (non-strict) ignores it and
+    /// its value entirely. `valid` lists the keys that are fields there.
+    UnknownKey {
+        /// The keys this struct does have, in declaration order.
+        valid: &'static [&'static str],
+    },
+    /// The same key appeared earlier in this mapping; this occurrence is applied after it
+    /// (fields merge into the earlier value for structs and pointers, everything else is
+    /// replaced).
+    DuplicateKey {
+        /// Where the earlier occurrence's key is.
+        first: Position,
+    },
+    /// A boolean field written with a YAML 1.1 spelling other than `true`/`false`
+    /// (`yes`, `on`, `y`, `True`, `OFF`, ...), which yaml.v2 accepts.
+    Yaml11Bool {
+        /// The text as written.
+        text: String,
+        /// What yaml.v2 read.
+        value: bool,
+    },
+    /// A plain scalar that resolves to something other than a string (`!!int`, `!!float`,
+    /// `!!bool`, `!!timestamp`) was stored as its literal text in a string field.
+    NonStringScalar {
+        /// The short tag it resolves to, e.g. `!!int`.
+        tag: &'static str,
+    },
+    /// Like [`Note::NonStringScalar`], for a mapping key (keys are Go strings).
+    NonStringKey {
+        /// The short tag it resolves to, e.g. `!!int`.
+        tag: &'static str,
+    },
+    /// The value is null (`~`, `null`, `Null`, `NULL`, empty, `!!null`): the target is set to
+    /// its zero value. (For `tls`/`auth`, only `~`, `null`, empty and `!!null` clear the
+    /// pointer; `Null` and `NULL` leave an empty block.)
+    Null,
+    /// A merge key (`<<`): the entry's path ends with `<<`.
+    MergeKey,
+    /// The value (or key) is an alias (`*name`); positions below it are the alias's.
+    Alias {
+        /// The anchor name.
+        anchor: String,
+    },
+    /// A `!!binary` scalar was base64-decoded.
+    Binary,
+    /// A `!!binary` value decoded to bytes that are not UTF-8; they were stored with U+FFFD
+    /// replacement characters (Go would keep the raw bytes).
+    InvalidUtf8,
+}
+
+/// One key the decoder visited (or one sequence item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The path from the top: keys as decoded (null key = `""`), sequence items as their index.
+    /// E.g. `["configs", "registry.example.com", "tls", "ca_file"]`, `["mirrors", "docker.io",
+    /// "endpoint", "0"]`.
+    pub path: Vec<String>,
+    /// Where the key is (for sequence items, the item).
+    pub key: Position,
+    /// Where the value is.
+    pub value: Position,
+    /// What is worth telling about this key and value.
+    pub notes: Vec<Note>,
+    /// Whether this value replaced what was at this path before (rather than merging into it).
+    pub(crate) replaces: bool,
+    /// Previous entry with the same path hash.
+    prev_same_hash: Option<u32>,
+}
+
+/// Positions and decoding notes for a loaded file.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    entries: Vec<Entry>,
+    /// Path hash -> index of the latest entry with that hash.
+    index: HashMap<u64, u32>,
+}
+
+fn path_hash<S: AsRef<str>>(path: &[S]) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.len().hash(&mut h);
+    for seg in path {
+        seg.as_ref().hash(&mut h);
+    }
+    h.finish()
+}
+
+impl SourceMap {
+    /// Records an entry; returns its index.
+    pub(crate) fn push(
+        &mut self,
+        path: Vec<String>,
+        key: Position,
+        value: Position,
+        notes: Vec<Note>,
+        replaces: bool,
+    ) -> usize {
+        let idx = self.entries.len();
+        let h = path_hash(&path);
+        let prev = self.index.insert(h, idx as u32);
+        self.entries.push(Entry {
+            path,
+            key,
+            value,
+            notes,
+            replaces,
+            prev_same_hash: prev,
+        });
+        idx
+    }
+
+    /// Latest entry index recorded for exactly this path.
+    fn latest<S: AsRef<str>>(&self, path: &[S]) -> Option<usize> {
+        let mut cur = self.index.get(&path_hash(path)).copied();
+        while let Some(i) = cur {
+            let e = &self.entries[i as usize];
+            if e.path.len() == path.len()
+                && e.path.iter().zip(path).all(|(a, b)| a == b.as_ref())
+            {
+                return Some(i as usize);
+            }
+            cur = e.prev_same_hash;
+        }
+        None
+    }
+
+    /// The entry for `path` whose value is in the decoded result: the last one recorded, unless
+    /// an ancestor's value was replaced after it (a duplicated map entry, a null, ...).
+    pub fn find(&self, path: &[&str]) -> Option<&Entry> {
+        let idx = self.latest(path)?;
+        for depth in 1..path.len() {
+            if let Some(a) = self.latest(&path[..depth]) {
+                if a > idx && self.entries[a].replaces {
+                    return None;
+                }
+            }
+        }
+        self.entries.get(idx)
+    }
+
+    /// Every entry, in the order the decoder visited them (superseded ones included).
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Every note, with its entry, in decoding order.
+    pub fn notes(&self) -> impl Iterator<Item = (&Entry, &Note)> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.notes.iter().map(move |n| (e, n)))
+    }
+
+    /// Number of entries recorded.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing was recorded (empty or null document).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}

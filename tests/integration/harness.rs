@@ -1,0 +1,225 @@
+//! A small harness: run the binary, read trees, compare bytes with a readable diff.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_k3s-registries"))
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a run left.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run the binary with `args` in `cwd`, feeding `stdin`.
+pub fn run_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn k3s-registries");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    }
+    let Output { status, stdout, stderr } = child.wait_with_output().expect("wait");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Run in the repository root.
+pub fn run(args: &[&str]) -> Run {
+    run_in(&root(), args, None)
+}
+
+/// Every file under `dir`, by path relative to it (`/`-separated).
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if dir.is_dir() {
+        walk(dir, dir, &mut files);
+    }
+    files
+}
+
+fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+    for ent in std::fs::read_dir(dir).expect("read_dir") {
+        let path = ent.expect("entry").path();
+        if path.is_dir() {
+            walk(base, &path, files);
+        } else {
+            let rel = path.strip_prefix(base).expect("under base").to_string_lossy().replace('\\', "/");
+            files.insert(rel, std::fs::read(&path).expect("read"));
+        }
+    }
+}
+
+/// The differences between two trees, as text; empty when they are byte-identical.
+pub fn tree_diff(expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut out = String::new();
+    for name in expected.keys().filter(|k| !actual.contains_key(*k)) {
+        out += &format!("missing file {name}\n");
+    }
+    for name in actual.keys().filter(|k| !expected.contains_key(*k)) {
+        out += &format!("unexpected file {name}\n");
+    }
+    for (name, exp) in expected {
+        if let Some(act) = actual.get(name) {
+            if exp != act {
+                out += &format!("{name} differs:\n{}", bytes_diff(exp, act));
+            }
+        }
+    }
+    out
+}
+
+/// A unified diff with white space made visible (`·` for spaces at line ends, `⇥` tabs, `␍` CRs).
+pub fn bytes_diff(expected: &[u8], actual: &[u8]) -> String {
+    let show = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replace('\t', "⇥")
+            .replace('\r', "␍")
+            .lines()
+            .map(|l| {
+                let trimmed = l.trim_end_matches(' ');
+                format!("{trimmed}{}⏎\n", "·".repeat(l.len() - trimmed.len()))
+            })
+            .collect::<String>()
+    };
+    let (e, a) = (show(expected), show(actual));
+    similar::TextDiff::from_lines(&e, &a)
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
+}
+
+/// A case directory in the layout of shared/k3s-samples: registries.yaml, args, expected/,
+/// expected-v2/config.toml, or expected-error.
+#[derive(Debug)]
+pub struct Case {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl Case {
+    pub fn args(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("args"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn refused(&self) -> bool {
+        self.dir.join("expected-error").exists()
+    }
+}
+
+/// Every case directory (one holding registries.yaml) below `dir`, sorted.
+pub fn cases(dir: &Path) -> Vec<Case> {
+    let mut out = Vec::new();
+    collect_cases(dir, dir, &mut out);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn collect_cases(base: &Path, dir: &Path, out: &mut Vec<Case>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for ent in entries.flatten() {
+        let path = ent.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.join("registries.yaml").is_file() {
+            let name = path.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
+            out.push(Case { dir: path, name });
+        } else {
+            collect_cases(base, &path, out);
+        }
+    }
+}
+
+/// Render a case into a fresh directory; returns the run and the tree it wrote.
+pub fn render_case(case: &Case, extra: &[&str]) -> (Run, BTreeMap<String, Vec<u8>>) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let reg = case.dir.join("registries.yaml");
+    let mut args: Vec<String> = vec![
+        "render".into(),
+        "--registries".into(),
+        reg.to_string_lossy().into_owned(),
+        "--output".into(),
+        out.to_string_lossy().into_owned(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(case.args());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_in(tmp.path(), &argv, None);
+    let tree = read_tree(&out);
+    (run, tree)
+}
+
+/// Check every case below `dir` against the files K3s writes; returns a report of failures.
+pub fn check_cases(dir: &Path) -> (usize, Vec<String>) {
+    let cases = cases(dir);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let (run, tree) = render_case(case, &[]);
+        if case.refused() {
+            if run.code == 0 {
+                failures.push(format!("{}: K3s refuses this input, but render exited 0", case.name));
+            }
+            continue;
+        }
+        if run.code != 0 {
+            failures.push(format!("{}: exit {}: {}", case.name, run.code, run.stderr));
+            continue;
+        }
+        let diff = tree_diff(&read_tree(&case.dir.join("expected")), &tree);
+        if !diff.is_empty() {
+            failures.push(format!("{}:\n{diff}", case.name));
+        }
+        let v2 = case.dir.join("expected-v2/config.toml");
+        if v2.is_file() {
+            let (run, tree) = render_case(case, &["--config-version", "2"]);
+            let expected = std::fs::read(&v2).expect("read expected-v2");
+            match tree.get("config.toml") {
+                Some(actual) if run.code == 0 && *actual == expected => {}
+                Some(actual) => failures.push(format!("{} (v2):\n{}", case.name, bytes_diff(&expected, actual))),
+                None => failures.push(format!("{} (v2): no config.toml; {}", case.name, run.stderr)),
+            }
+        }
+    }
+    (cases.len(), failures)
+}
+
+/// insta settings: snapshots in the repository's `snapshots/`, named by the test alone.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// Replace a temporary directory's path with `[TMP]` in output.
+pub fn scrub(text: &str, tmp: &Path) -> String {
+    text.replace(&tmp.to_string_lossy().into_owned(), "[TMP]")
+}

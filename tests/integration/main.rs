@@ -1,0 +1,6 @@
+//! The one integration-test binary: runs the real `k3s-registries` binary in temporary
+//! directories and checks stdout, stderr, exit codes and the files it leaves.
+
+mod fixtures;
+mod harness;
+mod render_cli;
