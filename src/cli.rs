@@ -91,10 +91,6 @@ pub enum ConfigVersionArg {
 /// `render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub node: NodeArgs,
     /// Write the files into DIR (standing for K3s's <data-dir>/agent/etc/containerd), doing to it
     /// what K3s does to its own: host directories about to be written are replaced, directories
     /// whose hosts.toml K3s wrote and no registry needs any more are removed, all else is left
@@ -107,6 +103,10 @@ pub struct RenderArgs {
     /// Show passwords, auth strings and identity tokens in the preview instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub node: NodeArgs,
 }
 
 /// Files already on a node, to read instead of rendering a registries file.

@@ -7,8 +7,11 @@
 //! hosts.toml, its directory created 0700. Differences, on purpose:
 //! - every file is written atomically (a temporary file in the same directory, renamed);
 //! - config.toml is 0600, because it holds credentials (K3s writes 0644); hosts.toml 0644 as K3s;
-//! - nothing outside the output directory is touched, nor the directory itself: a registry name
-//!   that would make K3s do so (`..`, `../../x`) is refused before anything is written;
+//! - nothing outside the output directory is touched: a registry name that would make K3s write
+//!   or delete outside its own `agent/etc/containerd` (`../..`, `../../x`) is refused before
+//!   anything is written. Inside it, we do what K3s does, surprises included: a registry named
+//!   `..` makes K3s remove its whole containerd directory, config.toml with it; we empty the
+//!   output directory the same way (its entries; the directory itself stays);
 //! - the whole plan is computed first, so `--dry-run` reports exactly what a run would do.
 
 use std::fs;
@@ -47,7 +50,7 @@ pub enum WriteError {
     },
     /// A registry name that would make K3s write or delete outside its own directory.
     #[error(
-        "registry {name:?} would put its hosts.toml at {path}, outside the output directory's certs.d tree; \
+        "registry {name:?} would put its hosts.toml at {path}, outside the output directory; \
          refusing to write anything (K3s would remove and write that path)"
     )]
     Escapes {
@@ -169,8 +172,16 @@ pub fn apply(plan: &Plan) -> Result<(), WriteError> {
         create_dirs(dir, CONFIG_DIR_MODE)?;
     }
     write_atomic(&plan.config)?;
+    let out_dir = plan.config.path.parent().unwrap_or_else(|| Path::new("."));
     for r in &plan.removals {
-        remove_all(&r.path)?;
+        if r.path == out_dir {
+            // K3s's os.RemoveAll(<its containerd dir>): we empty it and keep the directory.
+            for ent in fs::read_dir(out_dir).map_err(io_err(out_dir))? {
+                remove_all(&ent.map_err(io_err(out_dir))?.path())?;
+            }
+        } else {
+            remove_all(&r.path)?;
+        }
     }
     for f in &plan.hosts {
         if let Some(dir) = f.path.parent() {
@@ -181,11 +192,16 @@ pub fn apply(plan: &Plan) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// `filepath.Join(<out>/certs.d, host)`, refused when it leaves `<out>/certs.d` or is `<out>` itself.
+/// `filepath.Join(<out>/certs.d, host)`, refused when it leaves `<out>`.
 fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
+    // Joined relative to <out>, the cleaned path starts with ".." exactly when it leaves <out>.
     let rel = filepath::join(&[CERTS_D, host]);
-    let escapes = rel == "." || rel.starts_with('/') || Path::new(&rel).components().next() != Some(Component::Normal(CERTS_D.as_ref()));
-    let path = out_dir.join(bytes_path(&rel));
+    let escapes = Path::new(&rel).components().next() == Some(Component::ParentDir);
+    let path = if rel == "." {
+        out_dir.to_path_buf()
+    } else {
+        out_dir.join(bytes_path(&rel))
+    };
     if escapes {
         return Err(WriteError::Escapes {
             name: host.to_string(),
@@ -263,11 +279,14 @@ mod tests {
         let out = Path::new("/out");
         assert_eq!(host_dir(out, "docker.io").expect("ok"), Path::new("/out/certs.d/docker.io"));
         assert_eq!(host_dir(out, "a/../b").expect("ok"), Path::new("/out/certs.d/b"));
-        // "" and "." are certs.d itself: K3s removes and writes it; it is ours to manage.
+        // "" and "." are certs.d itself, ".." the containerd directory: K3s removes and writes
+        // them, and they are inside the output directory.
         assert_eq!(host_dir(out, "").expect("ok"), Path::new("/out/certs.d"));
-        assert!(host_dir(out, "..").is_err());
-        assert!(host_dir(out, "../x").is_err());
+        assert_eq!(host_dir(out, "..").expect("ok"), Path::new("/out"));
+        assert_eq!(host_dir(out, "../x").expect("ok"), Path::new("/out/x"));
+        assert!(host_dir(out, "../..").is_err());
         assert!(host_dir(out, "../../etc").is_err());
+        assert!(host_dir(out, "a/../../../etc").is_err());
         // A scheme in a mirror name makes nested directories, as filepath.Join does.
         assert_eq!(host_dir(out, "https://x").expect("ok"), Path::new("/out/certs.d/https:/x"));
     }

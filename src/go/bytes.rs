@@ -73,7 +73,8 @@ fn escape_invalid(b: &[u8]) -> String {
         for &byte in chunk.invalid() {
             // ESCAPE_BASE + 0..=255 stays within U+10FF00..=U+10FFFF, all scalar values.
             out.push(
-                char::from_u32(ESCAPE_BASE + u32::from(byte)).unwrap_or(char::REPLACEMENT_CHARACTER),
+                char::from_u32(ESCAPE_BASE + u32::from(byte))
+                    .unwrap_or(char::REPLACEMENT_CHARACTER),
             );
         }
     }
@@ -89,7 +90,10 @@ mod tests {
     fn mapping_is_the_project_one() {
         assert_eq!(from_go_bytes(b"a\xffb"), "a\u{10ffff}b");
         assert_eq!(from_go_bytes(b"\x80"), "\u{10ff80}");
-        assert_eq!(from_go_bytes(b"\xed\xa0\x80"), "\u{10ffed}\u{10ffa0}\u{10ff80}");
+        assert_eq!(
+            from_go_bytes(b"\xed\xa0\x80"),
+            "\u{10ffed}\u{10ffa0}\u{10ff80}"
+        );
         assert_eq!(to_go_bytes("x\u{10ff00}").as_ref(), b"x\x00");
         assert!(matches!(to_go_bytes("plain é"), Cow::Borrowed(_)));
         assert_eq!(from_go_vec(b"h\xc3\xa9".to_vec()), "hé");

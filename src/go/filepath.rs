@@ -179,9 +179,20 @@ mod tests {
         (&["//", "a"], "/a"),
         // project
         (&["", "", "x"], "x"),
-        (&["/var/lib/rancher/k3s", "agent", "etc", "containerd", "config.toml"],
-            "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"),
-        (&["/data/", "../etc/", "certs.d", "docker.io"], "/etc/certs.d/docker.io"),
+        (
+            &[
+                "/var/lib/rancher/k3s",
+                "agent",
+                "etc",
+                "containerd",
+                "config.toml",
+            ],
+            "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+        ),
+        (
+            &["/data/", "../etc/", "certs.d", "docker.io"],
+            "/etc/certs.d/docker.io",
+        ),
         (&["certs.d", "host:5000"], "certs.d/host:5000"),
         (&["certs.d", "_default"], "certs.d/_default"),
         (&["a", "..", ".."], ".."),

@@ -183,13 +183,19 @@ mod tests {
         ("\u{ad}".as_bytes(), r#""\u00ad""#),
         ("¡ÿé".as_bytes(), "\"¡ÿé\""),
         ("\u{2028}\u{2029}".as_bytes(), r#""\u2028\u2029""#),
-        ("\u{200b}\u{200d}\u{feff}".as_bytes(), r#""\u200b\u200d\ufeff""#),
+        (
+            "\u{200b}\u{200d}\u{feff}".as_bytes(),
+            r#""\u200b\u200d\ufeff""#,
+        ),
         ("\u{3000}".as_bytes(), r#""\u3000""#),
         ("\u{1680}".as_bytes(), r#""\u1680""#),
         // Combining marks are printable (category M), even standing alone.
         ("e\u{301}\u{301}".as_bytes(), "\"e\u{301}\u{301}\""),
         ("\u{e000}\u{f8ff}".as_bytes(), r#""\ue000\uf8ff""#),
-        ("\u{f0000}\u{10fffd}".as_bytes(), r#""\U000f0000\U0010fffd""#),
+        (
+            "\u{f0000}\u{10fffd}".as_bytes(),
+            r#""\U000f0000\U0010fffd""#,
+        ),
         // A valid encoding of U+FFFD is printable and kept; an invalid byte is \x.
         ("\u{fffd}".as_bytes(), "\"\u{fffd}\""),
         (b"\xff", r#""\xff""#),
@@ -222,10 +228,7 @@ mod tests {
         ("\u{e0001}\u{e0100}".as_bytes(), "\"\\U000e0001\u{e0100}\""),
         // The project's escape code points are private use.
         ("\u{10ff41}".as_bytes(), r#""\U0010ff41""#),
-        (
-            b"https://user:p@ss@h/\tx",
-            r#""https://user:p@ss@h/\tx""#,
-        ),
+        (b"https://user:p@ss@h/\tx", r#""https://user:p@ss@h/\tx""#),
     ];
 
     #[test]
@@ -252,15 +255,56 @@ mod tests {
     #[test]
     fn is_print_matches_go() {
         let printable = [
-            ' ', '~', 'a', '¡', 'ÿ', 'Ā', '\u{301}', '€', '\u{fffd}', '\u{fffc}', '😀',
-            '\u{1f6d7}', '\u{1fbca}', '\u{20000}', '\u{2a6df}', '\u{31350}', '\u{323af}',
-            '\u{e0100}', '\u{e01ef}', '\u{0377}', '\u{11f59}',
+            ' ',
+            '~',
+            'a',
+            '¡',
+            'ÿ',
+            'Ā',
+            '\u{301}',
+            '€',
+            '\u{fffd}',
+            '\u{fffc}',
+            '😀',
+            '\u{1f6d7}',
+            '\u{1fbca}',
+            '\u{20000}',
+            '\u{2a6df}',
+            '\u{31350}',
+            '\u{323af}',
+            '\u{e0100}',
+            '\u{e01ef}',
+            '\u{0377}',
+            '\u{11f59}',
         ];
         let not_printable = [
-            '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{a0}', '\u{ad}', '\u{378}',
-            '\u{38b}', '\u{61c}', '\u{2000}', '\u{2028}', '\u{202f}', '\u{3000}', '\u{e000}',
-            '\u{fffe}', '\u{ffff}', '\u{1000c}', '\u{1d455}', '\u{2a6e0}', '\u{323b0}',
-            '\u{e0001}', '\u{e01f0}', '\u{f0000}', '\u{10ffff}', '\u{1f6d8}', '\u{1fb93}',
+            '\u{0}',
+            '\u{1f}',
+            '\u{7f}',
+            '\u{80}',
+            '\u{9f}',
+            '\u{a0}',
+            '\u{ad}',
+            '\u{378}',
+            '\u{38b}',
+            '\u{61c}',
+            '\u{2000}',
+            '\u{2028}',
+            '\u{202f}',
+            '\u{3000}',
+            '\u{e000}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1000c}',
+            '\u{1d455}',
+            '\u{2a6e0}',
+            '\u{323b0}',
+            '\u{e0001}',
+            '\u{e01f0}',
+            '\u{f0000}',
+            '\u{10ffff}',
+            '\u{1f6d8}',
+            '\u{1fb93}',
         ];
         for c in printable {
             assert!(is_print(c), "is_print({:#x})", u32::from(c));
@@ -268,8 +312,14 @@ mod tests {
         for c in not_printable {
             assert!(!is_print(c), "!is_print({:#x})", u32::from(c));
         }
-        for c in ['\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}', '\u{202f}', '\u{205f}', '\u{3000}'] {
-            assert!(!is_print(c) && is_graphic(c), "graphic-only {:#x}", u32::from(c));
+        for c in [
+            '\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}', '\u{202f}', '\u{205f}', '\u{3000}',
+        ] {
+            assert!(
+                !is_print(c) && is_graphic(c),
+                "graphic-only {:#x}",
+                u32::from(c)
+            );
         }
         assert!(!is_graphic('\u{2028}') && !is_graphic('\u{ad}') && !is_graphic('\u{10ffff}'));
         assert!(is_graphic('a'));
@@ -287,7 +337,12 @@ mod tests {
         assert!(IS_NOT_PRINT32.windows(2).all(|w| w[0] < w[1]));
         assert!(IS_GRAPHIC.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(
-            (IS_PRINT16.len(), IS_NOT_PRINT16.len(), IS_PRINT32.len(), IS_NOT_PRINT32.len()),
+            (
+                IS_PRINT16.len(),
+                IS_NOT_PRINT16.len(),
+                IS_PRINT32.len(),
+                IS_NOT_PRINT32.len()
+            ),
             (424, 133, 508, 112)
         );
         assert_eq!(IS_GRAPHIC.len(), 16);

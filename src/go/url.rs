@@ -33,7 +33,13 @@ pub struct UrlError {
 impl fmt::Display for UrlError {
     /// Go's `(*url.Error).Error`: `fmt.Sprintf("%s %q: %s", op, url, err)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.op, quote(&to_go_bytes(&self.url)), self.err)
+        write!(
+            f,
+            "{} {}: {}",
+            self.op,
+            quote(&to_go_bytes(&self.url)),
+            self.err
+        )
     }
 }
 
@@ -74,7 +80,10 @@ impl Userinfo {
     }
 
     fn append_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&escape(&to_go_bytes(&self.username), Encoding::UserPassword));
+        out.extend_from_slice(&escape(
+            &to_go_bytes(&self.username),
+            Encoding::UserPassword,
+        ));
         if let Some(password) = &self.password {
             out.push(b':');
             out.extend_from_slice(&escape(&to_go_bytes(password), Encoding::UserPassword));
@@ -453,9 +462,11 @@ impl Url {
         if !opaque.is_empty() {
             buf.extend_from_slice(&opaque);
         } else {
-            if (!scheme.is_empty() || !host.is_empty() || self.user.is_some())
-                && !(self.omit_host && host.is_empty() && self.user.is_none())
-            {
+            // Go: if Scheme, Host or User is set, print the authority, unless OmitHost applies
+            // (empty Host, nil User).
+            let has_authority = !scheme.is_empty() || !host.is_empty() || self.user.is_some();
+            let omit = self.omit_host && host.is_empty() && self.user.is_none();
+            if has_authority && !omit {
                 // Go tests the unescaped Path here, not the escaped one.
                 if !host.is_empty() || !self.path.is_empty() || self.user.is_some() {
                     buf.extend_from_slice(b"//");
@@ -821,4 +832,687 @@ fn find_sub(s: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn count(s: &[u8], c: u8) -> usize {
     s.iter().filter(|&&x| x == c).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What go1.24.11's `url.Parse` returned for an input: the fields, `String()`, `Hostname()`
+    /// and `Port()`.
+    #[derive(Debug, Clone, Copy)]
+    struct W {
+        scheme: &'static str,
+        opaque: &'static str,
+        user: Option<(&'static str, Option<&'static str>)>,
+        host: &'static str,
+        path: &'static str,
+        raw_path: &'static str,
+        omit_host: bool,
+        force_query: bool,
+        raw_query: &'static str,
+        fragment: &'static str,
+        raw_fragment: &'static str,
+        string: &'static str,
+        hostname: &'static str,
+        port: &'static str,
+    }
+
+    const W0: W = W {
+        scheme: "",
+        opaque: "",
+        user: None,
+        host: "",
+        path: "",
+        raw_path: "",
+        omit_host: false,
+        force_query: false,
+        raw_query: "",
+        fragment: "",
+        raw_fragment: "",
+        string: "",
+        hostname: "",
+        port: "",
+    };
+
+    type Case = (&'static str, Result<W, &'static str>);
+
+    fn ok(input: &'static str, want: W) -> Case {
+        (input, Ok(want))
+    }
+
+    fn err(input: &'static str, msg: &'static str) -> Case {
+        (input, Err(msg))
+    }
+
+    /// Inputs: go1.24.11 net/url/url_test.go (`urltests`, `TestParseErrors`,
+    /// `TestRejectControlCharacters`) and the endpoint spellings this project meets. Expected
+    /// values: what go1.24.11 itself returned for each (`url.Parse`, then `String()`,
+    /// `Hostname()`, `Port()`; errors as `err.Error()`).
+    #[rustfmt::skip]
+    fn cases() -> Vec<Case> {
+        vec![
+        ok("http://www.google.com", W { scheme: "http", host: "www.google.com", string: "http://www.google.com", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/", W { scheme: "http", host: "www.google.com", path: "/", string: "http://www.google.com/", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/file%20one%26two", W { scheme: "http", host: "www.google.com", path: "/file one&two", raw_path: "/file%20one%26two", string: "http://www.google.com/file%20one%26two", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/#file%20one%26two", W { scheme: "http", host: "www.google.com", path: "/", fragment: "file one&two", raw_fragment: "file%20one%26two", string: "http://www.google.com/#file%20one%26two", hostname: "www.google.com", ..W0 }),
+        ok("ftp://webmaster@www.google.com/", W { scheme: "ftp", user: Some(("webmaster", None)), host: "www.google.com", path: "/", string: "ftp://webmaster@www.google.com/", hostname: "www.google.com", ..W0 }),
+        ok("ftp://john%20doe@www.google.com/", W { scheme: "ftp", user: Some(("john doe", None)), host: "www.google.com", path: "/", string: "ftp://john%20doe@www.google.com/", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?", W { scheme: "http", host: "www.google.com", path: "/", force_query: true, string: "http://www.google.com/?", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?foo=bar?", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "foo=bar?", string: "http://www.google.com/?foo=bar?", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?q=go+language", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "q=go+language", string: "http://www.google.com/?q=go+language", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?q=go%20language", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "q=go%20language", string: "http://www.google.com/?q=go%20language", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/a%20b?q=c+d", W { scheme: "http", host: "www.google.com", path: "/a b", raw_query: "q=c+d", string: "http://www.google.com/a%20b?q=c+d", hostname: "www.google.com", ..W0 }),
+        ok("http:www.google.com/?q=go+language", W { scheme: "http", opaque: "www.google.com/", raw_query: "q=go+language", string: "http:www.google.com/?q=go+language", ..W0 }),
+        ok("http:%2f%2fwww.google.com/?q=go+language", W { scheme: "http", opaque: "%2f%2fwww.google.com/", raw_query: "q=go+language", string: "http:%2f%2fwww.google.com/?q=go+language", ..W0 }),
+        ok("mailto:/webmaster@golang.org", W { scheme: "mailto", path: "/webmaster@golang.org", omit_host: true, string: "mailto:/webmaster@golang.org", ..W0 }),
+        ok("mailto:webmaster@golang.org", W { scheme: "mailto", opaque: "webmaster@golang.org", string: "mailto:webmaster@golang.org", ..W0 }),
+        ok("/foo?query=http://bad", W { path: "/foo", raw_query: "query=http://bad", string: "/foo?query=http://bad", ..W0 }),
+        ok("//foo", W { host: "foo", string: "//foo", hostname: "foo", ..W0 }),
+        ok("//user@foo/path?a=b", W { user: Some(("user", None)), host: "foo", path: "/path", raw_query: "a=b", string: "//user@foo/path?a=b", hostname: "foo", ..W0 }),
+        ok("///threeslashes", W { path: "///threeslashes", string: "///threeslashes", ..W0 }),
+        ok("http://user:password@google.com", W { scheme: "http", user: Some(("user", Some("password"))), host: "google.com", string: "http://user:password@google.com", hostname: "google.com", ..W0 }),
+        ok("http://j@ne:password@google.com", W { scheme: "http", user: Some(("j@ne", Some("password"))), host: "google.com", string: "http://j%40ne:password@google.com", hostname: "google.com", ..W0 }),
+        ok("http://jane:p@ssword@google.com", W { scheme: "http", user: Some(("jane", Some("p@ssword"))), host: "google.com", string: "http://jane:p%40ssword@google.com", hostname: "google.com", ..W0 }),
+        ok("http://j@ne:password@google.com/p@th?q=@go", W { scheme: "http", user: Some(("j@ne", Some("password"))), host: "google.com", path: "/p@th", raw_query: "q=@go", string: "http://j%40ne:password@google.com/p@th?q=@go", hostname: "google.com", ..W0 }),
+        ok("http://www.google.com/?q=go+language#foo", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "q=go+language", fragment: "foo", string: "http://www.google.com/?q=go+language#foo", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?q=go+language#foo&bar", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "q=go+language", fragment: "foo&bar", string: "http://www.google.com/?q=go+language#foo&bar", hostname: "www.google.com", ..W0 }),
+        ok("http://www.google.com/?q=go+language#foo%26bar", W { scheme: "http", host: "www.google.com", path: "/", raw_query: "q=go+language", fragment: "foo&bar", raw_fragment: "foo%26bar", string: "http://www.google.com/?q=go+language#foo%26bar", hostname: "www.google.com", ..W0 }),
+        ok("file:///home/adg/rabbits", W { scheme: "file", path: "/home/adg/rabbits", string: "file:///home/adg/rabbits", ..W0 }),
+        ok("file:///C:/FooBar/Baz.txt", W { scheme: "file", path: "/C:/FooBar/Baz.txt", string: "file:///C:/FooBar/Baz.txt", ..W0 }),
+        ok("MaIlTo:webmaster@golang.org", W { scheme: "mailto", opaque: "webmaster@golang.org", string: "mailto:webmaster@golang.org", ..W0 }),
+        ok("a/b/c", W { path: "a/b/c", string: "a/b/c", ..W0 }),
+        ok("http://%3Fam:pa%3Fsword@google.com", W { scheme: "http", user: Some(("?am", Some("pa?sword"))), host: "google.com", string: "http://%3Fam:pa%3Fsword@google.com", hostname: "google.com", ..W0 }),
+        ok("http://192.168.0.1/", W { scheme: "http", host: "192.168.0.1", path: "/", string: "http://192.168.0.1/", hostname: "192.168.0.1", ..W0 }),
+        ok("http://192.168.0.1:8080/", W { scheme: "http", host: "192.168.0.1:8080", path: "/", string: "http://192.168.0.1:8080/", hostname: "192.168.0.1", port: "8080", ..W0 }),
+        ok("http://[fe80::1]/", W { scheme: "http", host: "[fe80::1]", path: "/", string: "http://[fe80::1]/", hostname: "fe80::1", ..W0 }),
+        ok("http://[fe80::1]:8080/", W { scheme: "http", host: "[fe80::1]:8080", path: "/", string: "http://[fe80::1]:8080/", hostname: "fe80::1", port: "8080", ..W0 }),
+        ok("https://[2001:db8::1]:8443/test/path", W { scheme: "https", host: "[2001:db8::1]:8443", path: "/test/path", string: "https://[2001:db8::1]:8443/test/path", hostname: "2001:db8::1", port: "8443", ..W0 }),
+        ok("http://[fe80::1%25en0]/", W { scheme: "http", host: "[fe80::1%en0]", path: "/", string: "http://[fe80::1%25en0]/", hostname: "fe80::1%en0", ..W0 }),
+        ok("http://[fe80::1%25en0]:8080/", W { scheme: "http", host: "[fe80::1%en0]:8080", path: "/", string: "http://[fe80::1%25en0]:8080/", hostname: "fe80::1%en0", port: "8080", ..W0 }),
+        ok("http://[fe80::1%25%65%6e%301-._~]/", W { scheme: "http", host: "[fe80::1%en01-._~]", path: "/", string: "http://[fe80::1%25en01-._~]/", hostname: "fe80::1%en01-._~", ..W0 }),
+        ok("http://[fe80::1%25%65%6e%301-._~]:8080/", W { scheme: "http", host: "[fe80::1%en01-._~]:8080", path: "/", string: "http://[fe80::1%25en01-._~]:8080/", hostname: "fe80::1%en01-._~", port: "8080", ..W0 }),
+        ok("http://rest.rsc.io/foo%2fbar/baz%2Fquux?alt=media", W { scheme: "http", host: "rest.rsc.io", path: "/foo/bar/baz/quux", raw_path: "/foo%2fbar/baz%2Fquux", raw_query: "alt=media", string: "http://rest.rsc.io/foo%2fbar/baz%2Fquux?alt=media", hostname: "rest.rsc.io", ..W0 }),
+        ok("mysql://a,b,c/bar", W { scheme: "mysql", host: "a,b,c", path: "/bar", string: "mysql://a,b,c/bar", hostname: "a,b,c", ..W0 }),
+        ok("scheme://!$&'()*+,;=hello!:1/path", W { scheme: "scheme", host: "!$&'()*+,;=hello!:1", path: "/path", string: "scheme://!$&'()*+,;=hello!:1/path", hostname: "!$&'()*+,;=hello!", port: "1", ..W0 }),
+        ok("http://host/!$&'()*+,;=:@[hello]", W { scheme: "http", host: "host", path: "/!$&'()*+,;=:@[hello]", raw_path: "/!$&'()*+,;=:@[hello]", string: "http://host/!$&'()*+,;=:@[hello]", hostname: "host", ..W0 }),
+        ok("http://example.com/oid/[order_id]", W { scheme: "http", host: "example.com", path: "/oid/[order_id]", raw_path: "/oid/[order_id]", string: "http://example.com/oid/[order_id]", hostname: "example.com", ..W0 }),
+        ok("http://192.168.0.2:8080/foo", W { scheme: "http", host: "192.168.0.2:8080", path: "/foo", string: "http://192.168.0.2:8080/foo", hostname: "192.168.0.2", port: "8080", ..W0 }),
+        ok("http://192.168.0.2:/foo", W { scheme: "http", host: "192.168.0.2:", path: "/foo", string: "http://192.168.0.2:/foo", hostname: "192.168.0.2", ..W0 }),
+        ok("http://2b01:e34:ef40:7730:8e70:5aff:fefe:edac:8080/foo", W { scheme: "http", host: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac:8080", path: "/foo", string: "http://2b01:e34:ef40:7730:8e70:5aff:fefe:edac:8080/foo", hostname: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac", port: "8080", ..W0 }),
+        ok("http://2b01:e34:ef40:7730:8e70:5aff:fefe:edac:/foo", W { scheme: "http", host: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac:", path: "/foo", string: "http://2b01:e34:ef40:7730:8e70:5aff:fefe:edac:/foo", hostname: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac", ..W0 }),
+        ok("http://[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:8080/foo", W { scheme: "http", host: "[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:8080", path: "/foo", string: "http://[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:8080/foo", hostname: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac", port: "8080", ..W0 }),
+        ok("http://[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:/foo", W { scheme: "http", host: "[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:", path: "/foo", string: "http://[2b01:e34:ef40:7730:8e70:5aff:fefe:edac]:/foo", hostname: "2b01:e34:ef40:7730:8e70:5aff:fefe:edac", ..W0 }),
+        ok("http://hello.世界.com/foo", W { scheme: "http", host: "hello.世界.com", path: "/foo", string: "http://hello.%E4%B8%96%E7%95%8C.com/foo", hostname: "hello.世界.com", ..W0 }),
+        ok("http://hello.%e4%b8%96%e7%95%8c.com/foo", W { scheme: "http", host: "hello.世界.com", path: "/foo", string: "http://hello.%E4%B8%96%E7%95%8C.com/foo", hostname: "hello.世界.com", ..W0 }),
+        ok("http://hello.%E4%B8%96%E7%95%8C.com/foo", W { scheme: "http", host: "hello.世界.com", path: "/foo", string: "http://hello.%E4%B8%96%E7%95%8C.com/foo", hostname: "hello.世界.com", ..W0 }),
+        ok("http://example.com//foo", W { scheme: "http", host: "example.com", path: "//foo", string: "http://example.com//foo", hostname: "example.com", ..W0 }),
+        ok("myscheme://authority<\"hi\">/foo", W { scheme: "myscheme", host: "authority<\"hi\">", path: "/foo", string: "myscheme://authority<\"hi\">/foo", hostname: "authority<\"hi\">", ..W0 }),
+        ok("tcp://[2020::2020:20:2020:2020%25Windows%20Loves%20Spaces]:2020", W { scheme: "tcp", host: "[2020::2020:20:2020:2020%Windows Loves Spaces]:2020", string: "tcp://[2020::2020:20:2020:2020%25Windows%20Loves%20Spaces]:2020", hostname: "2020::2020:20:2020:2020%Windows Loves Spaces", port: "2020", ..W0 }),
+        ok("magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn", W { scheme: "magnet", raw_query: "xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn", string: "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn", ..W0 }),
+        ok("mailto:?subject=hi", W { scheme: "mailto", raw_query: "subject=hi", string: "mailto:?subject=hi", ..W0 }),
+        ok("http://[::1]", W { scheme: "http", host: "[::1]", string: "http://[::1]", hostname: "::1", ..W0 }),
+        ok("http://[::1]:80", W { scheme: "http", host: "[::1]:80", string: "http://[::1]:80", hostname: "::1", port: "80", ..W0 }),
+        err("http://[::1]:namedport", "parse \"http://[::1]:namedport\": invalid port \":namedport\" after host"),
+        err("http://x:namedport", "parse \"http://x:namedport\": invalid port \":namedport\" after host"),
+        ok("http://[::1]/", W { scheme: "http", host: "[::1]", path: "/", string: "http://[::1]/", hostname: "::1", ..W0 }),
+        err("http://[::1]a", "parse \"http://[::1]a\": invalid port \"a\" after host"),
+        err("http://[::1]%23", "parse \"http://[::1]%23\": invalid port \"%23\" after host"),
+        ok("http://[::1%25en0]", W { scheme: "http", host: "[::1%en0]", string: "http://[::1%25en0]", hostname: "::1%en0", ..W0 }),
+        ok("http://[::1]:", W { scheme: "http", host: "[::1]:", string: "http://[::1]:", hostname: "::1", ..W0 }),
+        ok("http://x:", W { scheme: "http", host: "x:", string: "http://x:", hostname: "x", ..W0 }),
+        err("http://[::1]:%38%30", "parse \"http://[::1]:%38%30\": invalid port \":%38%30\" after host"),
+        ok("http://[::1%25%41]", W { scheme: "http", host: "[::1%A]", string: "http://[::1%25A]", hostname: "::1%A", ..W0 }),
+        err("http://[%10::1]", "parse \"http://[%10::1]\": invalid URL escape \"%10\""),
+        ok("http://[::1]/%48", W { scheme: "http", host: "[::1]", path: "/H", raw_path: "/%48", string: "http://[::1]/%48", hostname: "::1", ..W0 }),
+        err("http://%41:8080/", "parse \"http://%41:8080/\": invalid URL escape \"%41\""),
+        err("mysql://x@y(z:123)/foo", "parse \"mysql://x@y(z:123)/foo\": invalid port \":123)\" after host"),
+        err("mysql://x@y(1.2.3.4:123)/foo", "parse \"mysql://x@y(1.2.3.4:123)/foo\": invalid port \":123)\" after host"),
+        err(" http://foo.com", "parse \" http://foo.com\": first path segment in URL cannot contain colon"),
+        err("ht tp://foo.com", "parse \"ht tp://foo.com\": first path segment in URL cannot contain colon"),
+        ok("ahttp://foo.com", W { scheme: "ahttp", host: "foo.com", string: "ahttp://foo.com", hostname: "foo.com", ..W0 }),
+        err("1http://foo.com", "parse \"1http://foo.com\": first path segment in URL cannot contain colon"),
+        err("http://[]%20%48%54%54%50%2f%31%2e%31%0a%4d%79%48%65%61%64%65%72%3a%20%31%32%33%0a%0a/", "parse \"http://[]%20%48%54%54%50%2f%31%2e%31%0a%4d%79%48%65%61%64%65%72%3a%20%31%32%33%0a%0a/\": invalid port \"%20%48%54%54%50%2f%31%2e%31%0a%4d%79%48%65%61%64%65%72%3a%20%31%32%33%0a%0a\" after host"),
+        err("http://a b.com/", "parse \"http://a b.com/\": invalid character \" \" in host name"),
+        err("cache_object://foo", "parse \"cache_object://foo\": first path segment in URL cannot contain colon"),
+        err("cache_object:foo", "parse \"cache_object:foo\": first path segment in URL cannot contain colon"),
+        err("cache_object:foo/bar", "parse \"cache_object:foo/bar\": first path segment in URL cannot contain colon"),
+        ok("cache_object/:foo/bar", W { path: "cache_object/:foo/bar", string: "cache_object/:foo/bar", ..W0 }),
+        err("http://[192.168.0.1]/", "parse \"http://[192.168.0.1]/\": invalid IP-literal"),
+        err("http://[192.168.0.1]:8080/", "parse \"http://[192.168.0.1]:8080/\": invalid IP-literal"),
+        ok("http://[::ffff:192.168.0.1]/", W { scheme: "http", host: "[::ffff:192.168.0.1]", path: "/", string: "http://[::ffff:192.168.0.1]/", hostname: "::ffff:192.168.0.1", ..W0 }),
+        err("http://[::ffff:192.168.0.1000]/", "parse \"http://[::ffff:192.168.0.1000]/\": invalid host: ParseAddr(\"::ffff:192.168.0.1000\"): IPv4 field has value >255"),
+        ok("http://[::ffff:192.168.0.1]:8080/", W { scheme: "http", host: "[::ffff:192.168.0.1]:8080", path: "/", string: "http://[::ffff:192.168.0.1]:8080/", hostname: "::ffff:192.168.0.1", port: "8080", ..W0 }),
+        ok("http://[::ffff:c0a8:1]/", W { scheme: "http", host: "[::ffff:c0a8:1]", path: "/", string: "http://[::ffff:c0a8:1]/", hostname: "::ffff:c0a8:1", ..W0 }),
+        err("http://[not-an-ip]/", "parse \"http://[not-an-ip]/\": invalid host: ParseAddr(\"not-an-ip\"): unable to parse IP"),
+        err("http://[fe80::1%foo]/", "parse \"http://[fe80::1%foo]/\": invalid URL escape \"%fo\""),
+        err("http://[fe80::1", "parse \"http://[fe80::1\": missing ']' in host"),
+        err("http://fe80::1]/", "parse \"http://fe80::1]/\": invalid port \":1]\" after host"),
+        err("http://[test.com]/", "parse \"http://[test.com]/\": invalid host: ParseAddr(\"test.com\"): unexpected character (at \"test.com\")"),
+        err("http://foo.com/?foo\nbar", "parse \"http://foo.com/?foo\\nbar\": net/url: invalid control character in URL"),
+        err("http\r://foo.com/", "parse \"http\\r://foo.com/\": net/url: invalid control character in URL"),
+        err("http://foo\u{7f}.com/", "parse \"http://foo\\x7f.com/\": net/url: invalid control character in URL"),
+        ok("//registry.example.com", W { host: "registry.example.com", string: "//registry.example.com", hostname: "registry.example.com", ..W0 }),
+        ok("//localhost:5000", W { host: "localhost:5000", string: "//localhost:5000", hostname: "localhost", port: "5000", ..W0 }),
+        ok("https://registry.example.com/v2", W { scheme: "https", host: "registry.example.com", path: "/v2", string: "https://registry.example.com/v2", hostname: "registry.example.com", ..W0 }),
+        ok("//[::1]:5000", W { host: "[::1]:5000", string: "//[::1]:5000", hostname: "::1", port: "5000", ..W0 }),
+        err("//host:port:x", "parse \"//host:port:x\": invalid port \":x\" after host"),
+        ok("//host:99999", W { host: "host:99999", string: "//host:99999", hostname: "host", port: "99999", ..W0 }),
+        err("//host:-1", "parse \"//host:-1\": invalid port \":-1\" after host"),
+        err("//ho st", "parse \"//ho st\": invalid character \" \" in host name"),
+        err("http://a b", "parse \"http://a b\": invalid character \" \" in host name"),
+        err("//%zz", "parse \"//%zz\": invalid URL escape \"%zz\""),
+        ok("https://host/%76%32", W { scheme: "https", host: "host", path: "/v2", raw_path: "/%76%32", string: "https://host/%76%32", hostname: "host", ..W0 }),
+        ok("//user:pass@host", W { user: Some(("user", Some("pass"))), host: "host", string: "//user:pass@host", hostname: "host", ..W0 }),
+        ok("https://host?x#y", W { scheme: "https", host: "host", raw_query: "x", fragment: "y", string: "https://host?x#y", hostname: "host", ..W0 }),
+        ok("//", W { string: "", ..W0 }),
+        ok("", W { string: "", ..W0 }),
+        ok("*", W { path: "*", string: "*", ..W0 }),
+        ok("//*", W { host: "*", string: "//*", hostname: "*", ..W0 }),
+        ok("docker.io", W { path: "docker.io", string: "docker.io", ..W0 }),
+        ok("//:", W { host: ":", string: "//:", ..W0 }),
+        ok("//host:", W { host: "host:", string: "//host:", hostname: "host", ..W0 }),
+        ok("//bücher.example", W { host: "bücher.example", string: "//b%C3%BCcher.example", hostname: "bücher.example", ..W0 }),
+        ok("//b%C3%BCcher.example", W { host: "bücher.example", string: "//b%C3%BCcher.example", hostname: "bücher.example", ..W0 }),
+        ok("//REGISTRY.Example.COM:5000", W { host: "REGISTRY.Example.COM:5000", string: "//REGISTRY.Example.COM:5000", hostname: "REGISTRY.Example.COM", port: "5000", ..W0 }),
+        ok("//registry.example.com.", W { host: "registry.example.com.", string: "//registry.example.com.", hostname: "registry.example.com.", ..W0 }),
+        ok("//registry.example.com./v2/", W { host: "registry.example.com.", path: "/v2/", string: "//registry.example.com./v2/", hostname: "registry.example.com.", ..W0 }),
+        ok("//x[::1]", W { host: "[::1]", string: "//[::1]", hostname: "::1", ..W0 }),
+        err("//[::1", "parse \"//[::1\": missing ']' in host"),
+        ok("//::1", W { host: "::1", string: "//::1", hostname: ":", port: "1", ..W0 }),
+        ok("//1:2:3:4:5:6:7:8", W { host: "1:2:3:4:5:6:7:8", string: "//1:2:3:4:5:6:7:8", hostname: "1:2:3:4:5:6:7", port: "8", ..W0 }),
+        ok("//[fe80::1%25en0]:80", W { host: "[fe80::1%en0]:80", string: "//[fe80::1%25en0]:80", hostname: "fe80::1%en0", port: "80", ..W0 }),
+        err("//[1.2.3.4]", "parse \"//[1.2.3.4]\": invalid IP-literal"),
+        ok("//[::ffff:1.2.3.4]:1", W { host: "[::ffff:1.2.3.4]:1", string: "//[::ffff:1.2.3.4]:1", hostname: "::ffff:1.2.3.4", port: "1", ..W0 }),
+        ok("//%ff", W { host: "\u{10ffff}", string: "//%FF", hostname: "\u{10ffff}", ..W0 }),
+        ok("//u%ff@h", W { user: Some(("u\u{10ffff}", None)), host: "h", string: "//u%FF@h", hostname: "h", ..W0 }),
+        ok("http://x/#\n", W { scheme: "http", host: "x", path: "/", fragment: "\n", raw_fragment: "\n", string: "http://x/#%0A", hostname: "x", ..W0 }),
+        err("http://x/#frag%zz", "parse \"http://x/#frag%zz\": invalid URL escape \"%zz\""),
+        ok("file:/etc/hosts", W { scheme: "file", path: "/etc/hosts", omit_host: true, string: "file:/etc/hosts", ..W0 }),
+        ok("file:///etc/hosts", W { scheme: "file", path: "/etc/hosts", string: "file:///etc/hosts", ..W0 }),
+        ok("mailto:x@y?s=1", W { scheme: "mailto", opaque: "x@y", raw_query: "s=1", string: "mailto:x@y?s=1", ..W0 }),
+        ok("http:opaque/path", W { scheme: "http", opaque: "opaque/path", string: "http:opaque/path", ..W0 }),
+        ok("./a:b", W { path: "./a:b", string: "./a:b", ..W0 }),
+        ok("a:b", W { scheme: "a", opaque: "b", string: "a:b", ..W0 }),
+        err("1a:b/x", "parse \"1a:b/x\": first path segment in URL cannot contain colon"),
+        ok("//host/path?", W { host: "host", path: "/path", force_query: true, string: "//host/path?", hostname: "host", ..W0 }),
+        ok("//host/path??", W { host: "host", path: "/path", raw_query: "?", string: "//host/path??", hostname: "host", ..W0 }),
+        ok("http://host/a%2Fb", W { scheme: "http", host: "host", path: "/a/b", raw_path: "/a%2Fb", string: "http://host/a%2Fb", hostname: "host", ..W0 }),
+        ok("http://host/a%2fb", W { scheme: "http", host: "host", path: "/a/b", raw_path: "/a%2fb", string: "http://host/a%2fb", hostname: "host", ..W0 }),
+        ok("//user@host:5000/p", W { user: Some(("user", None)), host: "host:5000", path: "/p", string: "//user@host:5000/p", hostname: "host", port: "5000", ..W0 }),
+        ok("https://u%40x:p%3Aw@h/", W { scheme: "https", user: Some(("u@x", Some("p:w"))), host: "h", path: "/", string: "https://u%40x:p%3Aw@h/", hostname: "h", ..W0 }),
+        err("http://user^:passwo^rd@foo.com/", "parse \"http://user^:passwo^rd@foo.com/\": net/url: invalid userinfo"),
+        err("//[::1]:-1", "parse \"//[::1]:-1\": invalid port \":-1\" after host"),
+        ok("//x:y@", W { user: Some(("x", Some("y"))), string: "//x:y@", ..W0 }),
+        ok("//@host", W { user: Some(("", None)), host: "host", string: "//@host", hostname: "host", ..W0 }),
+        ok("//hé:1", W { host: "hé:1", string: "//h%C3%A9:1", hostname: "hé", port: "1", ..W0 }),
+        err("https://[v1.x]/", "parse \"https://[v1.x]/\": invalid host: ParseAddr(\"v1.x\"): unexpected character (at \"v1.x\")"),
+        err("https://a{b}/", "parse \"https://a{b}/\": invalid character \"{\" in host name"),
+        err("https://example.com/%zé", "parse \"https://example.com/%zé\": invalid URL escape \"%z\\xc3\""),
+        err("://x", "parse \"://x\": missing protocol scheme"),
+        ok("registry.example.com:5000", W { scheme: "registry.example.com", opaque: "5000", string: "registry.example.com:5000", ..W0 }),
+        ok("localhost:5000/v2", W { scheme: "localhost", opaque: "5000/v2", string: "localhost:5000/v2", ..W0 }),
+        err("127.0.0.1:5000", "parse \"127.0.0.1:5000\": first path segment in URL cannot contain colon"),
+        err("[::1]:5000", "parse \"[::1]:5000\": first path segment in URL cannot contain colon"),
+        err("//[::1]extra", "parse \"//[::1]extra\": invalid port \"extra\" after host"),
+        err("http://[]/", "parse \"http://[]/\": invalid host: ParseAddr(\"\"): unable to parse IP"),
+        err("http://[::1]]/", "parse \"http://[::1]]/\": invalid host: ParseAddr(\"::1]\"): unexpected character, want colon (at \"]\")"),
+        ok("//a@b@c", W { user: Some(("a@b", None)), host: "c", string: "//a%40b@c", hostname: "c", ..W0 }),
+        ok("http://x/a b", W { scheme: "http", host: "x", path: "/a b", raw_path: "/a b", string: "http://x/a%20b", hostname: "x", ..W0 }),
+        ok("http://x/a%20b", W { scheme: "http", host: "x", path: "/a b", string: "http://x/a%20b", hostname: "x", ..W0 }),
+        ok("http://x?a b#c d", W { scheme: "http", host: "x", raw_query: "a b", fragment: "c d", raw_fragment: "c d", string: "http://x?a b#c%20d", hostname: "x", ..W0 }),
+        ]
+    }
+
+    #[test]
+    fn parse_matches_go() {
+        for (input, want) in cases() {
+            match (parse(input), want) {
+                (Ok(u), Ok(w)) => {
+                    let user = u
+                        .user
+                        .as_ref()
+                        .map(|ui| (ui.username.as_str(), ui.password.as_deref()));
+                    assert_eq!(u.scheme, w.scheme, "scheme of {input:?}");
+                    assert_eq!(u.opaque, w.opaque, "opaque of {input:?}");
+                    assert_eq!(user, w.user, "user of {input:?}");
+                    assert_eq!(u.host, w.host, "host of {input:?}");
+                    assert_eq!(u.path, w.path, "path of {input:?}");
+                    assert_eq!(u.raw_path, w.raw_path, "raw_path of {input:?}");
+                    assert_eq!(u.omit_host, w.omit_host, "omit_host of {input:?}");
+                    assert_eq!(u.force_query, w.force_query, "force_query of {input:?}");
+                    assert_eq!(u.raw_query, w.raw_query, "raw_query of {input:?}");
+                    assert_eq!(u.fragment, w.fragment, "fragment of {input:?}");
+                    assert_eq!(u.raw_fragment, w.raw_fragment, "raw_fragment of {input:?}");
+                    assert_eq!(u.string(), w.string, "string of {input:?}");
+                    assert_eq!(u.to_string(), w.string, "Display of {input:?}");
+                    assert_eq!(u.hostname(), w.hostname, "hostname of {input:?}");
+                    assert_eq!(u.port(), w.port, "port of {input:?}");
+                }
+                (Err(e), Err(msg)) => assert_eq!(e.to_string(), msg, "error of {input:?}"),
+                (got, want) => panic!("parse({input:?}) = {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    fn built(scheme: &str, host: &str, path: &str, raw_path: &str) -> Url {
+        Url {
+            scheme: scheme.into(),
+            host: host.into(),
+            path: path.into(),
+            raw_path: raw_path.into(),
+            ..Url::default()
+        }
+    }
+
+    /// go1.24.11 `stringURLTests`, and URLs built the way K3s builds them; expected values from
+    /// go1.24.11's `(*URL).String()`.
+    #[test]
+    fn string_of_built_urls() {
+        assert_eq!(
+            built("http", "www.google.com", "search", "").string(),
+            "http://www.google.com/search"
+        );
+        assert_eq!(built("", "", "this:that", "").string(), "./this:that");
+        assert_eq!(
+            built("", "", "here/this:that", "").string(),
+            "here/this:that"
+        );
+        assert_eq!(
+            built("http", "www.google.com", "this:that", "").string(),
+            "http://www.google.com/this:that"
+        );
+        // K3s sets Path and leaves RawPath: a RawPath that still decodes to Path is printed...
+        assert_eq!(
+            built("https", "host", "/v2", "/%76%32").string(),
+            "https://host/%76%32"
+        );
+        // ...a stale one is ignored.
+        assert_eq!(
+            built("https", "host", "/v3", "/%76%32").string(),
+            "https://host/v3"
+        );
+        assert_eq!(
+            built("https", "bücher.example", "/v2", "").string(),
+            "https://b%C3%BCcher.example/v2"
+        );
+        assert_eq!(
+            built("https", "[fe80::1%en0]:5000", "/v2", "").string(),
+            "https://[fe80::1%25en0]:5000/v2"
+        );
+        assert_eq!(built("http", "h", "*", "").string(), "http://h/*");
+        assert_eq!(built("", "", "*", "").string(), "*");
+        // A path that starts with "//" and no host prints as if it were an authority.
+        assert_eq!(built("", "", "//x", "").string(), "//x");
+        assert_eq!(built("", "", "a\u{10ffff}", "").string(), "a%FF");
+        assert_eq!(Url::default().string(), "");
+        let file = Url {
+            omit_host: true,
+            ..built("file", "", "/etc", "")
+        };
+        assert_eq!(file.string(), "file:/etc");
+        assert_eq!(built("file", "", "/etc", "").string(), "file:///etc");
+        let q = Url {
+            force_query: true,
+            ..Url::default()
+        };
+        assert_eq!(q.string(), "?");
+        let u = Url {
+            raw_query: "x y".into(),
+            fragment: "f g".into(),
+            raw_fragment: "f%20g".into(),
+            ..built("http", "h", "/a b?c", "/a%20b%3Fc")
+        };
+        assert_eq!(u.string(), "http://h/a%20b%3Fc?x y#f%20g");
+        // A raw path with a byte that needs escaping, or a raw fragment that does not decode,
+        // is not used.
+        let u = Url {
+            fragment: "f".into(),
+            raw_fragment: "f%zz".into(),
+            ..built("http", "h", "/a b", "/a b")
+        };
+        assert_eq!(u.string(), "http://h/a%20b#f");
+        let opaque = Url {
+            opaque: "x@y".into(),
+            raw_query: "s=1".into(),
+            fragment: "top".into(),
+            ..built("mailto", "ignored", "/ignored", "")
+        };
+        assert_eq!(opaque.string(), "mailto:x@y?s=1#top");
+    }
+
+    #[test]
+    fn userinfo_string_and_redacted() {
+        let u = Url {
+            user: Some(Userinfo::user_password("u@x", "p:w/?")),
+            ..built("https", "h", "", "")
+        };
+        assert_eq!(u.string(), "https://u%40x:p%3Aw%2F%3F@h");
+        assert_eq!(u.redacted(), "https://u%40x:xxxxx@h");
+        let u = Url {
+            user: Some(Userinfo::user_password("u", "")),
+            ..built("https", "h", "", "")
+        };
+        assert_eq!(
+            (u.string().as_str(), u.redacted().as_str()),
+            ("https://u:@h", "https://u:xxxxx@h")
+        );
+        let u = Url {
+            user: Some(Userinfo::user("u")),
+            ..Url::default()
+        };
+        assert_eq!(
+            (u.string().as_str(), u.redacted().as_str()),
+            ("//u@", "//u@")
+        );
+        assert_eq!(Userinfo::user_password("a b", "c").string(), "a%20b:c");
+    }
+
+    /// go1.24.11 `TestURLHostnameAndPort`.
+    #[test]
+    fn hostname_and_port() {
+        let cases = [
+            ("foo.com:80", "foo.com", "80"),
+            ("foo.com", "foo.com", ""),
+            ("foo.com:", "foo.com", ""),
+            ("FOO.COM", "FOO.COM", ""), // no canonicalization
+            ("1.2.3.4", "1.2.3.4", ""),
+            ("1.2.3.4:80", "1.2.3.4", "80"),
+            ("[1:2:3:4]", "1:2:3:4", ""),
+            ("[1:2:3:4]:80", "1:2:3:4", "80"),
+            ("[::1]:80", "::1", "80"),
+            ("[::1]", "::1", ""),
+            ("[::1]:", "::1", ""),
+            ("localhost", "localhost", ""),
+            ("localhost:443", "localhost", "443"),
+            (
+                "some.super.long.domain.example.org:8080",
+                "some.super.long.domain.example.org",
+                "8080",
+            ),
+            (
+                "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:17000",
+                "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+                "17000",
+            ),
+            (
+                "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]",
+                "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+                "",
+            ),
+            // Even when not valid, Host is one of "Hostname", "Hostname:Port", "[Hostname]"
+            // or "[Hostname]:Port" (go.dev/issue/29098).
+            ("[google.com]:80", "google.com", "80"),
+            ("google.com]:80", "google.com]", "80"),
+            (
+                "google.com:80_invalid_port",
+                "google.com:80_invalid_port",
+                "",
+            ),
+            ("[::1]extra]:80", "::1]extra", "80"),
+            ("google.com]extra:extra", "google.com]extra:extra", ""),
+            // Project cases.
+            ("::1", ":", "1"),
+            ("h:99999", "h", "99999"),
+            ("[", "[", ""),
+            ("[]", "", ""),
+        ];
+        for (host, hostname, port) in cases {
+            let u = Url {
+                host: host.into(),
+                ..Url::default()
+            };
+            assert_eq!((u.hostname(), u.port()), (hostname, port), "host {host:?}");
+        }
+    }
+
+    /// Non-UTF-8 bytes (from `!!binary` values); expected values from go1.24.11.
+    #[test]
+    fn parse_bytes_matches_go() {
+        let u = parse_bytes(b"http://foo.com/ctl\x80").expect("non-ASCII CTL is fine");
+        assert_eq!(
+            (u.path.as_str(), u.raw_path.as_str()),
+            ("/ctl\u{10ff80}", "/ctl\u{10ff80}")
+        );
+        assert_eq!(u.string(), "http://foo.com/ctl%80");
+        let u = parse_bytes(b"//h\xff:80/p\xfe?q\xfd#f\xfc").expect("raw bytes");
+        assert_eq!(u.host, "h\u{10ffff}:80");
+        assert_eq!((u.hostname(), u.port()), ("h\u{10ffff}", "80"));
+        assert_eq!(u.raw_query, "q\u{10fffd}");
+        assert_eq!(u.fragment, "f\u{10fffc}");
+        assert_eq!(u.string(), "//h%FF:80/p%FE?q\u{10fffd}#f%FC");
+        // The project form of the same text parses the same.
+        assert_eq!(
+            parse("//h\u{10ffff}:80/p\u{10fffe}?q\u{10fffd}#f\u{10fffc}"),
+            Ok(u)
+        );
+        let u = parse_bytes(b"//[::1%25\xff]").expect("zone bytes");
+        assert_eq!(
+            (u.host.as_str(), u.string().as_str()),
+            ("[::1%\u{10ffff}]", "//[::1%25%FF]")
+        );
+        let u = parse_bytes(b"http://x/\xed\xa0\x80").expect("surrogate bytes");
+        assert_eq!(u.string(), "http://x/%ED%A0%80");
+        let e = |raw: &[u8]| parse_bytes(raw).expect_err("invalid").to_string();
+        assert_eq!(
+            e(b"http://\xff%zz"),
+            r#"parse "http://\xff%zz": invalid URL escape "%zz""#
+        );
+        // A path error names the text before '#'; a fragment error the whole text.
+        assert_eq!(
+            e(b"http://x/%zz#\xff"),
+            r#"parse "http://x/%zz": invalid URL escape "%zz""#
+        );
+        assert_eq!(
+            e(b"http://x/#%zz\xff"),
+            r#"parse "http://x/#%zz\xff": invalid URL escape "%zz""#
+        );
+        assert_eq!(
+            e(b"http://u\xff@h"),
+            r#"parse "http://u\xff@h": net/url: invalid userinfo"#
+        );
+        assert_eq!(
+            e(b"//[::1%25%ff]"),
+            r#"parse "//[::1%25%ff]": invalid URL escape "%ff""#
+        );
+        assert_eq!(
+            e(b"//[\xff]"),
+            r#"parse "//[\xff]": invalid host: ParseAddr("\xff"): unable to parse IP"#
+        );
+        assert_eq!(
+            e(b"\xff:x"),
+            r#"parse "\xff:x": first path segment in URL cannot contain colon"#
+        );
+    }
+
+    #[test]
+    fn error_fields() {
+        let e = parse("//ho st").expect_err("space in host");
+        assert_eq!(
+            (e.op, e.url.as_str(), e.err.as_str()),
+            ("parse", "//ho st", r#"invalid character " " in host name"#)
+        );
+    }
+
+    /// go1.24.11 `shouldEscapeTests`.
+    #[test]
+    fn should_escape_matches_go() {
+        use Encoding::*;
+        let no = [
+            (b'a', Path),
+            (b'a', UserPassword),
+            (b'a', QueryComponent),
+            (b'a', Fragment),
+            (b'a', Host),
+            (b'z', Path),
+            (b'A', Path),
+            (b'Z', Path),
+            (b'0', Path),
+            (b'9', Path),
+            (b'-', Path),
+            (b'-', UserPassword),
+            (b'-', QueryComponent),
+            (b'-', Fragment),
+            (b'.', Path),
+            (b'_', Path),
+            (b'~', Path),
+            (b'$', UserPassword),
+            (b'&', UserPassword),
+            (b'+', UserPassword),
+            (b',', UserPassword),
+            (b';', UserPassword),
+            (b'=', UserPassword),
+            (b'!', Host),
+            (b'$', Host),
+            (b'&', Host),
+            (b'\'', Host),
+            (b'(', Host),
+            (b')', Host),
+            (b'*', Host),
+            (b'+', Host),
+            (b',', Host),
+            (b';', Host),
+            (b'=', Host),
+            (b':', Host),
+            (b'[', Host),
+            (b']', Host),
+            (b'0', Host),
+            (b'9', Host),
+            (b'A', Host),
+            (b'z', Host),
+            (b'_', Host),
+            (b'-', Host),
+            (b'.', Host),
+        ];
+        for (c, mode) in no {
+            assert!(!should_escape(c, mode), "{:?} {mode:?}", char::from(c));
+        }
+        for (c, mode) in [
+            (b':', UserPassword),
+            (b'/', UserPassword),
+            (b'?', UserPassword),
+            (b'@', UserPassword),
+        ] {
+            assert!(should_escape(c, mode), "{:?} {mode:?}", char::from(c));
+        }
+    }
+
+    /// go1.24.11 `unescapeTests`, `queryEscapeTests` and `pathEscapeTests`.
+    #[test]
+    fn escapes_match_go() {
+        let unescape_cases: [(&str, Result<&str, &str>); 13] = [
+            ("", Ok("")),
+            ("abc", Ok("abc")),
+            ("1%41", Ok("1A")),
+            ("1%41%42%43", Ok("1ABC")),
+            ("%4a", Ok("J")),
+            ("%6F", Ok("o")),
+            ("%", Err(r#"invalid URL escape "%""#)),
+            ("%a", Err(r#"invalid URL escape "%a""#)),
+            ("%1", Err(r#"invalid URL escape "%1""#)),
+            ("123%45%6", Err(r#"invalid URL escape "%6""#)),
+            ("%zzzzz", Err(r#"invalid URL escape "%zz""#)),
+            ("a+b", Ok("a b")),
+            ("a%20b", Ok("a b")),
+        ];
+        for (input, want) in unescape_cases {
+            let want = want.map(str::to_owned).map_err(str::to_owned);
+            assert_eq!(query_unescape(input), want, "{input:?}");
+        }
+        assert_eq!(path_unescape("a+b%20c"), Ok("a+b c".to_owned()));
+        let query = [
+            ("", ""),
+            ("abc", "abc"),
+            ("one two", "one+two"),
+            ("10%", "10%25"),
+            (
+                " ?&=#+%!<>#\"{}|\\^[]`☺\t:/@$'()*,;",
+                "+%3F%26%3D%23%2B%25%21%3C%3E%23%22%7B%7D%7C%5C%5E%5B%5D%60%E2%98%BA%09%3A%2F%40%24%27%28%29%2A%2C%3B",
+            ),
+        ];
+        for (input, want) in query {
+            assert_eq!(query_escape(input), want);
+            assert_eq!(query_unescape(want), Ok(input.to_owned()));
+        }
+        let path = [
+            ("", ""),
+            ("abc", "abc"),
+            ("abc+def", "abc+def"),
+            ("a/b", "a%2Fb"),
+            ("one two", "one%20two"),
+            ("10%", "10%25"),
+            (
+                " ?&=#+%!<>#\"{}|\\^[]`☺\t:/@$'()*,;",
+                "%20%3F&=%23+%25%21%3C%3E%23%22%7B%7D%7C%5C%5E%5B%5D%60%E2%98%BA%09:%2F@$%27%28%29%2A%2C%3B",
+            ),
+        ];
+        for (input, want) in path {
+            assert_eq!(path_escape(input), want);
+            assert_eq!(path_unescape(want), Ok(input.to_owned()));
+        }
+    }
+
+    fn well_formed_url() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec!["http://", "https://", "//", "HTTPS://"]),
+            prop::option::of("[a-z0-9]{1,5}(:[a-z0-9]{0,4})?@"),
+            prop_oneof![
+                "[a-zA-Z0-9-]{1,8}(\\.[a-z0-9]{1,5}){0,2}",
+                Just("[::1]".to_owned()),
+                Just("[fe80::1%25en0]".to_owned()),
+                Just("127.0.0.1".to_owned()),
+            ],
+            prop::option::of(":[0-9]{0,6}"),
+            "(/([a-zA-Z0-9._~:@!$&'()*+,;=-]|%[0-9A-Fa-f]{2}){0,6}){0,3}",
+            prop::option::of("\\?([a-z=&0-9+]|%[0-9A-F]{2}){0,6}"),
+            prop::option::of("#([a-z0-9!/?]|%[0-9a-f]{2}){0,6}"),
+        )
+            .prop_map(|(s, u, h, p, path, q, f)| {
+                format!(
+                    "{s}{}{h}{}{path}{}{}",
+                    u.unwrap_or_default(),
+                    p.unwrap_or_default(),
+                    q.unwrap_or_default(),
+                    f.unwrap_or_default()
+                )
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,24}|[%:/@\\[\\]?#a1 .\u{e9}\u{10ffff}]{0,24}") {
+            if let Ok(u) = parse(&s) {
+                let _ = (u.string(), u.hostname(), u.port(), u.redacted());
+            }
+        }
+
+        #[test]
+        fn parse_bytes_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..32)) {
+            if let Ok(u) = parse_bytes(&raw) {
+                let _ = (u.string(), u.hostname(), u.port());
+            }
+        }
+
+        /// What Go guarantees (checked over a large corpus against go1.24.11): when the output of
+        /// String() parses again, it prints the same. (Fields may differ: RawPath is dropped when
+        /// String() already escaped it the default way, and a path "//x" without host reparses
+        /// as a host.)
+        #[test]
+        fn string_is_stable(s in "[%:/@\\[\\]?#a1f .\u{e9}!*]{0,20}") {
+            if let Ok(u) = parse(&s) {
+                let once = u.string();
+                if let Ok(again) = parse(&once) {
+                    prop_assert_eq!(again.string(), once);
+                }
+            }
+        }
+
+        /// For ordinary URLs, parsing what String() prints gives the same URL back.
+        #[test]
+        fn well_formed_urls_round_trip(s in well_formed_url()) {
+            let u = parse(&s).expect("well-formed");
+            prop_assert_eq!(parse(&u.string()), Ok(u));
+        }
+    }
 }

@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{ErrorKind as GErr, Event, Parser, ScalarStyle, ScanError};
+use granit_parser::{ErrorKind as GErr, Event, Parser, ScalarStyle, ScanError, StructureStyle};
 
 /// Index of a node in [`Doc::nodes`].
 pub(crate) type NodeId = u32;
@@ -113,22 +113,29 @@ fn options() -> granit_parser::Options {
 
 /// Parses the first document of `text` into a node tree.
 pub(crate) fn parse_first_document(text: &str) -> Result<Parsed<'_>, SyntaxError> {
-    let mut b = Builder::default();
+    let mut b = Builder {
+        track_tabs: text.contains('\t'),
+        ..Builder::default()
+    };
     let mut consumed = 0usize;
     let mut parser = Parser::new_from_str_with_options(text, options());
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| syntax_error(text, &e))?;
         let start = span.start;
-        consumed = consumed.max(span.end.byte_offset().unwrap_or(0));
+        let offset = start.byte_offset().unwrap_or(0);
+        let end = span.end.byte_offset().unwrap_or(offset);
+        consumed = consumed.max(end);
         let mut pos = (start.line() as u32, start.col() as u32 + 1);
         if let Some(t) = span.tag_start() {
             pos = pos.min((t.line() as u32, t.col() as u32 + 1));
+        }
+        if let Some(tag_span) = span.tag_span() {
+            check_tag(text, &tag_span)?;
         }
         match event {
             Event::StreamStart | Event::UnresolvedAlias(_) => {}
             Event::StreamEnd | Event::DocumentEnd => break,
             Event::DocumentStart(_, version) => {
-                let offset = start.byte_offset().unwrap_or(0);
                 check_directives(text, offset)?;
                 if let Some(v) = version {
                     if (v.major, v.minor) != (1, 1) {
@@ -141,7 +148,24 @@ pub(crate) fn parse_first_document(text: &str) -> Result<Parsed<'_>, SyntaxError
                     }
                 }
             }
-            Event::Scalar(value, style, _, tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
+                // granit reports an empty node as a zero-width `~`; libyaml's value is "".
+                let empty = end == offset;
+                let value = if empty && tag.is_none() && value == "~" {
+                    Cow::Borrowed("")
+                } else {
+                    value
+                };
+                if empty && anchor == 0 && tag.is_none() {
+                    b.check_empty_key(text, offset, pos)?;
+                }
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    // libyaml's mark for a block scalar is its `|` or `>` header.
+                    if let Some(h) = block_scalar_header(text, offset) {
+                        pos = pos.min(h);
+                    }
+                }
+                b.note_scalar(offset, end, style == ScalarStyle::Plain);
                 let tag = tag.map(|t| t.to_string().into_boxed_str());
                 let implicit = match &tag {
                     None => style == ScalarStyle::Plain,
@@ -158,10 +182,25 @@ pub(crate) fn parse_first_document(text: &str) -> Result<Parsed<'_>, SyntaxError
                     len: 0,
                 });
             }
-            Event::SequenceStart(_, _, tag) => b.open(Kind::Sequence, tag, pos),
-            Event::MappingStart(_, _, tag) => b.open(Kind::Mapping, tag, pos),
-            Event::SequenceEnd | Event::MappingEnd => b.close(),
+            Event::SequenceStart(style, _, tag) => {
+                let block = style == StructureStyle::Block;
+                b.open(Kind::Sequence, tag, pos, block, start.col(), offset, None);
+            }
+            Event::MappingStart(style, _, tag) => {
+                let block = style == StructureStyle::Block;
+                b.open(
+                    Kind::Mapping,
+                    tag,
+                    pos,
+                    block,
+                    start.col(),
+                    offset,
+                    Some(start.byte_offset()),
+                );
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(end),
             Event::Alias(anchor_id) => {
+                check_anchor(text, offset, "while scanning an alias")?;
                 let target = b.anchors.get(&anchor_id).copied().unwrap_or(0);
                 let name = span.slice(text).map_or("", |s| s.trim_start_matches('*'));
                 b.doc.has_aliases = true;
@@ -178,12 +217,25 @@ pub(crate) fn parse_first_document(text: &str) -> Result<Parsed<'_>, SyntaxError
                 b.last = None;
             }
             Event::Anchor(anchor_id, _) => {
-                b.anchor(anchor_id, (start.line() as u32, start.col() as u32 + 1));
+                check_anchor(text, offset, "while scanning an anchor")?;
+                b.anchor(anchor_id, pos);
             }
             // Comment events (not compiled in) and future event kinds carry no data.
             #[allow(unreachable_patterns)]
             _ => {}
         }
+        // decode.go's `document` reads the root node and then only asks for DOCUMENT-END,
+        // which libyaml gives for whatever token follows: nothing after the root matters.
+        if b.doc.root.is_some() && b.frames.is_empty() && !matches!(b.last, Some(_) if false) {
+            if b.root_done(parser.peek().is_some_and(|r| {
+                matches!(r, Ok((Event::Anchor(..), _)))
+            })) {
+                break;
+            }
+        }
+    }
+    if b.track_tabs {
+        check_tabs(text, &b, consumed)?;
     }
     Ok(Parsed {
         doc: b.doc,
@@ -191,72 +243,81 @@ pub(crate) fn parse_first_document(text: &str) -> Result<Parsed<'_>, SyntaxError
     })
 }
 
+/// An open collection.
+#[derive(Debug)]
+struct Frame {
+    node: NodeId,
+    /// Where its children start in `pending`.
+    from: usize,
+    /// Block (not flow) style.
+    block: bool,
+    /// 0-based column of its first token: libyaml's `parser.indent` inside a block collection.
+    column: usize,
+    /// Byte offset where it starts.
+    offset: usize,
+    /// For mappings: the byte offset of the mapping start.
+    mapping: Option<Option<usize>>,
+}
+
+/// A scalar's extent, for the tab checks.
+#[derive(Debug, Clone, Copy)]
+struct ScalarSpan {
+    start: usize,
+    end: usize,
+    /// For plain scalars in block context: libyaml's `indent` while scanning it
+    /// (`parser.indent + 1`).
+    plain_indent: Option<i64>,
+}
+
 /// Tree builder state.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Builder<'a> {
     doc: Doc<'a>,
     /// Child lists of the open collections, concatenated.
     pending: Vec<NodeId>,
-    /// Open collections: (node, where its children start in `pending`).
-    frames: Vec<(NodeId, usize)>,
+    /// Open collections.
+    frames: Vec<Frame>,
     /// granit anchor id -> node.
     anchors: HashMap<usize, NodeId>,
     /// The node an `Anchor` event that follows would belong to.
     last: Option<NodeId>,
+    /// Whether to collect what the tab checks need.
+    track_tabs: bool,
+    scalars: Vec<ScalarSpan>,
+    flows: Vec<(usize, usize)>,
+}
+/// Whether the last token before `offset` (skipping blanks, line breaks and comment lines) is
+/// the `?` key indicator.
+fn explicit_key_before(text: &str, offset: usize) -> bool {
+    let head = text.get(..offset).unwrap_or("");
+    let mut lines = head.rsplit(['\n', '\r']);
+    // The part of the key's own line before it: no comment can be there.
+    if let Some(same) = lines.next() {
+        let t = same.trim_end_matches([' ', '\t']);
+        if !t.is_empty() {
+            return t.ends_with('?') && ends_indicator(t);
+        }
+    }
+    for line in lines {
+        let t = line.trim_start_matches([' ', '\t']);
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        // Drop a trailing comment (a `#` after a blank).
+        let code = match t.find(" #").or_else(|| t.find("\t#")) {
+            Some(i) => &t[..i],
+            None => t,
+        };
+        let code = code.trim_end_matches([' ', '\t']);
+        return code.ends_with('?') && ends_indicator(code);
+    }
+    false
 }
 
-impl<'a> Builder<'a> {
-    fn add(&mut self, node: Node<'a>) -> NodeId {
-        let id = self.doc.nodes.len() as NodeId;
-        self.doc.nodes.push(node);
-        if self.frames.is_empty() {
-            if self.doc.root.is_none() {
-                self.doc.root = Some(id);
-            }
-        } else {
-            self.pending.push(id);
-        }
-        self.last = Some(id);
-        id
-    }
-
-    fn open(&mut self, kind: Kind, tag: Option<Cow<'_, granit_parser::Tag>>, pos: (u32, u32)) {
-        let id = self.add(Node {
-            kind,
-            implicit: false,
-            value: Cow::Borrowed(""),
-            tag: tag.map(|t| t.to_string().into_boxed_str()),
-            line: pos.0,
-            column: pos.1,
-            first: 0,
-            len: 0,
-        });
-        self.frames.push((id, self.pending.len()));
-    }
-
-    fn close(&mut self) {
-        if let Some((id, from)) = self.frames.pop() {
-            let first = self.doc.children.len() as u32;
-            self.doc.children.extend(self.pending.drain(from..));
-            let n = &mut self.doc.nodes[id as usize];
-            n.first = first;
-            n.len = self.doc.children.len() as u32 - first;
-        }
-        self.last = None;
-    }
-
-    /// decode.go's `parser.anchor`: registered as soon as the node starts, so an alias inside a
-    /// collection can name the collection itself. libyaml's node mark is its first property.
-    fn anchor(&mut self, anchor_id: usize, pos: (u32, u32)) {
-        if let Some(id) = self.last {
-            self.anchors.insert(anchor_id, id);
-            let n = &mut self.doc.nodes[id as usize];
-            if pos < (n.line, n.column) {
-                n.line = pos.0;
-                n.column = pos.1;
-            }
-        }
-    }
+/// `t` ends with a `?` that stands alone (start of line, or after a blank or flow indicator).
+fn ends_indicator(t: &str) -> bool {
+    let before = t[..t.len() - 1].chars().next_back();
+    matches!(before, None | Some(' ' | '\t' | '{' | '[' | ','))
 }
 
 /// libyaml rejects directives other than `%YAML` and `%TAG` ("found unknown directive name");

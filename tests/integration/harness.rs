@@ -120,11 +120,7 @@ pub struct Case {
 
 impl Case {
     pub fn args(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join("args"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
+        shell_words(&std::fs::read_to_string(self.dir.join("args")).unwrap_or_default())
     }
 
     pub fn refused(&self) -> bool {
@@ -222,4 +218,64 @@ pub fn snapshot_settings() -> insta::Settings {
 /// Replace a temporary directory's path with `[TMP]` in output.
 pub fn scrub(text: &str, tmp: &Path) -> String {
     text.replace(&tmp.to_string_lossy().into_owned(), "[TMP]")
+}
+
+/// Split a line as a POSIX shell (and Python's `shlex.split`, which compare.py uses) would:
+/// blanks separate words; single quotes keep everything; double quotes keep all but `\"`, `\\`;
+/// a backslash outside quotes escapes the next character.
+pub fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some(n @ ('"' | '\\' | '$' | '`')) => cur.push(n),
+                            Some(n) => {
+                                cur.push('\\');
+                                cur.push(n);
+                            }
+                            None => cur.push('\\'),
+                        },
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
 }
