@@ -1,6 +1,8 @@
 //! The one integration-test binary: runs the real `k3s-registries` binary in temporary
 //! directories and checks stdout, stderr, exit codes and the files it leaves.
 
+mod audit_cli;
+mod explain_cli;
 mod fixtures;
 mod harness;
 mod render_cli;
