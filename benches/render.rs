@@ -64,14 +64,29 @@ fn peak_rss_kib(bin: &Path, reg: &Path, out: &Path) -> Option<u64> {
         .arg(out)
         .output()
         .ok()?;
-    String::from_utf8_lossy(&o.stderr).lines().last()?.trim().parse().ok()
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn main() {
-    let mirrors: usize = std::env::var("BENCH_MIRRORS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let mirrors: usize = std::env::var("BENCH_MIRRORS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/k3s-registries");
-    assert!(bin.exists(), "build first: cargo build --release ({})", bin.display());
+    assert!(
+        bin.exists(),
+        "build first: cargo build --release ({})",
+        bin.display()
+    );
     let tmp = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("tmp");
     let reg = tmp.path().join("registries.yaml");
     let yaml = generate(mirrors);
@@ -81,18 +96,39 @@ fn main() {
     let mut cp = Vec::new();
     for round in 0..rounds {
         let out = tmp.path().join(format!("out-{round}"));
-        ours.push(timed(Command::new(&bin).args(["render", "--registries"]).arg(&reg).arg("--output").arg(&out)));
+        ours.push(timed(
+            Command::new(&bin)
+                .args(["render", "--registries"])
+                .arg(&reg)
+                .arg("--output")
+                .arg(&out),
+        ));
         let copy = tmp.path().join(format!("copy-{round}"));
         cp.push(timed(Command::new("cp").arg("-r").arg(&out).arg(&copy)));
     }
     let files = walk_count(&tmp.path().join("out-0"));
     let (o, c) = (median(ours), median(cp));
-    println!("input: {mirrors} mirrors, {:.1} MB; output: {files} files", yaml.len() as f64 / 1e6);
-    println!("render --output (median of {rounds}): {:.1} ms", o.as_secs_f64() * 1e3);
-    println!("cp -r of the same tree (median of {rounds}): {:.1} ms", c.as_secs_f64() * 1e3);
-    println!("ratio render / cp -r: {:.2}x (target <= 1.5x)", o.as_secs_f64() / c.as_secs_f64());
+    println!(
+        "input: {mirrors} mirrors, {:.1} MB; output: {files} files",
+        yaml.len() as f64 / 1e6
+    );
+    println!(
+        "render --output (median of {rounds}): {:.1} ms",
+        o.as_secs_f64() * 1e3
+    );
+    println!(
+        "cp -r of the same tree (median of {rounds}): {:.1} ms",
+        c.as_secs_f64() * 1e3
+    );
+    println!(
+        "ratio render / cp -r: {:.2}x (target <= 1.5x)",
+        o.as_secs_f64() / c.as_secs_f64()
+    );
     match peak_rss_kib(&bin, &reg, &tmp.path().join("out-rss")) {
-        Some(kib) => println!("peak RSS of render: {:.1} MiB (target < 64 MiB)", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "peak RSS of render: {:.1} MiB (target < 64 MiB)",
+            kib as f64 / 1024.0
+        ),
         None => println!("peak RSS of render: /usr/bin/time not installed (apt-get install time)"),
     }
 }
@@ -101,7 +137,13 @@ fn walk_count(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
-                .map(|e| if e.path().is_dir() { walk_count(&e.path()) } else { 1 })
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk_count(&e.path())
+                    } else {
+                        1
+                    }
+                })
                 .sum()
         })
         .unwrap_or(0)

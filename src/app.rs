@@ -12,7 +12,7 @@ use crate::node::{ConfigVersion, NodeOptions};
 use crate::registries::{self, Loaded, Source};
 use crate::render::{RenderOptions, Renderer};
 use crate::report::Reporter;
-use crate::translate::translate;
+use crate::translate::{translate, translate_owned};
 use crate::write;
 
 /// The process exit status, as documented in the README.
@@ -48,19 +48,44 @@ pub struct Pipeline {
 }
 
 /// Load and translate, printing K3s's messages (and a missing file's notice) on stderr.
-pub fn pipeline(input: &InputArgs, node: NodeOptions, rep: &mut Reporter<'_>) -> anyhow::Result<Pipeline> {
-    let (source, loaded) = load(&input.registries, rep)?;
-    let model = translate(&loaded.registry, &node);
+pub fn pipeline(
+    input: &InputArgs,
+    node: NodeOptions,
+    rep: &mut Reporter<'_>,
+) -> anyhow::Result<Pipeline> {
+    pipeline_with(input, node, rep, true)
+}
+
+/// [`pipeline`]; `positions` says whether to keep the source map (render needs none).
+fn pipeline_with(
+    input: &InputArgs,
+    node: NodeOptions,
+    rep: &mut Reporter<'_>,
+    positions: bool,
+) -> anyhow::Result<Pipeline> {
+    let (source, mut loaded) = load(&input.registries, rep, positions)?;
+    let model = if positions {
+        translate(&loaded.registry, &node)
+    } else {
+        // render keeps no positions and needs no second copy of the registry.
+        translate_owned(std::mem::take(&mut loaded.registry), &node)
+    };
     rep.notes(&model.notes)?;
-    Ok(Pipeline { source, loaded, model })
+    Ok(Pipeline {
+        source,
+        loaded,
+        model,
+    })
 }
 
 /// Read and decode the registries file. A file that does not exist is what K3s treats as an empty
 /// configuration (wharfie's `GetPrivateRegistries`); say so and go on.
-fn load(path: &Path, rep: &mut Reporter<'_>) -> anyhow::Result<(Source, Loaded)> {
+fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<(Source, Loaded)> {
     let (source, bytes) = if path == Path::new("-") {
         let mut buf = Vec::new();
-        io::stdin().read_to_end(&mut buf).context("reading standard input")?;
+        io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
         (Source::Stdin, buf)
     } else {
         match std::fs::read(path) {
@@ -72,14 +97,21 @@ fn load(path: &Path, rep: &mut Reporter<'_>) -> anyhow::Result<(Source, Loaded)>
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         }
     };
-    let loaded = registries::load_str(&bytes, &source.display_name())?;
+    let name = source.display_name();
+    let loaded = if positions {
+        registries::load_str(&bytes, &name)?
+    } else {
+        registries::load_str_without_positions(&bytes, &name)?
+    };
     Ok((source, loaded))
 }
 
 /// Resolve the node flags; `containerd_dir` is the directory standing for K3s's
 /// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files.
 pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptions {
-    let is_file = |name: &str| containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()));
+    let is_file = |name: &str| {
+        containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()))
+    };
     NodeOptions {
         data_dir: args.data_dir.clone(),
         pause_image: args.pause_image.clone(),
@@ -99,19 +131,19 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptio
 
 fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
     let node = node_options(&args.node, args.output.as_deref());
-    let p = pipeline(&args.input, node, rep)?;
-    let renderer = Renderer::new()?;
+    let opts = RenderOptions {
+        // Files on disk always get the real values; only the preview is for people.
+        mask_secrets: args.output.is_none() && !args.show_secrets,
+    };
+    // The model is dropped once rendered: on a large file, writing then needs only the bytes.
+    let rendered = {
+        let p = pipeline_with(&args.input, node, rep, false)?;
+        Renderer::new()?.render_owned(p.model, opts)?
+    };
     match &args.output {
-        None => {
-            let opts = RenderOptions {
-                mask_secrets: !args.show_secrets,
-            };
-            let rendered = renderer.render(&p.model, opts)?;
-            rep.preview(&rendered)?;
-        }
+        None => rep.preview(&rendered)?,
         Some(dir) => {
-            let rendered = renderer.render(&p.model, RenderOptions::default())?;
-            let plan = write::plan(dir, &rendered)?;
+            let plan = write::plan(dir, rendered)?;
             if args.dry_run {
                 rep.dry_run(&plan)?;
             } else {

@@ -11,7 +11,12 @@ pub const DEFAULT_REGISTRIES: &str = "/etc/rancher/k3s/registries.yaml";
 /// Render, explain and audit a K3s registries.yaml offline, byte for byte as K3s 1.34 writes
 /// containerd's config.toml and certs.d/<host>/hosts.toml.
 #[derive(Debug, Parser)]
-#[command(name = "k3s-registries", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "k3s-registries",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -128,18 +133,18 @@ pub struct ExplainArgs {
     /// `registry.example.com:5000/team/app:1.2`, `ghcr.io/org/img@sha256:...`).
     #[arg(value_name = "IMAGE")]
     pub image: String,
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub node: NodeArgs,
-    #[command(flatten)]
-    pub files: NodeFilesArgs,
     /// Print a stable JSON document (schema_version 1) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Show secrets instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub files: NodeFilesArgs,
+    #[command(flatten)]
+    pub node: NodeArgs,
 }
 
 /// `audit --format`.
@@ -165,12 +170,6 @@ pub enum DenyLevel {
 /// `audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub node: NodeArgs,
-    #[command(flatten)]
-    pub files: NodeFilesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: AuditFormat,
@@ -186,4 +185,10 @@ pub struct AuditArgs {
     /// Also check that TLS files named in the configuration exist and are readable here.
     #[arg(long)]
     pub check_files: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub files: NodeFilesArgs,
+    #[command(flatten)]
+    pub node: NodeArgs,
 }

@@ -66,7 +66,8 @@ pub fn normalize_endpoint_address(
     };
     if u.scheme.is_empty() {
         let port = u.port();
-        let plain_http = is_localhost(&u.host) && !port.is_empty() && port != "443" && u.host != mirror_addr;
+        let plain_http =
+            is_localhost(&u.host) && !port.is_empty() && port != "443" && u.host != mirror_addr;
         u.scheme = if plain_http { "http" } else { "https" }.to_string();
     }
     let mut registry = u.host.clone();
@@ -98,12 +99,26 @@ mod tests {
 
     #[test]
     fn docker_hub_spellings() {
-        assert_eq!(norm("docker.io", ":"), ("docker.io".into(), "https://registry-1.docker.io/v2".into(), false));
+        assert_eq!(
+            norm("docker.io", ":"),
+            (
+                "docker.io".into(),
+                "https://registry-1.docker.io/v2".into(),
+                false
+            )
+        );
         assert_eq!(
             norm("https://registry-1.docker.io", ":"),
-            ("docker.io".into(), "https://registry-1.docker.io/v2".into(), false)
+            (
+                "docker.io".into(),
+                "https://registry-1.docker.io/v2".into(),
+                false
+            )
         );
-        assert_eq!(norm("https://docker.io/v2", ":").1, "https://registry-1.docker.io/v2");
+        assert_eq!(
+            norm("https://docker.io/v2", ":").1,
+            "https://registry-1.docker.io/v2"
+        );
     }
 
     #[test]
@@ -113,16 +128,25 @@ mod tests {
         assert_eq!(norm("[::1]:5000", ":").1, "http://[::1]:5000/v2");
         assert_eq!(norm("localhost:443", ":").1, "https://localhost:443/v2");
         assert_eq!(norm("localhost", ":").1, "https://localhost/v2");
-        assert_eq!(norm("registry.example.com:5000", ":").1, "https://registry.example.com:5000/v2");
+        assert_eq!(
+            norm("registry.example.com:5000", ":").1,
+            "https://registry.example.com:5000/v2"
+        );
         // The embedded registry is localhost on an odd port, but speaks https.
-        assert_eq!(norm("127.0.0.1:6443", "127.0.0.1:6443").1, "https://127.0.0.1:6443/v2");
-        assert_eq!(norm("http://registry.example.com", ":").1, "http://registry.example.com/v2");
+        assert_eq!(
+            norm("127.0.0.1:6443", "127.0.0.1:6443").1,
+            "https://127.0.0.1:6443/v2"
+        );
+        assert_eq!(
+            norm("http://registry.example.com", ":").1,
+            "http://registry.example.com/v2"
+        );
     }
 
     #[test]
     fn paths() {
-        assert_eq!(norm("https://r.example.com/", ":").2, false);
-        assert_eq!(norm("https://r.example.com/v2", ":").2, false);
+        assert!(!norm("https://r.example.com/", ":").2);
+        assert!(!norm("https://r.example.com/v2", ":").2);
         let (_, u, o) = norm("https://r.example.com/v2/", ":");
         assert_eq!((u.as_str(), o), ("https://r.example.com/v2/", true));
         let (_, u, o) = norm("r.example.com/prefix/v2", ":");

@@ -1,8 +1,1189 @@
-//! Placeholder while being written.
-use crate::app::Status;
+//! `explain IMAGE`: the requests containerd (as K3s ships it) makes to pull one image, in order,
+//! from the files on a node: which `certs.d` directory applies, each host's first request URL,
+//! the rewrite, TLS and credentials for it, and whether the registry's own endpoint comes last.
+//!
+//! explain describes what containerd does with *files*, so it never re-derives K3s's rules: it
+//! renders the registries file with [`crate::render`] (or reads a real `certs.d` and
+//! `config.toml` with `--hosts-dir`), and hands them to [`crate::containerd`], which reads them as
+//! containerd does. The reference goes through [`crate::image_ref`], rewrites through
+//! [`crate::go::regexp`]. The result is data ([`Explanation`]); [`crate::report`] prints it, and
+//! is the only place that masks secrets.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::app::{node_options, pipeline, Status};
+use crate::cli::ExplainArgs;
+use crate::containerd::{
+    parse_auth, AuthKind, CertFilesReason, CertsTree, CriRegistry, Flavor, HostOrigin,
+    RegistryHost, Resolution, Source, DEFAULT_DIR, HOSTS_TOML,
+};
+use crate::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::go::regexp::Regexp;
+use crate::go::{filepath, net, url};
+use crate::image_ref::{self, ImageRef};
+use crate::model::Model;
+use crate::render::{RenderOptions, Rendered, Renderer, CERTS_D};
 use crate::report::Reporter;
 
-/// Run the subcommand.
-pub fn run(_args: &crate::cli::ExplainArgs, _rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
-    anyhow::bail!("explain: not written yet")
+/// Run `explain`: normalise the reference (exit 2 when containerd would refuse it), gather the
+/// files, explain, print.
+pub fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
+    let image = image_ref::parse_docker_ref(&args.image).map_err(|e| {
+        // CRI's own wording (image_pull.go PullImage).
+        anyhow::anyhow!(
+            "failed to parse image reference {}: {e}",
+            crate::go::quote::quote(&crate::go::bytes::to_go_bytes(&args.image))
+        )
+    })?;
+    let files = match &args.files.hosts_dir {
+        Some(dir) => Files::from_node(dir, args.files.containerd_config.as_deref())?,
+        None => {
+            let node = node_options(&args.node, None);
+            let p = pipeline(&args.input, node, rep)?;
+            let rendered = Renderer::new()?.render(&p.model, RenderOptions::default())?;
+            Files::rendered(&p.source.display_name(), &p.model, &rendered)
+        }
+    };
+    let exp = explain(&args.image, &image, &files);
+    if args.json {
+        rep.explain_json(&exp, args.show_secrets)?;
+    } else {
+        rep.explain_text(&exp, args.show_secrets)?;
+    }
+    Ok(Status::Ok)
+}
+
+/// The files explain reads, and where they came from.
+#[derive(Debug, Clone)]
+pub struct Files {
+    /// The `certs.d` tree.
+    pub tree: CertsTree,
+    /// The CRI registry settings of config.toml: `None` when no config.toml was given, `Err`
+    /// when containerd cannot load it.
+    pub registry: Option<Result<CriRegistry, String>>,
+    /// Where they came from.
+    pub origin: Origin,
+}
+
+/// Where explain's files came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Rendered from a registries file, as K3s writes them.
+    Rendered {
+        /// The registries file, as named on the command line.
+        registries: String,
+        /// `--disable-default-registry-endpoint` was set.
+        disable_default_registry_endpoint: bool,
+        /// `--embedded-registry` was set.
+        embedded_registry: bool,
+    },
+    /// Read from a node's directory.
+    Node {
+        /// The `--hosts-dir` directory.
+        hosts_dir: String,
+        /// The `--containerd-config` file, if given.
+        containerd_config: Option<String>,
+    },
+}
+
+impl Files {
+    /// The files K3s writes for `model` (`rendered` must be unmasked): hosts files as a `certs.d`
+    /// tree rooted at the node's registry directory, credentials from the rendered config.toml.
+    pub fn rendered(registries: &str, model: &Model, rendered: &Rendered) -> Self {
+        Files {
+            tree: CertsTree::from_rendered(CERTS_D, &model.paths.registry_dir, &rendered.hosts),
+            registry: Some(crate::containerd::parse_config_toml(&rendered.config_toml)),
+            origin: Origin::Rendered {
+                registries: registries.to_string(),
+                disable_default_registry_endpoint: model.node.disable_default_registry_endpoint,
+                embedded_registry: model.node.embedded_registry,
+            },
+        }
+    }
+
+    /// A node's `certs.d` directory and, optionally, its config.toml.
+    pub fn from_node(hosts_dir: &Path, containerd_config: Option<&Path>) -> anyhow::Result<Self> {
+        let tree = CertsTree::read(hosts_dir).context("reading the hosts directory")?;
+        let registry = match containerd_config {
+            Some(p) => Some(crate::containerd::read_config_toml(p)?),
+            None => None,
+        };
+        Ok(Files {
+            tree,
+            registry,
+            origin: Origin::Node {
+                hosts_dir: hosts_dir.display().to_string(),
+                containerd_config: containerd_config.map(|p| p.display().to_string()),
+            },
+        })
+    }
+}
+
+/// Everything explain says about one image.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The reference as given.
+    pub input: String,
+    /// The reference as containerd normalises it.
+    pub image: ImageRef,
+    /// Where the files came from.
+    pub origin: Origin,
+    /// The directory containerd reads (`certs.d/docker.io`), if any.
+    pub hosts_dir: Option<String>,
+    /// The directories containerd looks for, in order, up to the one it takes: (path, exists).
+    pub candidates: Vec<(String, bool)>,
+    /// What containerd read from the directory.
+    pub source: Source,
+    /// The hosts.toml had a top-level `server` key.
+    pub has_server_key: bool,
+    /// The number of `[host]` entries containerd read.
+    pub host_entries: usize,
+    /// containerd fails before any request (the pull fails with this).
+    pub error: Option<String>,
+    /// The requests, in order.
+    pub attempts: Vec<Attempt>,
+    /// Hosts from the file that this pull does not use.
+    pub skipped: Vec<Skipped>,
+    /// Whether and why the registry's own endpoint comes last.
+    pub default_endpoint: DefaultEndpoint,
+    /// Surprises, each with a fix.
+    pub warnings: Vec<Warning>,
+}
+
+/// One host's first request.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// `HEAD` for a host that resolves the reference; `GET` for one that only serves content by
+    /// digest.
+    pub method: &'static str,
+    /// The URL of the first request, as containerd builds and logs it (for a host that does not
+    /// resolve, the digest is the one another host resolved: `<digest>`).
+    pub url: String,
+    /// The request host, `host[:port]`: the key credentials are looked up by.
+    pub host: String,
+    /// The registry's own endpoint (the root entry, or the one containerd fills in).
+    pub default_endpoint: bool,
+    /// Where the host comes from, for people: `[host."https://m/v2"]`, `server`, ...
+    pub source: String,
+    /// Its capabilities.
+    pub capabilities: Vec<&'static str>,
+    /// It takes part in resolving the tag (or digest); `false`: it only serves fetches by digest.
+    pub resolves: bool,
+    /// The `ns` query parameter, when containerd adds one.
+    pub ns: Option<String>,
+    /// Extra request headers from hosts.toml (`header`), as written.
+    pub headers: Vec<(String, Vec<String>)>,
+    /// The rewrite applied to the repository, if any.
+    pub rewrite: Option<Rewrite>,
+    /// Why there is or is not a rewrite.
+    pub rewrite_note: String,
+    /// TLS and scheme.
+    pub tls: Tls,
+    /// The credentials sent after a 401, if any.
+    pub credentials: Option<Credentials>,
+    /// What is sent and why.
+    pub credentials_note: String,
+}
+
+/// The rewrite applied to one host's requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The pattern.
+    pub pattern: String,
+    /// The replacement.
+    pub replacement: String,
+    /// The repository requested instead.
+    pub repository: String,
+    /// Only one result is possible (no other rule rewrites this repository differently).
+    pub deterministic: bool,
+    /// Other rules that rewrite it differently: (pattern, repository).
+    pub alternatives: Vec<(String, String)>,
+}
+
+/// Scheme and TLS of one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The scheme of the first request.
+    pub scheme: String,
+    /// How the connection is made.
+    pub mode: TlsMode,
+    /// CA files added to the system roots.
+    pub ca: Vec<String>,
+    /// Client certificate and key files (an empty key: the key is in the certificate file).
+    pub client: Vec<[String; 2]>,
+    /// `skip_verify`, when set.
+    pub skip_verify: Option<bool>,
+    /// containerd set `skip_verify` itself (the localhost default endpoint).
+    pub skip_verify_forced: bool,
+    /// With [`TlsMode::HttpsThenHttp`] and no port in the URL, connection errors also fall back.
+    pub fallback_on_connection_error: bool,
+}
+
+/// How a host is spoken to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// HTTPS only.
+    Https,
+    /// Plain HTTP only.
+    PlainHttp,
+    /// HTTPS first, then the same URL over HTTP (containerd's `NewHTTPFallback`).
+    HttpsThenHttp,
+}
+
+impl TlsMode {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Https => "https",
+            TlsMode::PlainHttp => "http",
+            TlsMode::HttpsThenHttp => "https-then-http",
+        }
+    }
+}
+
+/// Credentials found in config.toml for a request host (unmasked; the reporter masks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The `registry.configs` key.
+    pub key: String,
+    /// The user name sent.
+    pub username: String,
+    /// The secret sent.
+    pub secret: String,
+    /// Which config.toml field it came from.
+    pub kind: AuthKind,
+}
+
+/// A host the pull does not contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// `scheme://host/path`.
+    pub base: String,
+    /// Its capabilities.
+    pub capabilities: Vec<&'static str>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The registry's own endpoint at the end of the list, or why it is not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultEndpoint {
+    /// It is the last host tried.
+    pub last: bool,
+    /// Its base URL.
+    pub url: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// What upstream containerd would do differently, when it would.
+    pub upstream: Option<String>,
+}
+
+/// A surprise, with a stable code and a one-line fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Stable, kebab-case.
+    pub code: &'static str,
+    /// What happens.
+    pub message: String,
+    /// What to do.
+    pub fix: String,
+}
+
+/// Explain the pull of `image` (written `input`) from `files`, as K3s's containerd does it.
+pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
+    let ns = image.domain.as_str();
+    let res = files.tree.configure_hosts(ns, Flavor::K3sFork);
+    let mut warnings: Vec<Warning> = Vec::new();
+    let hosts_dir = res.lookup.chosen.as_ref().map(|n| files.tree.display(n));
+    let candidates = res
+        .lookup
+        .candidates
+        .iter()
+        .map(|(n, found)| (files.tree.display(n), *found))
+        .collect();
+
+    if ns == DOCKER_HUB_HOST {
+        warnings.push(Warning {
+            code: "image-names-registry-1-docker-io",
+            message: format!(
+                "the image names {DOCKER_HUB_HOST}, not {DOCKER_HUB}: containerd reads {} and no docker.io \
+                 mirror, rewrite or TLS setting applies (nor does the library/ prefix of official images)",
+                files.tree.display(DOCKER_HUB_HOST)
+            ),
+            fix: "Write Docker Hub images as docker.io/<name> or just <name>.".to_string(),
+        });
+    }
+    if let Some(chosen) = res.lookup.chosen.as_deref().filter(|c| *c != DEFAULT_DIR) {
+        // Only mirrors make the shadowing a surprise: a _default without [host] entries gives every
+        // registry its own endpoint anyway.
+        let wild: Vec<String> = files
+            .tree
+            .host_entries(DEFAULT_DIR, Flavor::K3sFork)
+            .iter()
+            .map(|h| format!("{}://{}{}", h.scheme, h.host, h.path))
+            .collect();
+        if !wild.is_empty() {
+            warnings.push(Warning {
+                code: "wildcard-shadowed",
+                message: format!(
+                    "the mirrors of {} ({}) do not apply to {ns}: containerd reads {} instead and never merges the \
+                     two",
+                    files.tree.display(DEFAULT_DIR),
+                    wild.join(", "),
+                    files.tree.display(chosen)
+                ),
+                fix: format!("Repeat the \"*\" endpoints under mirrors.\"{ns}\" if {ns} should use them."),
+            });
+        }
+    }
+    if let Source::CertFiles(CertFilesReason::Invalid(err)) = &res.source {
+        warnings.push(Warning {
+            code: "hosts-toml-invalid",
+            message: format!(
+                "containerd cannot read this hosts.toml ({err}); it falls back to the directory's certificate \
+                 files and the registry's own endpoint: no mirrors, no TLS settings, no rewrites"
+            ),
+            fix: "Fix the TOML; for rewrites avoid \\ and \" (write [.] instead of \\.).".to_string(),
+        });
+    }
+    if let Some(err) = &res.error {
+        warnings.push(Warning {
+            code: "hosts-dir-unreadable",
+            message: format!(
+                "containerd fails every pull from {ns} before sending a request: {err}"
+            ),
+            fix: "Make the hosts directory entry a readable directory, or remove it.".to_string(),
+        });
+    }
+
+    let (registry, registry_note) = match &files.registry {
+        None => (
+            None,
+            "not known: pass --containerd-config to see the credentials".to_string(),
+        ),
+        Some(Err(e)) => {
+            warnings.push(Warning {
+                code: "config-toml-invalid",
+                message: format!("containerd cannot load config.toml ({e}): it does not start, so nothing is pulled"),
+                fix: "Remove quotes and control characters from registry names and credentials.".to_string(),
+            });
+            (None, "not known: config.toml cannot be loaded".to_string())
+        }
+        Some(Ok(r)) => (Some(r), String::new()),
+    };
+    if let (Some(r), Origin::Node { .. }) = (registry, &files.origin) {
+        if r.config_path.is_none() {
+            warnings.push(Warning {
+                code: "config-path-unset",
+                message: format!(
+                    "config.toml sets no {}.config_path: containerd does not read any hosts directory",
+                    r.section
+                ),
+                fix: format!("Set {}.config_path to the certs.d directory.", r.section),
+            });
+        }
+    }
+
+    let needed = if image.is_digest() {
+        crate::containerd::Capabilities::PULL
+    } else {
+        crate::containerd::Capabilities::PULL | crate::containerd::Capabilities::RESOLVE
+    };
+    let mut attempts = Vec::new();
+    let mut skipped = Vec::new();
+    let dir_path = res
+        .lookup
+        .chosen
+        .as_ref()
+        .map(|n| filepath::join(&[&files.tree.node_root, n]));
+    if res.error.is_none() {
+        for h in &res.hosts {
+            let c = &h.config;
+            let base = format!("{}://{}{}", c.scheme, c.host, c.path);
+            if !c.capabilities.has(crate::containerd::Capabilities::PULL) {
+                skipped.push(Skipped {
+                    base,
+                    capabilities: c.capabilities.names(),
+                    reason: "no pull capability: never used for pulls".to_string(),
+                });
+                continue;
+            }
+            let resolves = c.capabilities.has(needed);
+            attempts.push(attempt(
+                image,
+                h,
+                &res,
+                files,
+                registry,
+                &registry_note,
+                resolves,
+                &mut warnings,
+            ));
+            if let Some(dir) = &dir_path {
+                tls_path_warnings(h, dir, ns, &mut warnings);
+            }
+        }
+        if !attempts.iter().any(|a| a.resolves) {
+            let (what, caps) = if image.is_digest() {
+                ("pull", "pull")
+            } else {
+                ("resolve", "pull and resolve")
+            };
+            warnings.push(Warning {
+                code: "no-resolve-hosts",
+                message: format!(
+                    "no host has the {caps} capabilities: the pull fails with \"no {what} hosts: not found\""
+                ),
+                fix: "Give at least one host the pull and resolve capabilities (K3s writes both for every mirror)."
+                    .to_string(),
+            });
+        }
+    }
+    credential_warnings(image, registry, &attempts, &mut warnings);
+    let default_endpoint = default_endpoint(ns, &res, files, hosts_dir.as_deref());
+    // The same surprise found for several hosts is said once, where it was first found.
+    let mut seen = Vec::new();
+    warnings.retain(|w| {
+        let new = !seen.contains(w);
+        if new {
+            seen.push(w.clone());
+        }
+        new
+    });
+    Explanation {
+        input: input.to_string(),
+        image: image.clone(),
+        origin: files.origin.clone(),
+        hosts_dir,
+        candidates,
+        source: res.source.clone(),
+        has_server_key: res.has_server_key,
+        host_entries: res
+            .hosts
+            .iter()
+            .filter(|h| matches!(h.config.origin, HostOrigin::Table { .. }))
+            .count(),
+        error: res.error.clone(),
+        attempts,
+        skipped,
+        default_endpoint,
+        warnings,
+    }
+}
+
+/// The first request to one host, with its rewrite, TLS and credentials.
+#[allow(clippy::too_many_arguments)]
+fn attempt(
+    image: &ImageRef,
+    h: &RegistryHost,
+    res: &Resolution,
+    files: &Files,
+    registry: Option<&CriRegistry>,
+    registry_note: &str,
+    resolves: bool,
+    warnings: &mut Vec<Warning>,
+) -> Attempt {
+    let c = &h.config;
+    let ns = image.domain.as_str();
+    let (rewrite, rewrite_note) = rewrite_for(image, h, warnings);
+    let repository = rewrite
+        .as_ref()
+        .map_or(image.path.as_str(), |r| r.repository.as_str());
+    // A host without the capability to resolve first meets the pull when content is fetched by
+    // the digest another host resolved to.
+    let object = if resolves || image.is_digest() {
+        image.object()
+    } else {
+        "<digest>"
+    };
+    let (url, ns_param) = request_url(h, repository, object, ns);
+    let tls = tls_for(h);
+    let (credentials, credentials_note) = match registry {
+        None => (None, registry_note.to_string()),
+        Some(r) => credentials_for(&c.host, r, warnings),
+    };
+    if credentials.is_some() && tls.mode != TlsMode::Https && !is_localhost(&c.host) {
+        warnings.push(Warning {
+            code: "credentials-over-http",
+            message: format!("credentials for {} can be sent over plain HTTP", c.host),
+            fix: "Serve the registry over TLS (with ca_file for a private CA).".to_string(),
+        });
+    }
+    let dir = res
+        .lookup
+        .chosen
+        .as_deref()
+        .map(|n| files.tree.display(n))
+        .unwrap_or_default();
+    let source = match (&c.origin, h.fill) {
+        (HostOrigin::Table { key }, _) => format!("[host.\"{key}\"]"),
+        (HostOrigin::Root { server: Some(s) }, None) => {
+            format!("server = \"{s}\" in {dir}/{HOSTS_TOML}")
+        }
+        (HostOrigin::Root { server: Some(_) }, Some(_)) => {
+            format!("server = \"\" in {dir}/{HOSTS_TOML}, filled in by containerd")
+        }
+        (HostOrigin::Root { server: None }, _) => {
+            format!("root of {dir}/{HOSTS_TOML} (no [host] entries), filled in by containerd")
+        }
+        (HostOrigin::CertFiles, _) => {
+            format!("containerd's default, with the certificate files of {dir}")
+        }
+        (HostOrigin::NoDirectory, _) => "containerd's default (no hosts directory)".to_string(),
+    };
+    Attempt {
+        method: if resolves { "HEAD" } else { "GET" },
+        url,
+        host: c.host.clone(),
+        default_endpoint: h.is_default(),
+        source,
+        capabilities: c.capabilities.names(),
+        resolves,
+        ns: ns_param,
+        headers: c.header.clone(),
+        rewrite,
+        rewrite_note,
+        tls,
+        credentials,
+        credentials_note,
+    }
+}
+
+/// `dockerBase.request` + `addNamespace`: `scheme://host` + `path.Join("/", host.Path,
+/// repository, "manifests", object)`, then `?ns=<registry>` (query-escaped) unless the host is the
+/// registry itself (or `registry-1.docker.io` for `docker.io`).
+fn request_url(
+    h: &RegistryHost,
+    repository: &str,
+    object: &str,
+    ns: &str,
+) -> (String, Option<String>) {
+    let c = &h.config;
+    let mut path = filepath::join(&["/", &c.path, repository, "manifests", object]);
+    // RegistryHost.isProxy
+    let is_proxy = ns != c.host && !(ns == DOCKER_HUB && c.host == DOCKER_HUB_HOST);
+    let ns_param = if is_proxy {
+        match path.find('?') {
+            // addNamespace keeps the text up to the `?` and then parses what follows the `?` in
+            // the already shortened path: any query in the path is dropped.
+            Some(i) if i > 0 => path.truncate(i + 1),
+            _ => path.push('?'),
+        }
+        path.push_str("ns=");
+        path.push_str(&url::query_escape(ns));
+        Some(ns.to_string())
+    } else {
+        None
+    };
+    (format!("{}://{}{}", c.scheme, c.host, path), ns_param)
+}
+
+/// `withRewritesFromHost` (K3s fork): the first rule, in Go's random map order, whose
+/// `ReplaceAllString` changes the repository; rules that do not compile are skipped.
+fn rewrite_for(
+    image: &ImageRef,
+    h: &RegistryHost,
+    warnings: &mut Vec<Warning>,
+) -> (Option<Rewrite>, String) {
+    let c = &h.config;
+    let repo = image.path.as_str();
+    if c.rewrites.is_empty() {
+        let note = if h.is_default() {
+            "none: rewrites never apply to the registry's own endpoint (K3s writes them only for mirrors)"
+        } else {
+            "none: this host has no rewrite rules"
+        };
+        return (None, note.to_string());
+    }
+    let mut changed: Vec<(String, String, String)> = Vec::new();
+    for (pattern, replacement) in &c.rewrites {
+        let re = match Regexp::compile(pattern) {
+            Ok(re) => re,
+            Err(e) => {
+                warnings.push(Warning {
+                    code: "rewrite-invalid-regex",
+                    message: format!(
+                        "rewrite pattern {} for {} is not valid Go RE2 ({e}): containerd logs \"Failed to compile \
+                         rewrite\" and skips it",
+                        q(pattern),
+                        c.host
+                    ),
+                    fix: "RE2 has no look-around or back-references; rewrite with anchored alternatives.".to_string(),
+                });
+                continue;
+            }
+        };
+        let (rr, count) = re.replace_all_counted(repo, replacement);
+        if rr == repo {
+            continue;
+        }
+        if count > 1 {
+            warnings.push(Warning {
+                code: "rewrite-multiple-matches",
+                message: format!(
+                    "rewrite pattern {} for {} matches {repo} {count} times and ReplaceAllString replaces each: \
+                     {repo} -> {rr}",
+                    q(pattern),
+                    c.host
+                ),
+                fix: "Anchor the pattern (^...$) so it matches the repository once.".to_string(),
+            });
+        }
+        if !image_ref::is_valid_path(&rr) {
+            warnings.push(Warning {
+                code: "rewrite-invalid-repository",
+                message: format!(
+                    "rewriting {repo} for {} gives {}, which is not a valid repository name: the mirror will not \
+                     find it",
+                    c.host,
+                    q(&rr)
+                ),
+                fix: "Make the replacement produce lower-case path components separated by /.".to_string(),
+            });
+        }
+        changed.push((pattern.clone(), replacement.clone(), rr));
+    }
+    let Some((pattern, replacement, repository)) = changed.first().cloned() else {
+        warnings.push(Warning {
+            code: "rewrite-no-match",
+            message: format!(
+                "no rewrite rule for {} changes {repo}: it is requested as {repo}",
+                c.host
+            ),
+            fix: format!(
+                "Match the repository as containerd sees it ({repo}; official Docker Hub images are library/<name>)."
+            ),
+        });
+        let patterns: Vec<String> = c.rewrites.iter().map(|(p, _)| q(p)).collect();
+        return (
+            None,
+            format!("none: no rule changes {repo} ({})", patterns.join(", ")),
+        );
+    };
+    let alternatives: Vec<(String, String)> = changed
+        .iter()
+        .skip(1)
+        .filter(|(_, _, r)| *r != repository)
+        .map(|(p, _, r)| (p.clone(), r.clone()))
+        .collect();
+    let deterministic = alternatives.is_empty();
+    let note = if deterministic {
+        format!("{repo} -> {repository}")
+    } else {
+        let mut results: Vec<String> = vec![format!("{repository} ({})", q(&pattern))];
+        results.extend(alternatives.iter().map(|(p, r)| format!("{r} ({})", q(p))));
+        warnings.push(Warning {
+            code: "rewrite-order-nondeterministic",
+            message: format!(
+                "{} rewrite rules for {} change {repo} differently; containerd tries them in Go's random map order, \
+                 so each pull gets one of: {}",
+                results.len(),
+                c.host,
+                results.join(", ")
+            ),
+            fix: "Make the patterns mutually exclusive (anchor them with distinct prefixes).".to_string(),
+        });
+        format!(
+            "{repo} -> one of {}, at random per pull",
+            results.join(", ")
+        )
+    };
+    (
+        Some(Rewrite {
+            pattern,
+            replacement,
+            repository,
+            deterministic,
+            alternatives,
+        }),
+        note,
+    )
+}
+
+/// Go's `%q`, for patterns and repositories in messages.
+fn q(s: &str) -> String {
+    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
+}
+
+/// Scheme and TLS as `ConfigureHosts` settles them.
+fn tls_for(h: &RegistryHost) -> Tls {
+    let c = &h.config;
+    let mode = if h.http_fallback {
+        TlsMode::HttpsThenHttp
+    } else if c.scheme == "http" {
+        TlsMode::PlainHttp
+    } else {
+        TlsMode::Https
+    };
+    let port = net::split_host_port(&c.host)
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    Tls {
+        scheme: c.scheme.clone(),
+        mode,
+        ca: c.ca_certs.clone().unwrap_or_default(),
+        client: c.client_pairs.clone().unwrap_or_default(),
+        skip_verify: c.skip_verify,
+        skip_verify_forced: h.fill == Some(crate::containerd::DefaultFill::Localhost)
+            && c.skip_verify == Some(true),
+        // isPortError: connection refused and timeouts fall back only when the URL has no port.
+        fallback_on_connection_error: h.http_fallback && port.is_empty(),
+    }
+}
+
+/// A TLS path that `makeAbsPath` turned into the host directory itself (an empty `ca`, `client`
+/// or key path): containerd cannot read it as a file, and fails every pull from the registry.
+fn tls_path_warnings(h: &RegistryHost, dir: &str, ns: &str, warnings: &mut Vec<Warning>) {
+    let c = &h.config;
+    let paths = c
+        .ca_certs
+        .iter()
+        .flatten()
+        .chain(c.client_pairs.iter().flatten().flat_map(|p| p.iter()));
+    if paths.clone().any(|p| p == dir) {
+        warnings.push(Warning {
+            code: "tls-path-is-directory",
+            message: format!(
+                "a TLS path of {} is empty, which containerd resolves to the hosts directory {dir}: every pull from \
+                 {ns} fails (\"unable to read ... is a directory\")",
+                c.host
+            ),
+            fix: "Set both cert_file and key_file (or neither) and no empty ca_file.".to_string(),
+        });
+    }
+}
+
+/// The config.toml auth entry containerd uses for a request host: `registry.configs[host]`, an
+/// exact lookup by `host[:port]`.
+fn credentials_for(
+    host: &str,
+    r: &CriRegistry,
+    warnings: &mut Vec<Warning>,
+) -> (Option<Credentials>, String) {
+    let Some(a) = r.auths.get(host) else {
+        let mut note =
+            format!("none: config.toml has no credentials for \"{host}\" (registry.configs)");
+        if host == DOCKER_HUB_HOST {
+            if let Some(k) = [DOCKER_HUB, "index.docker.io"]
+                .into_iter()
+                .find(|k| r.auths.contains_key(*k))
+            {
+                note.push_str(&format!(
+                    " (it has one under \"{k}\", which containerd never asks for)"
+                ));
+            }
+        }
+        return (None, note);
+    };
+    match parse_auth(a) {
+        Ok(c) if c.kind == AuthKind::Anonymous => (
+            None,
+            format!("none: configs.\"{host}\".auth is empty, so the request stays anonymous"),
+        ),
+        Ok(c) => {
+            if c.kind == AuthKind::UsernamePassword && c.secret.is_empty() {
+                warnings.push(Warning {
+                    code: "auth-incomplete",
+                    message: format!(
+                        "configs.\"{host}\".auth has a username but no password: Basic authentication fails with \
+                         \"no basic auth credentials\", token servers hand out an anonymous token"
+                    ),
+                    fix: "Set the password too.".to_string(),
+                });
+            }
+            (
+                Some(Credentials {
+                    key: host.to_string(),
+                    username: c.username,
+                    secret: c.secret,
+                    kind: c.kind,
+                }),
+                "sent when the registry answers 401 (the first request goes without)".to_string(),
+            )
+        }
+        Err(e) => {
+            warnings.push(Warning {
+                code: "auth-invalid",
+                message: format!(
+                    "configs.\"{host}\".auth cannot be used ({e}): requests to {host} fail once it asks for credentials"
+                ),
+                fix: "Use username and password, or set auth to the base64 of user:password.".to_string(),
+            });
+            (
+                None,
+                format!("none: configs.\"{host}\".auth is unusable ({e})"),
+            )
+        }
+    }
+}
+
+/// Credentials in config.toml that look meant for this pull but are never sent.
+fn credential_warnings(
+    image: &ImageRef,
+    registry: Option<&CriRegistry>,
+    attempts: &[Attempt],
+    warnings: &mut Vec<Warning>,
+) {
+    let Some(r) = registry else {
+        return;
+    };
+    let ns = image.domain.as_str();
+    let contacted: Vec<&str> = attempts.iter().map(|a| a.host.as_str()).collect();
+    let hostname = |h: &str| {
+        url::parse(&format!("//{h}"))
+            .map(|u| u.hostname().to_string())
+            .unwrap_or_default()
+    };
+    for key in r.auths.keys() {
+        if contacted.contains(&key.as_str()) {
+            continue;
+        }
+        if key == "*" {
+            warnings.push(Warning {
+                code: "auth-never-used",
+                message: "credentials under configs.\"*\" are never sent: containerd has no wildcard credential lookup"
+                    .to_string(),
+                fix: "Give credentials per host: configs.\"<host[:port]>\".".to_string(),
+            });
+            continue;
+        }
+        if (key == DOCKER_HUB || key == "index.docker.io") && ns == DOCKER_HUB {
+            warnings.push(Warning {
+                code: "auth-never-used",
+                message: format!(
+                    "credentials under configs.\"{key}\" are never sent: Docker Hub requests go to {DOCKER_HUB_HOST}, \
+                     and containerd looks credentials up by the request host"
+                ),
+                fix: format!("Key them as configs.\"{DOCKER_HUB_HOST}\"."),
+            });
+            continue;
+        }
+        let same_name = contacted
+            .iter()
+            .find(|h| !hostname(h).is_empty() && hostname(h) == hostname(key));
+        if key == ns || same_name.is_some() {
+            let target = same_name
+                .copied()
+                .or_else(|| contacted.first().copied())
+                .unwrap_or(ns);
+            warnings.push(Warning {
+                code: "config-not-for-endpoint",
+                message: format!(
+                    "credentials under configs.\"{key}\" are not sent for this pull: it contacts {}; containerd \
+                     looks credentials up by each request's exact host[:port]",
+                    if contacted.is_empty() {
+                        "no host".to_string()
+                    } else {
+                        contacted.join(" and ")
+                    }
+                ),
+                fix: format!("Key the credentials by the endpoint's host[:port], e.g. configs.\"{target}\"."),
+            });
+        }
+    }
+}
+
+/// Whether the registry's own endpoint comes last, and why (not).
+fn default_endpoint(
+    ns: &str,
+    res: &Resolution,
+    files: &Files,
+    dir: Option<&str>,
+) -> DefaultEndpoint {
+    let last = res
+        .hosts
+        .last()
+        .filter(|h| res.error.is_none() && h.is_default());
+    let dir = dir.unwrap_or_default();
+    if let Some(h) = last {
+        let c = &h.config;
+        let url = format!("{}://{}{}", c.scheme, c.host, c.path);
+        let reason = match (&res.source, &c.origin) {
+            (Source::NoDirectory, _) => format!("no hosts directory for {ns}: containerd's own default endpoint"),
+            (Source::CertFiles(CertFilesReason::Invalid(_)), _) => {
+                format!("{dir}/{HOSTS_TOML} is invalid: containerd uses the registry's own endpoint only")
+            }
+            (Source::CertFiles(CertFilesReason::Missing), _) => {
+                format!("{dir} has no hosts.toml: containerd uses the registry's own endpoint only")
+            }
+            (Source::CertFiles(CertFilesReason::Empty), _) => {
+                format!("{dir}/{HOSTS_TOML} is empty: containerd uses the registry's own endpoint only")
+            }
+            (_, HostOrigin::Root { server: Some(s) }) if s.is_empty() => format!(
+                "server = \"\" in {dir}/{HOSTS_TOML}: containerd fills in {ns}'s own endpoint and tries it last"
+            ),
+            (_, HostOrigin::Root { server: Some(_) }) => format!("server in {dir}/{HOSTS_TOML}"),
+            _ => format!("{dir}/{HOSTS_TOML} has no [host] entries, so containerd uses its root as the endpoint"),
+        };
+        return DefaultEndpoint {
+            last: true,
+            url: Some(url),
+            reason,
+            upstream: None,
+        };
+    }
+    if let Some(err) = &res.error {
+        return DefaultEndpoint {
+            last: false,
+            url: None,
+            reason: format!("containerd fails before any request: {err}"),
+            upstream: None,
+        };
+    }
+    let why = match &files.origin {
+        Origin::Rendered {
+            disable_default_registry_endpoint: true,
+            ..
+        } => " (K3s leaves it out for --disable-default-registry-endpoint)",
+        _ => "",
+    };
+    let upstream = CertsTree::default().configure_hosts(ns, Flavor::Upstream);
+    let upstream_url = upstream
+        .hosts
+        .first()
+        .map(|h| format!("{}://{}{}", h.config.scheme, h.config.host, h.config.path))
+        .unwrap_or_default();
+    DefaultEndpoint {
+        last: false,
+        url: None,
+        reason: format!(
+            "{dir}/{HOSTS_TOML} has [host] entries and no top-level server key{why}: K3s's containerd adds no \
+             default endpoint, so the pull fails when these hosts fail"
+        ),
+        upstream: Some(format!("upstream containerd would still try {upstream_url} last")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::NodeOptions;
+    use crate::registries::{Mirror, Registry};
+    use proptest::prelude::*;
+
+    fn files_for(yaml: &str, node: &NodeOptions) -> (Model, Files) {
+        let loaded = crate::registries::load_str(yaml.as_bytes(), "test").expect("valid yaml");
+        let model = crate::translate::translate(&loaded.registry, node);
+        let rendered = crate::render::render(&model, RenderOptions::default()).expect("renders");
+        let files = Files::rendered("test", &model, &rendered);
+        (model, files)
+    }
+
+    fn explain_str(yaml: &str, image: &str, node: &NodeOptions) -> Explanation {
+        let (_, files) = files_for(yaml, node);
+        let r = image_ref::parse_docker_ref(image).expect("valid reference");
+        explain(image, &r, &files)
+    }
+
+    fn urls(e: &Explanation) -> Vec<&str> {
+        e.attempts.iter().map(|a| a.url.as_str()).collect()
+    }
+
+    fn codes(e: &Explanation) -> Vec<&str> {
+        e.warnings.iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn mirror_then_default_with_ns() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://mirror.example.com:5000\"]\n";
+        let e = explain_str(yaml, "nginx", &NodeOptions::default());
+        assert_eq!(
+            urls(&e),
+            [
+                "https://mirror.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io",
+                "https://registry-1.docker.io/v2/library/nginx/manifests/latest",
+            ]
+        );
+        assert!(e.default_endpoint.last);
+        assert_eq!(e.hosts_dir.as_deref(), Some("certs.d/docker.io"));
+    }
+
+    #[test]
+    fn ns_is_query_escaped_and_override_path_used_verbatim() {
+        let yaml = "mirrors:\n  registry.example.com:5000:\n    endpoint: [\"https://h.example.com/v2/proxy\"]\n";
+        let e = explain_str(
+            yaml,
+            "registry.example.com:5000/team/app:1.2",
+            &NodeOptions::default(),
+        );
+        assert_eq!(
+            urls(&e),
+            [
+                "https://h.example.com/v2/proxy/team/app/manifests/1.2?ns=registry.example.com%3A5000",
+                "https://registry.example.com:5000/v2/team/app/manifests/1.2",
+            ]
+        );
+    }
+
+    #[test]
+    fn rewrites_apply_to_mirrors_only_and_warn() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n    rewrite:\n      \"^library/(.*)\": \"mirrored/$1\"\n      \"(.*)\": \"all/$1\"\n";
+        let e = explain_str(yaml, "nginx", &NodeOptions::default());
+        let rw = e.attempts[0].rewrite.as_ref().expect("rewritten");
+        assert!(!rw.deterministic);
+        assert!(codes(&e).contains(&"rewrite-order-nondeterministic"));
+        assert!(e.attempts[1].rewrite.is_none());
+        let e = explain_str(
+            yaml.replace("\"(.*)\": \"all/$1\"\n", "").as_str(),
+            "bitnami/redis",
+            &NodeOptions::default(),
+        );
+        assert!(codes(&e).contains(&"rewrite-no-match"));
+    }
+
+    #[test]
+    fn no_default_endpoint() {
+        let yaml =
+            "mirrors:\n  docker.io:\n    endpoint: [\"http://docker-cache.internal:5000\"]\n";
+        let node = NodeOptions {
+            disable_default_registry_endpoint: true,
+            ..NodeOptions::default()
+        };
+        let e = explain_str(yaml, "nginx", &node);
+        assert_eq!(
+            urls(&e),
+            ["http://docker-cache.internal:5000/v2/library/nginx/manifests/latest?ns=docker.io"]
+        );
+        assert!(!e.default_endpoint.last);
+        assert!(e.default_endpoint.upstream.is_some());
+    }
+
+    #[test]
+    fn credentials_by_request_host() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com:5000\"]\nconfigs:\n  docker.io:\n    auth: {username: u, password: p}\n  m.example.com:\n    auth: {username: u2, password: p2}\n";
+        let e = explain_str(yaml, "nginx", &NodeOptions::default());
+        assert!(e.attempts.iter().all(|a| a.credentials.is_none()));
+        let c = codes(&e);
+        assert!(c.contains(&"auth-never-used"), "{c:?}");
+        assert!(c.contains(&"config-not-for-endpoint"), "{c:?}");
+        assert!(e.attempts[1].credentials_note.contains("docker.io"));
+    }
+
+    #[test]
+    fn wildcard_and_shadowing() {
+        let yaml = "mirrors:\n  \"*\":\n    endpoint: [\"https://m.example.com\"]\nconfigs:\n  ghcr.io:\n    auth: {username: u, password: p}\n";
+        let e = explain_str(
+            yaml,
+            "quay.io/prometheus/node-exporter:v1.8.0",
+            &NodeOptions::default(),
+        );
+        assert_eq!(
+            urls(&e),
+            [
+                "https://m.example.com/v2/prometheus/node-exporter/manifests/v1.8.0?ns=quay.io",
+                "https://quay.io/v2/prometheus/node-exporter/manifests/v1.8.0",
+            ]
+        );
+        let e = explain_str(yaml, "ghcr.io/org/img:1", &NodeOptions::default());
+        assert!(codes(&e).contains(&"wildcard-shadowed"));
+        assert_eq!(e.attempts.len(), 1);
+        assert!(e.attempts[0].credentials.is_some());
+    }
+
+    #[test]
+    fn invalid_hosts_toml_falls_back() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n    rewrite:\n      '^library/(.*)\\.x$': 'lib/$1'\n";
+        let e = explain_str(yaml, "nginx", &NodeOptions::default());
+        assert!(codes(&e).contains(&"hosts-toml-invalid"));
+        assert_eq!(
+            urls(&e),
+            ["https://registry-1.docker.io/v2/library/nginx/manifests/latest"]
+        );
+    }
+
+    /// Registry names and endpoints the proptest draws from: valid reference domains, not
+    /// localhost, not Docker Hub (whose default host differs from its name).
+    fn registry_name() -> impl Strategy<Value = String> {
+        ("[a-z]{1,6}", proptest::option::of(1000u16..9999)).prop_map(|(n, port)| match port {
+            Some(p) => format!("{n}.example.com:{p}"),
+            None => format!("{n}.example.com"),
+        })
+    }
+
+    fn endpoint() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just("https://"), Just("http://"), Just("")],
+            registry_name(),
+            prop_oneof![Just(""), Just("/v2"), Just("/prefix"), Just("/v2/proxy")],
+        )
+            .prop_map(|(s, h, p)| format!("{s}{h}{p}"))
+    }
+
+    fn registry() -> impl Strategy<Value = Registry> {
+        proptest::collection::btree_map(
+            registry_name(),
+            proptest::collection::vec(endpoint(), 0..4),
+            1..4,
+        )
+        .prop_map(|mirrors| Registry {
+            mirrors: mirrors
+                .into_iter()
+                .map(|(k, endpoints)| {
+                    (
+                        k,
+                        Mirror {
+                            endpoints,
+                            rewrites: Default::default(),
+                        },
+                    )
+                })
+                .collect(),
+            ..Registry::default()
+        })
+    }
+
+    proptest! {
+        /// explain agrees with render: for an image of each mirrored registry, the hosts contacted
+        /// are that registry's hosts.toml [host] entries in order, then its server when present
+        /// (or containerd's default when K3s wrote no file).
+        #[test]
+        fn endpoints_are_the_rendered_hosts_in_order(
+            reg in registry(),
+            disable_default in any::<bool>(),
+            embedded in any::<bool>(),
+        ) {
+            let node = NodeOptions {
+                disable_default_registry_endpoint: disable_default,
+                embedded_registry: embedded,
+                ..NodeOptions::default()
+            };
+            let model = crate::translate::translate(&reg, &node);
+            let rendered = crate::render::render(&model, RenderOptions::default()).expect("renders");
+            let files = Files::rendered("test", &model, &rendered);
+            for key in reg.mirrors.keys() {
+                let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
+                let e = explain(key, &image, &files);
+                let got: Vec<String> = e
+                    .attempts
+                    .iter()
+                    .map(|a| a.url.split("/team/app/manifests/").next().unwrap_or_default().to_string())
+                    .collect();
+                let base = |u: &crate::go::url::Url| format!("{}://{}{}", u.scheme, u.host, u.path);
+                let expected: Vec<String> = match model.hosts.get(key) {
+                    Some(hc) => hc
+                        .endpoints
+                        .iter()
+                        .filter_map(|ep| ep.url.as_deref().map(base))
+                        .chain(hc.default.iter().filter_map(|d| d.url.as_deref()).filter(|u| !u.host.is_empty()).map(base))
+                        .collect(),
+                    None => vec![format!("https://{key}/v2")],
+                };
+                // TLS with plain http: containerd upgrades the scheme (tested elsewhere); compare
+                // host and path here, and the scheme where no fallback applies.
+                let strip = |s: &str| s.split_once("://").map(|(_, r)| r.to_string()).unwrap_or_default();
+                prop_assert_eq!(
+                    got.iter().map(|s| strip(s)).collect::<Vec<_>>(),
+                    expected.iter().map(|s| strip(s)).collect::<Vec<_>>(),
+                    "registry {}", key
+                );
+                for (a, want) in e.attempts.iter().zip(&expected) {
+                    if a.tls.mode != TlsMode::HttpsThenHttp {
+                        prop_assert!(a.url.starts_with(want.as_str()), "{} vs {}", a.url, want);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -15,10 +15,11 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod containerd;
 pub mod endpoint;
 pub mod explain;
 pub mod go;
-pub mod gostr;
+pub mod image_ref;
 pub mod model;
 pub mod node;
 pub mod registries;

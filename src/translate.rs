@@ -10,9 +10,9 @@
 //! sorted order. We range in sorted key order throughout.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::endpoint::{default_host, is_localhost, normalize_endpoint_address};
-use crate::go::url::Url;
 use crate::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
 use crate::node::NodeOptions;
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
@@ -23,12 +23,26 @@ pub const DEFAULT_DIR: &str = "_default";
 /// Translate a registry for a node: `InjectMirror` when the embedded registry is on, then
 /// `getHostConfigs` with the node's `mirrorAddr` and `--disable-default-registry-endpoint`.
 pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
+    translate_owned(registry.clone(), node)
+}
+
+/// [`translate`], taking the registry by value (no copy of a large file's registry).
+pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
     let paths = node.paths();
-    let mut registry = registry.clone();
     if node.embedded_registry {
-        inject_mirror(&mut registry, node.mirror_addr(), &paths.server_ca, &paths.client_cert, &paths.client_key);
+        inject_mirror(
+            &mut registry,
+            node.mirror_addr(),
+            &paths.server_ca,
+            &paths.client_cert,
+            &paths.client_key,
+        );
     }
-    let (hosts, notes) = get_host_configs(&registry, node.disable_default_registry_endpoint, node.mirror_addr());
+    let (hosts, notes) = get_host_configs(
+        &registry,
+        node.disable_default_registry_endpoint,
+        node.mirror_addr(),
+    );
     Model {
         registry,
         hosts,
@@ -41,7 +55,13 @@ pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
 /// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
 /// mirror whose name is not localhost, gets a mirror of its own, and its TLS config replaces any
 /// config the user wrote for its address.
-pub fn inject_mirror(registry: &mut Registry, mirror_addr: &str, server_ca: &str, client_cert: &str, client_key: &str) {
+pub fn inject_mirror(
+    registry: &mut Registry,
+    mirror_addr: &str,
+    server_ca: &str,
+    client_cert: &str,
+    client_key: &str,
+) {
     let mirror_url = format!("https://{mirror_addr}/v2");
     registry.configs.insert(
         mirror_addr.to_string(),
@@ -78,10 +98,22 @@ pub fn get_host_configs(
 ) -> (BTreeMap<String, HostConfig>, Vec<Note>) {
     let mut hosts: BTreeMap<String, HostConfig> = BTreeMap::new();
     let mut notes = Vec::new();
+    // One shared copy of each configs entry, however many endpoints find it.
+    let configs: BTreeMap<&str, Arc<RegistryConfig>> = registry
+        .configs
+        .iter()
+        .map(|(k, c)| (k.as_str(), Arc::new(c.clone())))
+        .collect();
 
     // create config for default endpoints
-    for (host, config) in &registry.configs {
-        match default_host_config(host, mirror_addr, config.clone(), Some(host.clone())) {
+    for (host, config) in &configs {
+        let host = *host;
+        match default_host_config(
+            host,
+            mirror_addr,
+            Arc::clone(config),
+            Some(host.to_string()),
+        ) {
             Ok(c) => {
                 hosts.insert(dir_name(host).to_string(), c);
             }
@@ -97,7 +129,7 @@ pub fn get_host_configs(
         let mut config = match hosts.get(host) {
             Some(c) => c.clone(),
             None => {
-                let (cfg, key) = config_for_host(&registry.configs, host);
+                let (cfg, key) = config_for_host(&configs, host);
                 let mut c = match default_host_config(host, mirror_addr, cfg, key) {
                     Ok(c) => c,
                     Err(err) => {
@@ -110,7 +142,7 @@ pub fn get_host_configs(
                 } else if host == "*" {
                     // An empty, non-nil URL: hosts.toml gets `server = ""` and the config is gone.
                     c.default = Some(RegistryEndpoint {
-                        url: Some(Url::default()),
+                        url: Some(Box::default()),
                         ..RegistryEndpoint::default()
                     });
                 }
@@ -127,7 +159,9 @@ pub fn get_host_configs(
                 Err(err) => {
                     notes.push(Note {
                         level: Level::Warning,
-                        message: format!("Ignoring invalid endpoint URL {i}={endpoint} for {host}: {err}"),
+                        message: format!(
+                            "Ignoring invalid endpoint URL {i}={endpoint} for {host}: {err}"
+                        ),
                         kind: NoteKind::InvalidEndpoint {
                             host: host.clone(),
                             index: i,
@@ -156,16 +190,20 @@ pub fn get_host_configs(
             } else {
                 BTreeMap::new()
             };
-            let (cfg, key) = config_for_host(&registry.configs, &n.registry);
+            let (cfg, key) = config_for_host(&configs, &n.registry);
             let ep = RegistryEndpoint {
                 override_path: n.override_path,
-                url: Some(n.url),
+                url: Some(Box::new(n.url)),
                 rewrites,
                 config: cfg,
                 config_key: key,
                 index: Some(i),
             };
-            let default_url = config.default.as_ref().map(RegistryEndpoint::url_string).unwrap_or_default();
+            let default_url = config
+                .default
+                .as_ref()
+                .map(RegistryEndpoint::url_string)
+                .unwrap_or_default();
             if i + 1 == mirror.endpoints.len() && default_url == url_string {
                 // if the last endpoint is the default endpoint, move it there
                 config.default = Some(ep);
@@ -179,7 +217,9 @@ pub fn get_host_configs(
     }
 
     // Clean up hosts and default endpoints where resulting config leaves only defaults
-    hosts.retain(|_, c| !c.endpoints.is_empty() || c.default.as_ref().is_some_and(RegistryEndpoint::has_config));
+    hosts.retain(|_, c| {
+        !c.endpoints.is_empty() || c.default.as_ref().is_some_and(RegistryEndpoint::has_config)
+    });
 
     (hosts, notes)
 }
@@ -197,13 +237,18 @@ fn dir_name(host: &str) -> &str {
 fn default_host_config(
     host: &str,
     mirror_addr: &str,
-    config: RegistryConfig,
+    config: Arc<RegistryConfig>,
     config_key: Option<String>,
 ) -> Result<HostConfig, String> {
-    let n = normalize_endpoint_address(host, mirror_addr).map_err(|err| format!("invalid endpoint URL {host} for {host}: {err}"))?;
+    let n = normalize_endpoint_address(host, mirror_addr)
+        .map_err(|err| format!("invalid endpoint URL {host} for {host}: {err}"))?;
     Ok(HostConfig {
         default: Some(RegistryEndpoint {
-            url: if host == "*" { None } else { Some(n.url) },
+            url: if host == "*" {
+                None
+            } else {
+                Some(Box::new(n.url))
+            },
             config,
             config_key,
             ..RegistryEndpoint::default()
@@ -215,16 +260,19 @@ fn default_host_config(
 
 /// K3s's `configForHost`: the config under the `DefaultHost` name (`registry-1.docker.io` for
 /// `docker.io`) wins if there is one; else the config under the name itself. Returns the key used.
-pub fn config_for_host(configs: &BTreeMap<String, RegistryConfig>, host: &str) -> (RegistryConfig, Option<String>) {
+pub fn config_for_host(
+    configs: &BTreeMap<&str, Arc<RegistryConfig>>,
+    host: &str,
+) -> (Arc<RegistryConfig>, Option<String>) {
     let h = default_host(host);
     if h != host {
         if let Some(c) = configs.get(h) {
-            return (c.clone(), Some(h.to_string()));
+            return (Arc::clone(c), Some(h.to_string()));
         }
     }
     match configs.get(host) {
-        Some(c) => (c.clone(), Some(host.to_string())),
-        None => (RegistryConfig::default(), None),
+        Some(c) => (Arc::clone(c), Some(host.to_string())),
+        None => (Arc::default(), None),
     }
 }
 
@@ -232,6 +280,8 @@ fn invalid_registry(host: &str, err: &str) -> Note {
     Note {
         level: Level::Error,
         message: format!("Failed to generate config for registry {host}: {err}"),
-        kind: NoteKind::InvalidRegistry { host: host.to_string() },
+        kind: NoteKind::InvalidRegistry {
+            host: host.to_string(),
+        },
     }
 }

@@ -19,8 +19,8 @@ use std::io::{self, BufRead, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
+use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
-use crate::gostr;
 use crate::render::{Rendered, CERTS_D, CONFIG_TOML};
 
 /// The first line of every hosts.toml K3s writes (`templates.HostsTomlHeader`); clean-up removes
@@ -109,12 +109,12 @@ pub struct Plan {
 }
 
 /// Work out what writing `rendered` into `out_dir` does, reading the directory but changing nothing.
-pub fn plan(out_dir: &Path, rendered: &Rendered) -> Result<Plan, WriteError> {
+pub fn plan(out_dir: &Path, rendered: Rendered) -> Result<Plan, WriteError> {
     let certs_d = out_dir.join(CERTS_D);
     let mut removals = Vec::new();
     let mut hosts = Vec::with_capacity(rendered.hosts.len());
     let mut replaced = std::collections::HashSet::new();
-    for h in &rendered.hosts {
+    for h in rendered.hosts {
         let host_dir = host_dir(out_dir, &h.dir)?;
         // cleanContainerdHosts: os.RemoveAll(filepath.Join(dir, host)) for every host written.
         if fs::symlink_metadata(&host_dir).is_ok() {
@@ -127,7 +127,7 @@ pub fn plan(out_dir: &Path, rendered: &Rendered) -> Result<Plan, WriteError> {
         hosts.push(PlannedFile {
             path: host_dir.join("hosts.toml"),
             mode: HOSTS_MODE,
-            contents: h.contents.clone(),
+            contents: h.contents,
         });
     }
     // cleanContainerdHosts, second part: K3s-written directories no registry writes any more.
@@ -159,7 +159,7 @@ pub fn plan(out_dir: &Path, rendered: &Rendered) -> Result<Plan, WriteError> {
         config: PlannedFile {
             path: out_dir.join(CONFIG_TOML),
             mode: CONFIG_MODE,
-            contents: rendered.config_toml.clone(),
+            contents: rendered.config_toml,
         },
         removals,
         hosts,
@@ -214,7 +214,7 @@ fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
 /// A Go path string as an OS path (the bytes, not their UTF-8 re-encoding).
 fn bytes_path(s: &str) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(gostr::to_bytes(s)))
+    PathBuf::from(std::ffi::OsString::from_vec(to_go_bytes(s).into_owned()))
 }
 
 /// Whether the file's first line is K3s's header. As K3s: a missing file, or a first line without
@@ -277,8 +277,14 @@ mod tests {
     #[test]
     fn host_dirs_stay_under_certs_d() {
         let out = Path::new("/out");
-        assert_eq!(host_dir(out, "docker.io").expect("ok"), Path::new("/out/certs.d/docker.io"));
-        assert_eq!(host_dir(out, "a/../b").expect("ok"), Path::new("/out/certs.d/b"));
+        assert_eq!(
+            host_dir(out, "docker.io").expect("ok"),
+            Path::new("/out/certs.d/docker.io")
+        );
+        assert_eq!(
+            host_dir(out, "a/../b").expect("ok"),
+            Path::new("/out/certs.d/b")
+        );
         // "" and "." are certs.d itself, ".." the containerd directory: K3s removes and writes
         // them, and they are inside the output directory.
         assert_eq!(host_dir(out, "").expect("ok"), Path::new("/out/certs.d"));
@@ -288,6 +294,9 @@ mod tests {
         assert!(host_dir(out, "../../etc").is_err());
         assert!(host_dir(out, "a/../../../etc").is_err());
         // A scheme in a mirror name makes nested directories, as filepath.Join does.
-        assert_eq!(host_dir(out, "https://x").expect("ok"), Path::new("/out/certs.d/https:/x"));
+        assert_eq!(
+            host_dir(out, "https://x").expect("ok"),
+            Path::new("/out/certs.d/https:/x")
+        );
     }
 }

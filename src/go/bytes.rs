@@ -1,8 +1,15 @@
-//! Go strings are byte strings; the ports that decode or escape bytes need those bytes, while the
-//! rest of the program carries Go strings in Rust `String`s. This is the mapping between the two,
-//! the same one `crate::gostr` uses: each byte that is not part of valid UTF-8 travels as the
-//! private-use code point U+10FF00 + byte. It is repeated here (two small functions) so that the
-//! Go ports depend on nothing outside [`crate::go`]; the test below pins the mapping.
+//! Go strings are byte strings; Rust strings are UTF-8. This module carries the bytes of a Go
+//! string that are not valid UTF-8 through Rust `String`s and back, losslessly, for the whole
+//! program: each such byte travels as the private-use code point U+10FF00 + byte.
+//!
+//! Where such bytes come from: yaml.v2 decodes a `!!binary` scalar into a Go `string` without
+//! checking it (the YAML text itself must be valid UTF-8), and `net/url` unescapes `%ff`. K3s then
+//! writes those bytes quoted by `printf "%q"` (as `\xff`: [`crate::go::quote::quote`] takes bytes)
+//! or raw (rewrites, config keys, directory names: [`to_go_bytes`] where bytes leave the program).
+//!
+//! The price: a registries file that itself holds one of those 256 private-use code points
+//! (U+10FF00..=U+10FFFF, which no registry name, path or password uses in practice) is read as if
+//! it held the raw byte.
 
 use std::borrow::Cow;
 

@@ -25,4 +25,5 @@ pub mod filepath;
 pub mod isprint;
 pub mod net;
 pub mod quote;
+pub mod regexp;
 pub mod url;

@@ -2,6 +2,8 @@
 //! people goes through here, so masking and wording live in one place.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod explain;
+
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -56,7 +58,11 @@ impl<'a> Reporter<'a> {
     pub fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
         self.file_block(CONFIG_TOML, &rendered.config_toml, true)?;
         for h in &rendered.hosts {
-            self.file_block(&format!("{CERTS_D}/{}/hosts.toml", h.dir), &h.contents, false)?;
+            self.file_block(
+                &format!("{CERTS_D}/{}/hosts.toml", h.dir),
+                &h.contents,
+                false,
+            )?;
         }
         self.out.flush()
     }
@@ -71,14 +77,24 @@ impl<'a> Reporter<'a> {
 
     /// A removal about to happen.
     pub fn removal(&mut self, r: &Removal) -> io::Result<()> {
-        writeln!(self.err, "{NAME}: removing {} ({})", r.path.display(), reason(r.reason))
+        writeln!(
+            self.err,
+            "{NAME}: removing {} ({})",
+            r.path.display(),
+            reason(r.reason)
+        )
     }
 
     /// `--dry-run`: what a write would do, in order, on stdout.
     pub fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
         self.would_write(&plan.config)?;
         for r in &plan.removals {
-            writeln!(self.out, "would remove {} ({})", r.path.display(), reason(r.reason))?;
+            writeln!(
+                self.out,
+                "would remove {} ({})",
+                r.path.display(),
+                reason(r.reason)
+            )?;
         }
         for f in &plan.hosts {
             self.would_write(f)?;

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use super::parse::{Doc, Kind, Node, NodeId};
 use super::resolve::{
-    decode_base64, resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG,
-    MAP_TAG, MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
+    decode_base64, resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG,
+    MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
-use super::source_map::{Note, Position, SourceMap};
+use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
 use crate::registries::{AuthConfig, Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// A `failf`: decoding stops.
@@ -273,31 +273,48 @@ fn allowed_alias_ratio(decode_count: u64) -> f64 {
     }
 }
 
-/// Keys already seen in one mapping node (for duplicate-key notes).
+/// Keys already seen in one mapping node (for duplicate-key notes): the source-map entries
+/// recorded for them, whose last path segment is the key.
 #[derive(Default)]
 struct Seen {
-    small: Vec<(String, Position)>,
+    small: Vec<(usize, Position)>,
     big: Option<std::collections::HashMap<String, Position>>,
 }
 
 impl Seen {
-    /// Records `key`; returns the earlier occurrence's position, if any.
-    fn check(&mut self, key: &str, pos: Position) -> Option<Position> {
+    /// The earlier occurrence of `key` in this mapping, if any.
+    fn check(&self, key: &str, map: &SourceMap) -> Option<Position> {
+        if let Some(big) = &self.big {
+            return big.get(key).copied();
+        }
+        self.small
+            .iter()
+            .find(|(idx, _)| {
+                map.get(*idx)
+                    .and_then(|e| e.path.last())
+                    .is_some_and(|k| k == key)
+            })
+            .map(|(_, p)| *p)
+    }
+
+    /// Remembers `key`, recorded as source-map entry `idx`, first seen at `pos`.
+    fn record(&mut self, key: &str, idx: usize, pos: Position, map: &SourceMap) {
         if let Some(big) = &mut self.big {
-            if let Some(p) = big.get(key) {
-                return Some(*p);
-            }
-            big.insert(key.to_string(), pos);
-            return None;
+            big.entry(key.to_string()).or_insert(pos);
+            return;
         }
-        if let Some((_, p)) = self.small.iter().find(|(k, _)| k == key) {
-            return Some(*p);
+        if self.small.len() < 16 {
+            self.small.push((idx, pos));
+            return;
         }
-        self.small.push((key.to_string(), pos));
-        if self.small.len() > 16 {
-            self.big = Some(self.small.drain(..).collect());
-        }
-        None
+        // Entry `idx` is not recorded yet: `key` goes in by itself.
+        let mut big: std::collections::HashMap<String, Position> = self
+            .small
+            .drain(..)
+            .filter_map(|(i, p)| Some((map.get(i)?.path.last()?.clone(), p)))
+            .collect();
+        big.entry(key.to_string()).or_insert(pos);
+        self.big = Some(big);
     }
 }
 
@@ -312,7 +329,12 @@ pub(crate) struct Decoder<'d, 'a> {
     active: Vec<bool>,
     depth: u32,
     pub map: SourceMap,
+    /// Whether `map` is being built; when not, paths, entries and duplicate notes are skipped.
+    record: bool,
     path: Vec<String>,
+    /// `path_hashes[i]`: hash of `path[..i]`.
+    path_hashes: Vec<u64>,
+
     /// Position of the outermost alias being expanded: where the user reads the value.
     alias_pos: Option<Position>,
 }
@@ -354,8 +376,11 @@ fn static_short(rtag: &str) -> &'static str {
 }
 
 impl<'d, 'a> Decoder<'d, 'a> {
-    pub(crate) fn new(doc: &'d Doc<'a>) -> Self {
+    /// A decoder over `doc`; `record` says whether to build the [`SourceMap`] (audit and explain
+    /// need it; render does not, and on a large file it is most of the memory).
+    pub(crate) fn new(doc: &'d Doc<'a>, record: bool) -> Self {
         Decoder {
+            record,
             doc,
             terrors: Vec::new(),
             decode_count: 0,
@@ -367,8 +392,16 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 Vec::new()
             },
             depth: 0,
-            map: SourceMap::default(),
+            map: {
+                let mut m = SourceMap::default();
+                if record {
+                    m.reserve(doc.nodes.len() / 2);
+                }
+                m
+            },
             path: Vec::new(),
+            path_hashes: vec![EMPTY_PATH_HASH],
+
             alias_pos: None,
         }
     }
@@ -391,8 +424,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn pos(&self, n: NodeId) -> Position {
-        self.alias_pos
-            .unwrap_or_else(|| node_pos(self.doc.node(n)))
+        self.alias_pos.unwrap_or_else(|| node_pos(self.doc.node(n)))
     }
 
     /// `d.unmarshal`.
@@ -507,9 +539,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let node = doc.node(n);
         let (tag, resolved) = scalar_resolution(node).map_err(|m| Self::fatal(n, m))?;
         let binary = if tag == BINARY_TAG {
-            Some(decode_base64(&node.value).ok_or_else(|| {
-                Self::fatal(n, "!!binary value contains invalid base64 data")
-            })?)
+            Some(
+                decode_base64(&node.value)
+                    .ok_or_else(|| Self::fatal(n, "!!binary value contains invalid base64 data"))?,
+            )
         } else {
             None
         };
@@ -523,10 +556,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
             Out::Str(s) => {
                 match binary {
                     Some(data) => {
-                        *s = match String::from_utf8(data) {
-                            Ok(v) => v,
-                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                        }
+                        // A Go string holds any bytes; invalid UTF-8 travels as escaped bytes
+                        // (see crate::go::bytes) so that %q prints \xNN as K3s does.
+                        *s = crate::go::bytes::from_go_vec(data);
                     }
                     None => {
                         s.clear();
@@ -558,10 +590,12 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let kids = doc.kids(n);
         let mut items = Vec::with_capacity(kids.len());
         for (i, &c) in kids.iter().enumerate() {
-            self.open_entry(i.to_string(), None, c, OutKind::Str, None, true);
+            if self.record {
+                self.open_entry(i.to_string(), None, c, OutKind::Str, None, true);
+            }
             let mut e = String::new();
             let ok = self.unmarshal(c, Out::Str(&mut e));
-            self.path.pop();
+            self.pop_seg();
             if ok? {
                 items.push(e);
             }
@@ -618,12 +652,15 @@ impl<'d, 'a> Decoder<'d, 'a> {
             if !self.unmarshal(k, Out::Str(&mut key))? {
                 continue;
             }
-            let dup = seen.check(&key, self.pos(k));
             let mut elem = V::default();
             let kind = elem.out().kind();
-            self.open_entry(key.clone(), Some(k), v, kind, dup, true);
+            if self.record {
+                let dup = seen.check(&key, &self.map);
+                seen.record(&key, self.map.len(), self.pos(k), &self.map);
+                self.open_entry(key.clone(), Some(k), v, kind, dup, true);
+            }
             let ok = self.unmarshal(v, elem.out());
-            self.path.pop();
+            self.pop_seg();
             if ok? {
                 map.insert(key, elem);
             }
@@ -636,6 +673,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn mapping_struct<S: Fields>(&mut self, n: NodeId, s: &mut S) -> Result<bool, Fatal> {
         let doc = self.doc;
         let mut seen = Seen::default();
+        // Go reuses one `name` value for every key, as here.
+        let mut name = String::new();
         for pair in doc.kids(n).chunks_exact(2) {
             let (k, v) = (pair[0], pair[1]);
             if self.is_merge(k) {
@@ -643,18 +682,26 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 self.merge(v, s.out())?;
                 continue;
             }
-            let mut name = String::new();
             if !self.unmarshal(k, Out::Str(&mut name))? {
                 continue;
             }
-            let dup = seen.check(&name, self.pos(k));
+            let dup = if self.record {
+                let dup = seen.check(&name, &self.map);
+                seen.record(&name, self.map.len(), self.pos(k), &self.map);
+                dup
+            } else {
+                None
+            };
             match s.field(&name) {
                 Some(field) => {
-                    self.open_entry(name, Some(k), v, field.kind(), dup, false);
+                    if self.record {
+                        self.open_entry(name.clone(), Some(k), v, field.kind(), dup, false);
+                    }
                     let r = self.unmarshal(v, field);
-                    self.path.pop();
+                    self.pop_seg();
                     r?;
                 }
+                None if !self.record => {}
                 None => {
                     let mut notes = Vec::new();
                     if let Some(first) = dup {
@@ -662,10 +709,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     }
                     notes.push(Note::UnknownKey { valid: S::FIELDS });
                     self.key_notes(k, &mut notes);
-                    self.path.push(name);
+                    self.push_seg(name.clone());
                     let (kp, vp) = (self.pos(k), self.pos(v));
-                    self.map.push(self.path.clone(), kp, vp, notes, true);
-                    self.path.pop();
+                    self.map
+                        .push(self.path.clone(), self.path_hash(), kp, vp, notes, true);
+                    self.pop_seg();
                 }
             }
         }
@@ -709,6 +757,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
     /// Records the entry for a `<<` key (path ends with `<<`); the merged keys get their own
     /// entries at the mapping's level.
     fn merge_entry(&mut self, k: NodeId, v: NodeId) {
+        if !self.record {
+            return;
+        }
         let mut notes = vec![Note::MergeKey];
         let vn = self.doc.node(v);
         if vn.kind == Kind::Alias {
@@ -716,10 +767,32 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 anchor: vn.value.to_string(),
             });
         }
-        self.path.push("<<".to_string());
+        self.push_seg("<<".to_string());
         let (kp, vp) = (self.pos(k), self.pos(v));
-        self.map.push(self.path.clone(), kp, vp, notes, false);
+        self.map
+            .push(self.path.clone(), self.path_hash(), kp, vp, notes, false);
+        self.pop_seg();
+    }
+
+    fn push_seg(&mut self, seg: String) {
+        let h = extend_hash(self.path_hash(), &seg);
+        self.path_hashes.push(h);
+        self.path.push(seg);
+    }
+
+    /// Pops what [`Self::open_entry`] pushed (nothing when not recording).
+    fn pop_seg(&mut self) {
+        if !self.record {
+            return;
+        }
         self.path.pop();
+        if self.path_hashes.len() > 1 {
+            self.path_hashes.pop();
+        }
+    }
+
+    fn path_hash(&self) -> u64 {
+        self.path_hashes.last().copied().unwrap_or(EMPTY_PATH_HASH)
     }
 
     /// Pushes `seg` on the path and records its entry; the caller pops the path after decoding.
@@ -732,7 +805,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         dup: Option<Position>,
         fresh: bool,
     ) {
-        self.path.push(seg);
+        self.push_seg(seg);
         let mut notes = Vec::new();
         if let Some(first) = dup {
             notes.push(Note::DuplicateKey { first });
@@ -744,7 +817,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let replaces = fresh || null || kind != OutKind::Other;
         let kp = self.pos(key.unwrap_or(v));
         let vp = self.pos(v);
-        self.map.push(self.path.clone(), kp, vp, notes, replaces);
+        self.map
+            .push(self.path.clone(), self.path_hash(), kp, vp, notes, replaces);
     }
 
     /// Notes about a key node.
@@ -803,13 +877,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 notes.push(Note::Null);
                 return true;
             }
-            Resolved::Bool(value) if kind == OutKind::Bool => {
-                if node.value != "true" && node.value != "false" {
-                    notes.push(Note::Yaml11Bool {
-                        text: node.value.to_string(),
-                        value,
-                    });
-                }
+            Resolved::Bool(value)
+                if kind == OutKind::Bool && node.value != "true" && node.value != "false" =>
+            {
+                notes.push(Note::Yaml11Bool {
+                    text: node.value.to_string(),
+                    value,
+                });
             }
             _ => {}
         }

@@ -47,7 +47,19 @@ fn printable(c: char) -> bool {
 }
 
 /// Decodes `bytes` the way libyaml's reader does.
+///
+/// libyaml (YAML 1.1) also breaks lines at NEL (U+0085), which granit (YAML 1.2) does not:
+/// each NEL is rewritten as CR LF, the same two bytes long and read the same way (one line
+/// break, a `\n` inside scalars).
 pub(crate) fn decode(bytes: &[u8]) -> Text<'_> {
+    let mut t = decode_raw(bytes);
+    if t.text.contains('\u{85}') {
+        t.text = Cow::Owned(t.text.replace('\u{85}', "\r\n"));
+    }
+    t
+}
+
+fn decode_raw(bytes: &[u8]) -> Text<'_> {
     if bytes.starts_with(&[0xFF, 0xFE]) {
         return decode_utf16(&bytes[2..], false);
     }
@@ -59,6 +71,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Text<'_> {
         None => (bytes, 0),
     };
     match std::str::from_utf8(body) {
+        Ok(s)
+            if s.bytes()
+                .all(|b| matches!(b, 0x09 | 0x0A | 0x0D | 0x20..=0x7E)) =>
+        {
+            Text {
+                text: Cow::Borrowed(s),
+                bad: None,
+                prefix,
+                utf16: false,
+            }
+        }
         Ok(s) => match s.char_indices().find(|&(_, c)| !printable(c)) {
             None => Text {
                 text: Cow::Borrowed(s),
@@ -237,11 +260,9 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
                 line += 1;
                 line_start = i + 1;
             }
-            b'\r' => {
-                if head.get(i + 1) != Some(&b'\n') {
-                    line += 1;
-                    line_start = i + 1;
-                }
+            b'\r' if head.get(i + 1) != Some(&b'\n') => {
+                line += 1;
+                line_start = i + 1;
             }
             _ => {}
         }

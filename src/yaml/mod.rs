@@ -42,6 +42,17 @@ const SCANNER_LOOKAHEAD: usize = 4;
 /// yaml.v2 rejects: encoding and syntax errors in the first document, decoder aborts, and type
 /// errors (all of them, in [`LoadError::problems`]).
 pub fn decode_registry(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
+    decode_registry_with(text, name, true)
+}
+
+/// [`decode_registry`], building the [`SourceMap`] only when `source_map` is set: the registry
+/// and every error are the same either way, but a large file decodes in a fraction of the memory
+/// without it.
+pub fn decode_registry_with(
+    text: &[u8],
+    name: &str,
+    source_map: bool,
+) -> Result<Loaded, LoadError> {
     let input = input::decode(text);
     let parsed = parse::parse_first_document(&input.text);
 
@@ -52,7 +63,9 @@ pub fn decode_registry(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
             Ok(p) => p.consumed,
             Err(e) => e.offset,
         } + SCANNER_LOOKAHEAD;
-        let hit = if input.utf16 {
+        // A sequence cut short by the end of input is only noticed once libyaml's reader has
+        // hit the end, i.e. when the scanner reaches it.
+        let hit = if input.utf16 || bad.message == "incomplete UTF-8 octet sequence" {
             bad.offset <= reached
         } else {
             bad.raw_offset / input::RAW_CHUNK * input::RAW_CHUNK <= reached + input.prefix
@@ -88,7 +101,7 @@ pub fn decode_registry(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
         // No document at all (empty input, comments only): the zero Registry.
         return Ok(Loaded::default());
     };
-    let mut decoder = decode::Decoder::new(&doc);
+    let mut decoder = decode::Decoder::new(&doc, source_map);
     if let Err(fatal) = decoder.decode_document(root, &mut registry) {
         let n = doc.node(fatal.node);
         return Err(LoadError::single(

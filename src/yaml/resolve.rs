@@ -99,11 +99,7 @@ fn resolve_inner(tag: &str, input: &str) -> (&'static str, Resolved) {
             return item;
         }
         match hint {
-            b'.' => {
-                if go_parse_float_ok(input) {
-                    return (FLOAT_TAG, Resolved::Float);
-                }
-            }
+            b'.' if go_parse_float_ok(input) => return (FLOAT_TAG, Resolved::Float),
             b'D' | b'S' => {
                 if (tag.is_empty() || tag == TIMESTAMP_TAG) && parse_timestamp(input) {
                     return (TIMESTAMP_TAG, Resolved::Timestamp);
@@ -510,10 +506,7 @@ pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
             _ => return None,
         }))
     }
-    let clean: Vec<u8> = s
-        .bytes()
-        .filter(|&c| c != b'\r' && c != b'\n')
-        .collect();
+    let clean: Vec<u8> = s.bytes().filter(|&c| c != b'\r' && c != b'\n').collect();
     if clean.len() % 4 != 0 {
         return None;
     }
@@ -615,7 +608,10 @@ mod tests {
         assert_eq!(resolve(STR_TAG, "12"), Ok((STR_TAG, Resolved::Str)));
         assert_eq!(resolve(FLOAT_TAG, "1"), Ok((FLOAT_TAG, Resolved::Float)));
         assert!(resolve(INT_TAG, "1.5").is_err());
-        assert_eq!(resolve(BOOL_TAG, "yes"), Ok((BOOL_TAG, Resolved::Bool(true))));
+        assert_eq!(
+            resolve(BOOL_TAG, "yes"),
+            Ok((BOOL_TAG, Resolved::Bool(true)))
+        );
         assert!(resolve(NULL_TAG, "foo").is_err());
         assert_eq!(resolve(NULL_TAG, ""), Ok((NULL_TAG, Resolved::Null)));
         assert_eq!(resolve("!custom", "x"), Ok(("!custom", Resolved::Str)));

@@ -7,9 +7,9 @@
 //! entry, a field set to null, a replaced sequence) stay in [`SourceMap::entries`] but
 //! [`SourceMap::find`] skips them.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
@@ -89,64 +89,97 @@ pub struct Entry {
     pub notes: Vec<Note>,
     /// Whether this value replaced what was at this path before (rather than merging into it).
     pub(crate) replaces: bool,
-    /// Previous entry with the same path hash.
-    prev_same_hash: Option<u32>,
+    /// Hash of `path`.
+    hash: u64,
 }
+
+/// The path hashes are already hashes: the index map uses them as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Path hash -> indexes of the entries with that hash, oldest first.
+type Index = HashMap<u64, Vec<u32>, BuildHasherDefault<IdHasher>>;
 
 /// Positions and decoding notes for a loaded file.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     entries: Vec<Entry>,
-    /// Path hash -> index of the latest entry with that hash.
-    index: HashMap<u64, u32>,
+    /// Built on the first [`SourceMap::find`], so loading does not pay for it.
+    index: OnceLock<Index>,
+}
+
+/// FNV-1a offset basis: the hash of the empty path.
+pub(crate) const EMPTY_PATH_HASH: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Extends the hash of a path by one segment: FNV-1a over its bytes and a 0xFF separator
+/// (never part of UTF-8).
+pub(crate) fn extend_hash(mut h: u64, seg: &str) -> u64 {
+    for &b in seg.as_bytes().iter().chain(&[0xFF]) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 fn path_hash<S: AsRef<str>>(path: &[S]) -> u64 {
-    let mut h = DefaultHasher::new();
-    path.len().hash(&mut h);
-    for seg in path {
-        seg.as_ref().hash(&mut h);
-    }
-    h.finish()
+    path.iter()
+        .fold(EMPTY_PATH_HASH, |h, seg| extend_hash(h, seg.as_ref()))
 }
 
 impl SourceMap {
-    /// Records an entry; returns its index.
+    /// Records an entry whose path hashes to `h` ([`extend_hash`] over its segments).
     pub(crate) fn push(
         &mut self,
         path: Vec<String>,
+        h: u64,
         key: Position,
         value: Position,
         notes: Vec<Note>,
         replaces: bool,
     ) -> usize {
         let idx = self.entries.len();
-        let h = path_hash(&path);
-        let prev = self.index.insert(h, idx as u32);
         self.entries.push(Entry {
             path,
             key,
             value,
             notes,
             replaces,
-            prev_same_hash: prev,
+            hash: h,
         });
         idx
     }
 
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, e) in self.entries.iter().enumerate() {
+                index.entry(e.hash).or_default().push(i as u32);
+            }
+            index
+        })
+    }
+
     /// Latest entry index recorded for exactly this path.
     fn latest<S: AsRef<str>>(&self, path: &[S]) -> Option<usize> {
-        let mut cur = self.index.get(&path_hash(path)).copied();
-        while let Some(i) = cur {
-            let e = &self.entries[i as usize];
-            if e.path.len() == path.len()
-                && e.path.iter().zip(path).all(|(a, b)| a == b.as_ref())
-            {
-                return Some(i as usize);
-            }
-            cur = e.prev_same_hash;
-        }
-        None
+        let candidates = self.index().get(&path_hash(path))?;
+        candidates.iter().rev().map(|&i| i as usize).find(|&i| {
+            let e = &self.entries[i];
+            e.path.len() == path.len() && e.path.iter().zip(path).all(|(a, b)| a == b.as_ref())
+        })
     }
 
     /// The entry for `path` whose value is in the decoded result: the last one recorded, unless
@@ -173,6 +206,16 @@ impl SourceMap {
         self.entries
             .iter()
             .flat_map(|e| e.notes.iter().map(move |n| (e, n)))
+    }
+
+    /// The entry at `idx` (decoding order).
+    pub(crate) fn get(&self, idx: usize) -> Option<&Entry> {
+        self.entries.get(idx)
+    }
+
+    /// Reserves room for `n` more entries.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
     }
 
     /// Number of entries recorded.

@@ -29,15 +29,28 @@ pub fn run_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn k3s-registries");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
     }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("wait");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -65,14 +78,21 @@ fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
         if path.is_dir() {
             walk(base, &path, files);
         } else {
-            let rel = path.strip_prefix(base).expect("under base").to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(base)
+                .expect("under base")
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(rel, std::fs::read(&path).expect("read"));
         }
     }
 }
 
 /// The differences between two trees, as text; empty when they are byte-identical.
-pub fn tree_diff(expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec<u8>>) -> String {
+pub fn tree_diff(
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: &BTreeMap<String, Vec<u8>>,
+) -> String {
     let mut out = String::new();
     for name in expected.keys().filter(|k| !actual.contains_key(*k)) {
         out += &format!("missing file {name}\n");
@@ -137,14 +157,20 @@ pub fn cases(dir: &Path) -> Vec<Case> {
 }
 
 fn collect_cases(base: &Path, dir: &Path, out: &mut Vec<Case>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for ent in entries.flatten() {
         let path = ent.path();
         if !path.is_dir() {
             continue;
         }
         if path.join("registries.yaml").is_file() {
-            let name = path.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
+            let name = path
+                .strip_prefix(base)
+                .expect("under base")
+                .to_string_lossy()
+                .into_owned();
             out.push(Case { dir: path, name });
         } else {
             collect_cases(base, &path, out);
@@ -181,7 +207,10 @@ pub fn check_cases(dir: &Path) -> (usize, Vec<String>) {
         let (run, tree) = render_case(case, &[]);
         if case.refused() {
             if run.code == 0 {
-                failures.push(format!("{}: K3s refuses this input, but render exited 0", case.name));
+                failures.push(format!(
+                    "{}: K3s refuses this input, but render exited 0",
+                    case.name
+                ));
             }
             continue;
         }
@@ -199,8 +228,15 @@ pub fn check_cases(dir: &Path) -> (usize, Vec<String>) {
             let expected = std::fs::read(&v2).expect("read expected-v2");
             match tree.get("config.toml") {
                 Some(actual) if run.code == 0 && *actual == expected => {}
-                Some(actual) => failures.push(format!("{} (v2):\n{}", case.name, bytes_diff(&expected, actual))),
-                None => failures.push(format!("{} (v2): no config.toml; {}", case.name, run.stderr)),
+                Some(actual) => failures.push(format!(
+                    "{} (v2):\n{}",
+                    case.name,
+                    bytes_diff(&expected, actual)
+                )),
+                None => failures.push(format!(
+                    "{} (v2): no config.toml; {}",
+                    case.name, run.stderr
+                )),
             }
         }
     }
