@@ -2,6 +2,7 @@
 //! people goes through here, so masking and wording live in one place.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod audit;
 mod explain;
 
 use std::io::{self, Write};

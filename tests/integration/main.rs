@@ -5,4 +5,5 @@ mod audit_cli;
 mod explain_cli;
 mod fixtures;
 mod harness;
+mod properties;
 mod render_cli;

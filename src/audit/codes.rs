@@ -1,0 +1,1015 @@
+//! The finding codes: one stable kebab-case code per rule, its default severity, what it needs
+//! besides registries.yaml, a one-line why (README, SARIF `shortDescription`) and the long
+//! description `--explain-code` prints (what K3s and containerd do, where that was verified, an
+//! example, the fix).
+//!
+//! Citations name the source read: `k3s:` K3s release-1.34 (`pkg/agent/containerd/config.go`,
+//! `pkg/agent/templates/templates.go`), `wharfie:` rancher/wharfie `pkg/registries`, `yaml:`
+//! gopkg.in/yaml.v2 v2.4.0, `ctrd:` containerd (`core/remotes/docker/...`,
+//! `internal/cri/server/images/image_pull.go`), `fork:` the K3s containerd fork's rewrite patch.
+//! Codes are an interface (JSON, SARIF, `--allow`): never rename one.
+
+use serde::{Serialize, Serializer};
+
+use super::finding::Severity;
+
+/// What a rule needs besides registries.yaml and the node flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Decided from registries.yaml and the node flags alone.
+    Offline,
+    /// Also reads the files the configuration names (`--check-files`).
+    CheckFiles,
+    /// Also reads an existing certs.d (`--hosts-dir`).
+    HostsDir,
+}
+
+impl Needs {
+    /// How the README and `--explain-code` name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Needs::Offline => "offline",
+            Needs::CheckFiles => "with --check-files",
+            Needs::HostsDir => "with --hosts-dir",
+        }
+    }
+}
+
+/// One rule of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The code.
+    pub code: Code,
+    /// The severity most of its findings have (some sub-cases are lower or higher; the
+    /// description says which).
+    pub severity: Severity,
+    /// What it needs.
+    pub needs: Needs,
+    /// One line: why it matters.
+    pub summary: &'static str,
+    /// The long description: behaviour, source, example, fix.
+    pub description: &'static str,
+}
+
+macro_rules! rules {
+    ($( $variant:ident = $code:literal, $sev:ident, $needs:ident,
+        $summary:literal,
+        $description:literal; )*) => {
+        /// A finding code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( #[doc = concat!("`", $code, "`")] $variant, )*
+        }
+
+        impl Code {
+            /// The stable kebab-case code.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $code, )*
+                }
+            }
+        }
+
+        /// Every rule, in catalogue order (most important first).
+        pub const RULES: &[Rule] = &[
+            $( Rule {
+                code: Code::$variant,
+                severity: Severity::$sev,
+                needs: Needs::$needs,
+                summary: $summary,
+                description: $description,
+            }, )*
+        ];
+    };
+}
+
+impl Code {
+    /// This code's rule.
+    pub fn rule(self) -> &'static Rule {
+        // RULES holds one entry per variant, in declaration order.
+        &RULES[self as usize]
+    }
+
+    /// The code for a kebab-case string.
+    pub fn parse(s: &str) -> Option<Code> {
+        RULES.iter().find(|r| r.code.as_str() == s).map(|r| r.code)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+rules! {
+    YamlSyntaxError = "yaml-syntax-error", Error, Offline,
+    "The file is not valid YAML for yaml.v2, so K3s refuses it and the agent does not start.",
+    "K3s reads registries.yaml with wharfie's GetPrivateRegistries, which is yaml.Unmarshal from
+gopkg.in/yaml.v2 v2.4.0. Any error it returns is returned by the agent's config loader, and the
+agent does not start (k3s: pkg/agent/config/config.go `get`). Only the first document is parsed.
+
+Common causes:
+  - an unquoted `*` key: `*` starts an alias in YAML (yaml: scannerc.go anchor/alias scanning:
+    \"did not find expected alphabetic or numeric character\");
+  - tabs in indentation (\"found character that cannot start any token\");
+  - a plain value starting with `@` or a backquote (reserved indicators);
+  - `*name` with no matching `&name` (\"unknown anchor\");
+  - invalid UTF-8 or control characters (libyaml's reader).
+
+Triggers:
+    mirrors:
+      *:
+        endpoint: [\"https://mirror.example.com\"]
+Fine:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+
+Fix: quote keys and values that start with * & ! @ ` | > % (e.g. \"*\":) and indent with spaces.
+audit exits 2 on this finding: K3s would refuse the file.";
+
+    YamlTypeMismatch = "yaml-type-mismatch", Error, Offline,
+    "A value has the wrong YAML type for its key (a quoted boolean, a string for a list): K3s does not start.",
+    "yaml.v2 records a type error for a node whose kind or resolved tag cannot go into the schema
+field, keeps decoding, and returns all of them as one `yaml: unmarshal errors` error, which stops
+the K3s agent (yaml: decode.go `(*decoder).scalar`: a quoted scalar is always !!str, and a bool
+field only takes a resolved bool; `sequence` and `mapping` call `terror` for the wrong kind).
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls:
+          insecure_skip_verify: \"true\"     # !!str into bool
+    mirrors:
+      docker.io:
+        endpoint: https://mirror.example.com  # !!str into []string
+Fine:
+    insecure_skip_verify: true         # also True, yes, on (see yaml-1.1-boolean)
+    endpoint: [\"https://mirror.example.com\"]
+
+Fix: write booleans unquoted (true/false), give `endpoint` as a list, and give mappings where
+the schema has mappings. audit exits 2 on this finding: K3s would refuse the file.";
+
+    ConfigTomlInvalid = "config-toml-invalid", Error, Offline,
+    "K3s pastes a configs key or a credential into config.toml so that it is not valid TOML: containerd, and K3s with it, does not start.",
+    "K3s renders one `registry.configs.'<key>'.auth` table per configs entry with `auth`, pasting
+the key raw between single quotes (double quotes in the containerd 1.7 template) and printing
+the credentials with Go's %q (k3s: pkg/agent/templates/templates.go, V3 template). A key holding
+`'` (or `\"`/`\\` with the v2 template) or a control character breaks the table header; a
+credential holding a control character is printed with Go escapes (\\a, \\v, \\x01) that TOML
+1.0 does not have. containerd cannot load config.toml, exits, and K3s shuts down
+(k3s: pkg/agent/containerd/containerd.go: \"containerd exited\").
+
+audit renders config.toml exactly as K3s would and parses it with a TOML 1.0 reading (toml_edit,
+plus a check for the TOML 1.1-only escapes \\e and \\xHH, which containerd's parser rejects).
+With --containerd-config it also parses the node's existing config.toml.
+
+Triggers:
+    configs:
+      \"bad'key\":
+        auth: {username: u, password: p}
+Fine:
+    configs:
+      registry.example.com:
+        auth: {username: u, password: p}
+
+Fix: registry names are host[:port]; remove quotes and control characters from keys and
+credentials.";
+
+    RegistryKeyUnsafePath = "registry-key-unsafe-path", Error, Offline,
+    "A registry name resolves to certs.d itself or a directory above it, which K3s deletes at every start.",
+    "Before writing, K3s's cleanContainerdHosts runs os.RemoveAll(filepath.Join(certs.d, key)) for
+every directory it is about to write (k3s: pkg/agent/containerd/config.go). filepath.Join cleans
+the path: an empty key (also the YAML null key `~:`) or `.` is certs.d itself (every registry
+directory, including ones you manage, is wiped, then certs.d/hosts.toml is written, which
+containerd never reads); `..` is agent/etc/containerd, so the config.toml K3s has just written
+and any config.toml.tmpl are deleted. normalizeEndpointAddress accepts all of these keys.
+
+Triggers:
+    mirrors:
+      ~:
+        endpoint: [\"https://mirror.example.com\"]
+Fine:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+
+Fix: registry names must be a host[:port] such as registry.example.com:5000 (or \"*\").";
+
+    UnknownKey = "unknown-key", Error, Offline,
+    "A key K3s does not read (a typo, wrong case or wrong level) is silently dropped, so the CA, credential or endpoint it was meant to set is missing.",
+    "yaml.v2 is used non-strict: mappingStruct skips keys that are not fields of the struct, with no
+error and no log line (yaml: decode.go `mappingStruct`; wharfie: types.go). The setting simply
+does not exist for K3s. Valid keys: top level mirrors, configs, auths; under mirrors.<name>
+endpoint, rewrite; under configs.<name> auth, tls; under auth username, password, auth,
+identity_token; under tls ca_file, cert_file, key_file, insecure_skip_verify. Names are
+case-sensitive. A mirror named like a schema word (`configs`, `endpoint`, `auth`, `tls`) is the
+k3s#10135 mis-indent: `configs:` indented under `mirrors:` becomes a registry name, and
+everything below it is ignored.
+
+audit suggests the intended key (a table of common spellings such as cafile, ca-file, caFile,
+endpoints, insecureSkipVerify; then case, `-`/`_` and edit distance up to 2) and says when a key
+belongs at another level (auth/tls under mirrors.<name> belong under configs.<name>; ca_file
+under configs.<name> belongs under its tls). A top-level key whose value only holds an anchor
+used elsewhere (`x-tls: &tls {...}`) is reported as info: that is a legitimate pattern.
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls:
+          cafile: /etc/ssl/ca.pem
+Fine:
+    configs:
+      registry.example.com:
+        tls:
+          ca_file: /etc/ssl/ca.pem
+
+Fix: rename the key or fix the indentation.";
+
+    MultipleDocuments = "multiple-documents", Error, Offline,
+    "registries.yaml holds more than one YAML document; K3s reads only the first and ignores the rest without a word.",
+    "yaml.Unmarshal parses exactly one document (yaml: yaml.go `unmarshal` calls the parser once),
+so everything after a `---` separator that follows content is ignored, without an error, and
+syntax errors in it are not even reported.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+    ---
+    configs:
+      mirror.example.com:
+        auth: {username: u, password: p}
+Fine: a single leading `---` followed by one document.
+
+Fix: remove the `---` separators and merge the documents into one mapping.";
+
+    DuplicateKey = "duplicate-key", Error, Offline,
+    "A key appears twice in one mapping; yaml.v2 keeps the last value (or merges blocks), so an earlier setting is lost.",
+    "yaml.v2 (non-strict) accepts duplicate keys (yaml: decode.go `mapping`, `mappingStruct`):
+  - in a map (registry names under mirrors/configs/auths, rewrite patterns) the later entry
+    replaces the earlier one wholesale;
+  - a duplicated string or list field (endpoint, username, ca_file ...) keeps the last value;
+  - a duplicated mapping field (mirrors, configs, rewrite, auth, tls) is decoded into the same
+    value, so the blocks are merged key by key, and a later null resets it.
+Error when an earlier value is discarded or changed; warning when blocks merge without loss (K3s
+reads it as intended, but yaml.v3, most linters and many tools reject the file).
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://one.example.com\"]
+      docker.io:
+        endpoint: [\"https://two.example.com\"]
+Fine: the same key under two different parents (mirrors.docker.io and configs.docker.io).
+
+Fix: keep one occurrence.";
+
+    NullValue = "null-value", Error, Offline,
+    "A credential, TLS path or section is empty or null (often a value starting with # read as a comment), so K3s treats it as not set.",
+    "yaml.v2 sets a field to its zero value when the node is null: empty, ~, null, Null, NULL
+(yaml: decode.go `prepare`, `scalar`). A plain value that starts with `#` is a comment, so
+`password: #s3cret` is an empty password; `&x` alone is an anchor and `!x` alone a tag, both
+with an empty value. K3s's templates then omit the field. Error for username, password, auth,
+identity_token, ca_file, cert_file, key_file (the credential or file is missing); warning for a
+null tls/auth/configs entry or section (the whole block is ignored), a null rewrite replacement
+and a null insecure_skip_verify (false). A null mirrors.<name> is the legitimate
+\"registry name only\" form (see mirror-without-endpoints).
+
+Triggers:
+    configs:
+      registry.example.com:
+        auth:
+          username: puller
+          password: #s3cret
+Fine:
+          password: \"#s3cret\"
+
+Fix: quote values that start with # & ! or *.";
+
+    AuthNeverUsed = "auth-never-used", Error, Offline,
+    "Credentials are keyed by a name containerd never asks for (docker.io, index.docker.io, a URL), so pulls are anonymous.",
+    "K3s writes every configs.<key>.auth to config.toml under the key as written
+(k3s: templates.go). containerd asks for credentials with the host of the request URL
+(ctrd: authorizer.go `AddResponses`: `a.credentials(last.Request.URL.Host)`), looked up exactly
+in registry.configs (ctrd: image_pull.go): no docker.io alias, no wildcard. Docker Hub requests
+go to registry-1.docker.io (ctrd: resolver.go `DefaultHost`), and K3s rewrites endpoints written
+as docker.io to it (k3s: config.go `normalizeEndpointAddress`), so configs.\"docker.io\".auth is
+never read (k3s#3937: \"configs is keyed off the endpoint\"). The same holds for index.docker.io
+(distribution/reference maps it to docker.io), for keys with a scheme, path, `@` or query, and,
+with --embedded-registry, for the embedded registry's address, whose configs entry K3s replaces
+(k3s: pkg/spegel `InjectMirror`). TLS settings under docker.io do apply (to the default
+endpoint); only auth is dead. For `*` see wildcard-config-ignored.
+
+Triggers:
+    configs:
+      docker.io:
+        auth: {username: u, password: p}
+Fine:
+    configs:
+      registry-1.docker.io:
+        auth: {username: u, password: p}
+
+Fix: key credentials by the host[:port] actually contacted, e.g. configs.\"registry-1.docker.io\"
+for Docker Hub, or the mirror's host for a mirror.";
+
+    WildcardConfigIgnored = "wildcard-config-ignored", Error, Offline,
+    "configs.\"*\" auth is never used, and its TLS is dropped when mirrors.\"*\" exists too.",
+    "(a) error: configs.\"*\".auth is written as configs.'*'.auth in config.toml; containerd looks
+credentials up by exact host, so `*` never matches (k3s#11352).
+(b) error: configs.\"*\".tls together with mirrors.\"*\": the configs loop of getHostConfigs stores
+the `*` entry under `_default`, the mirrors loop looks up `*` (not found), rebuilds the entry
+with an empty server URL and no TLS (k3s: config.go `getHostConfigs`), so the TLS is written
+nowhere.
+(c) warning: configs.\"*\".tls alone becomes the root ca/client/skip_verify of
+_default/hosts.toml: it applies only to the default endpoint of registries without a directory
+of their own, never to mirror endpoints (configForHost has no `*` fallback) nor to registries
+that have a directory.
+
+Triggers:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+    configs:
+      \"*\":
+        tls: {insecure_skip_verify: true}
+Fine: configs.\"*\".tls with no mirrors at all.
+
+Fix: give auth and TLS per endpoint host, e.g. configs.\"mirror.example.com:5000\".";
+
+    ConfigNotForEndpoint = "config-not-for-endpoint", Warning, Offline,
+    "auth/TLS is keyed by the registry name (or another port) while the mirror endpoint that is actually contacted has no configs entry.",
+    "Mirror endpoints get their auth and TLS from configs.<endpoint host[:port]> (k3s: config.go
+`configForHost` with the endpoint's URL host, port included), and containerd asks for credentials
+with the request URL host, port included (ctrd: authorizer.go). Settings under the mirror's
+registry name only apply to requests to that registry itself (the upstream fallback and images
+named after it). Also reported: an endpoint on host:port whose configs entry is written without
+the port (or with another one), and configs.\"registry-1.docker.io\".tls without a docker.io
+mirror or configs entry (only images literally named registry-1.docker.io/... use it).
+Warning, not error: the settings do apply to something, which is rarely what was meant
+(k3s#11185, k3s#4637).
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://harbor.example.com:443/v2\"]
+    configs:
+      harbor.example.com:
+        auth: {username: u, password: p}
+Fine:
+    configs:
+      \"harbor.example.com:443\":
+        auth: {username: u, password: p}
+
+Fix: add a configs entry keyed exactly by the endpoint's host[:port].";
+
+    HostsTomlInvalid = "hosts-toml-invalid", Error, Offline,
+    "K3s writes a rewrite or endpoint unescaped into hosts.toml, producing invalid TOML (or a different regex): containerd ignores the whole file.",
+    "K3s's hosts.toml template inserts rewrite patterns, replacements and endpoint URLs raw between
+double quotes (k3s: templates.go HostsTomlTemplate: `\"{{ $pattern }}\" = \"{{ $replace }}\"`,
+`[host.\"{{ .URL }}\"]`). A backslash or double quote makes the file invalid TOML; containerd
+then logs `failed to decode hosts.toml` and falls back to the registry's own host: no mirrors,
+no TLS, no rewrites, and the fallback happens even with --disable-default-registry-endpoint
+(ctrd: hosts.go `loadHostDir`). A backslash followed by b t n f r \" or u parses, but containerd
+then gets a different regex (\\b becomes a backspace). Doubling every backslash (\\\\.) is the
+workaround: TOML unescapes it to the intended \\.
+
+audit renders each hosts.toml as K3s would, parses it (TOML 1.0) and compares the rewrites and
+endpoints containerd would read with the ones written. With --hosts-dir it also parses the
+node's existing hosts.toml files.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+        rewrite:
+          '^library/(.*)\\.x$': 'lib/$1'
+Fine:
+          '^library/(.*)[.]x$': 'lib/$1'
+
+Fix: avoid \\ and \" in rewrites (use [.] instead of \\.), or double every backslash.";
+
+    RewriteInvalidRegex = "rewrite-invalid-regex", Error, Offline,
+    "A rewrite pattern is not valid Go (RE2) syntax; containerd skips it and the image is requested unrewritten.",
+    "The K3s containerd fork compiles each rewrite with Go's regexp.Compile when resolving, logs
+`Failed to compile rewrite` and skips the pattern (fork: resolver.go `withRewritesFromHost`), so
+the repository goes to the mirror unrewritten. Go's RE2 syntax has no look-around, no
+back-references, no \\Z, \\C, \\e or (?x), and limits repeat counts to 1000. audit uses a port of
+Go 1.24's regexp/syntax parser (not Rust's regex crate, which disagrees in both directions).
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+        rewrite:
+          '^(?!library/)(.*)': 'x/$1'
+Fine:
+          '^library/(.*)': 'x/$1'
+
+Fix: RE2 has no look-around or back-references; rewrite with anchored alternatives.";
+
+    TlsKeyWithoutCert = "tls-key-without-cert", Error, Offline,
+    "key_file is set without cert_file: containerd fails every pull from that registry.",
+    "K3s writes `client = [[\"\", \"<key_file>\"]]` (k3s: templates.go). containerd makes the empty
+certificate path absolute against the hosts directory, tries to read a directory, and fails
+with `unable to read CERT file ... is a directory` (ctrd: hosts.go `updateTLSConfigFromHost`).
+TLS errors abort the whole host configuration, so every pull from that registry fails, on every
+endpoint.
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls: {key_file: /etc/ssl/client.key}
+Fine:
+        tls: {cert_file: /etc/ssl/client.crt, key_file: /etc/ssl/client.key}
+
+Fix: set cert_file too (or remove key_file).";
+
+    TlsCertWithoutKey = "tls-cert-without-key", Warning, Offline,
+    "cert_file is set without key_file: containerd reads the private key from the certificate file, which works only for a combined PEM.",
+    "K3s writes `client = [[\"<cert_file>\", \"\"]]`; containerd then takes the key from the
+certificate file (ctrd: hosts.go `updateTLSConfigFromHost`: `keyPEMBlock = certPEMBlock`). That
+works for a combined certificate+key PEM and fails with `failed to load X509 key pair` (every
+pull from the registry) otherwise. Warning offline; with --check-files an error when the file
+holds no private key, and nothing when it does.
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls: {cert_file: /etc/ssl/client.crt}
+Fine: the same with --check-files and a combined certificate+key PEM.
+
+Fix: set key_file, or make cert_file a combined certificate+key PEM.";
+
+    TlsRelativePath = "tls-relative-path", Error, Offline,
+    "A TLS path is relative: containerd resolves it inside certs.d/<host>/, which K3s recreates empty at every start.",
+    "K3s copies the path as written. containerd resolves relative ca/client paths against the
+directory of the hosts.toml (ctrd: hosts.go `makeAbsPath`), and K3s deletes and recreates that
+directory at every start (k3s: config.go `cleanContainerdHosts`), so the file can never be
+there: every pull from the registry fails with `unable to read CA cert`.
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls: {ca_file: certs/ca.pem}
+Fine:
+        tls: {ca_file: /etc/rancher/k3s/certs/ca.pem}
+
+Fix: use an absolute path.";
+
+    TlsFileUnusable = "tls-file-unusable", Error, CheckFiles,
+    "A TLS file does not exist, is not readable, is a directory, or holds no usable PEM: every pull from that registry fails.",
+    "K3s never looks at the files; containerd reads them at pull time and any failure aborts the
+host configuration (ctrd: hosts.go `updateTLSConfigFromHost`: `unable to read CA cert`, `unable
+to load CA cert`, `unable to read CERT file`, `failed to load X509 key pair`), so every pull from
+that registry fails, on every endpoint. With --check-files audit checks each absolute path:
+readable regular file; ca_file and cert_file hold a PEM CERTIFICATE block; key_file (or a
+cert_file without key_file) holds an unencrypted PEM private key. Whether certificate and key
+match is not checked. Run it on the node (or against its root file system).
+
+Triggers: configs.registry.example.com.tls.ca_file: /nope.pem with --check-files.
+Fine: an existing PEM CA.
+
+Fix: fix the path or the PEM; the file is read at pull time, not at K3s start.";
+
+    RegistryKeyInvalid = "registry-key-invalid", Error, Offline,
+    "A mirrors/configs key can never match an image's registry (a URL, a path, a pattern, a single-label mirror name), or K3s skips it.",
+    "Keys are registry names exactly as image references spell them (host[:port]); containerd
+looks up certs.d/<registry> by exact name (ctrd: config_unix.go `hostPaths`) and K3s uses the
+key as the directory name (k3s: config.go). Errors:
+  - a scheme (`https://docker.io`): the directory is certs.d/https:/docker.io, never looked up;
+  - a `/` (`reg.io/project`): a nested directory, never looked up; K3s also creates
+    certs.d/reg.io/ without a hosts.toml, which containerd picks for reg.io images (default host
+    only, shadowing `*`) and which survives K3s's clean-up;
+  - a `*` other than the whole key (`*.example.com`): containerd has no pattern matching;
+  - a single lowercase label that is not localhost, as a mirror key (`my_gcr`): image names
+    treat it as a Docker Hub namespace (distribution/reference `splitDockerDomain`);
+  - index.docker.io: image references normalise it to docker.io;
+  - a key K3s rejects (`Failed to generate config for registry`, k3s: config.go) and skips.
+Warnings: registry-1.docker.io as a mirror key (only images literally named so use it),
+uppercase letters (the lookup is case-sensitive), an explicit default port :443/:80 (images
+rarely carry it, and reg:443 is not reg).
+
+Triggers:
+    mirrors:
+      \"https://docker.io\":
+        endpoint: [\"https://mirror.example.com\"]
+Fine:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+
+Fix: use the registry host[:port] exactly as it appears in image names (docker.io for Docker
+Hub).";
+
+    EndpointInvalid = "endpoint-invalid", Error, Offline,
+    "An endpoint is dropped by K3s as an invalid URL, or kept in a form containerd cannot use.",
+    "K3s parses each endpoint with Go's url.Parse after prepending `//` to scheme-less values and
+skips the ones that fail, logging `Ignoring invalid endpoint URL` (k3s: config.go
+`getHostConfigs`): a bad port, a space, backslash or brace in the host, a bad % escape, a control
+character. If every endpoint of a mirror is dropped, its registry is pulled from upstream.
+Kept but unusable: an empty host (\"\", `https://`, a null list item) gives `https:///v2`; a
+missing colon (`https//reg.io`) makes `https` the host; a scheme other than http/https makes
+containerd prefix `https://` (ctrd: hosts.go `parseHostConfig`). A query or fragment is kept by
+K3s and ignored by containerd (warning).
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https//mirror.example.com\"]
+Fine:
+        endpoint: [\"mirror.example.com:5000\", \"http://10.0.0.5:5000/v2\"]
+
+Fix: write endpoints as scheme://host[:port][/v2].";
+
+    EndpointUserinfo = "endpoint-userinfo", Error, Offline,
+    "An endpoint URL embeds user:password; containerd ignores it, and K3s copies the password into hosts.toml.",
+    "K3s writes the endpoint URL as parsed into `[host.\"...\"]` of hosts.toml (mode 0644, in a
+0700 directory; k3s: config.go `writeContainerdHosts`); containerd keeps only the host of the
+server URL, so the credentials are never sent, only stored (ctrd: hosts.go).
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://user:secret@mirror.example.com\"]
+Fine:
+        endpoint: [\"https://mirror.example.com\"]
+    configs:
+      mirror.example.com:
+        auth: {username: user, password: secret}
+
+Fix: move the credentials to configs.\"<host>\".auth.";
+
+    AuthsIgnored = "auths-ignored", Error, Offline,
+    "The top-level `auths` section is parsed but never used by K3s.",
+    "wharfie's Registry type still has the deprecated `auths` map, so yaml.v2 reads it (and can fail
+on it), but nothing in K3s reads Registry.Auths and the templates do not print it
+(wharfie: types.go \"DEPRECATED\"; k3s: no use in pkg/).
+
+Triggers:
+    auths:
+      registry.example.com: {username: u, password: p}
+Fine:
+    configs:
+      registry.example.com:
+        auth: {username: u, password: p}
+
+Fix: move the entries to configs.\"<host>\".auth.";
+
+    AuthIncomplete = "auth-incomplete", Error, Offline,
+    "An auth block has a username without password, a password without username, or nothing: the pull is anonymous or fails.",
+    "containerd's ParseAuth (ctrd: image_pull.go) returns (username, password) when username is
+set, else the identity token, else the decoded `auth`, else nothing. A username without
+password fails Basic challenges (`no basic auth credentials`) and gets an anonymous token for
+Bearer ones; a password alone is never sent; an empty `auth: {}` is anonymous, yet K3s still
+writes an empty auth table and a hosts.toml for the registry (which shadows `*`).
+
+Triggers:
+    configs:
+      registry.example.com:
+        auth: {password: p}
+Fine:
+        auth: {auth: dTpw}     # base64 of u:p
+
+Fix: set username and password together (or only auth, or only identity_token).";
+
+    AuthInvalidBase64 = "auth-invalid-base64", Error, Offline,
+    "auth is not base64 of \"user:password\": containerd fails the pull.",
+    "When username and identity_token are empty, containerd decodes `auth` with Go's
+base64.StdEncoding (padding required; CR and LF skipped) and splits it at the first `:`
+(ctrd: image_pull.go `ParseAuth`). A decode error or a missing `:` is returned from the
+credential callback and the pull fails (k3s#12438: a raw token put into `auth`). The value
+itself is never shown in findings.
+
+Triggers:
+    configs:
+      registry-1.docker.io:
+        auth: {auth: dckr_pat_xyz}
+Fine:
+        auth: {auth: dTpw}
+
+Fix: use username/password, or auth: $(printf user:pass | base64).";
+
+    AuthFieldsConflict = "auth-fields-conflict", Warning, Offline,
+    "Several credential forms are set; containerd uses one (username > identity_token > auth) and ignores the rest.",
+    "containerd's ParseAuth takes username/password if username is set, else identity_token, else
+auth (ctrd: image_pull.go). The others are silently ignored.
+
+Triggers:
+    configs:
+      registry.example.com:
+        auth: {username: u, password: p, auth: eDp5}
+Fine:
+        auth: {username: u, password: p}
+
+Fix: keep one credential form.";
+
+    IdentityTokenSemantics = "identity-token-semantics", Warning, Offline,
+    "identity_token is sent as an OAuth2 refresh token; personal access tokens and Basic-auth registries reject it.",
+    "With no username, ParseAuth returns (\"\", identity_token) (ctrd: image_pull.go); for a Bearer
+challenge containerd then does an OAuth2 POST with grant_type=refresh_token
+(ctrd: auth/fetch.go `FetchTokenWithOAuth`), and a Basic challenge fails with `no basic auth
+credentials`. A personal access token or API key is a password, not a refresh token. Warning:
+the token type cannot be told offline.
+
+Triggers:
+    configs:
+      registry-1.docker.io:
+        auth: {identity_token: dckr_pat_x}
+Fine:
+        auth: {username: me, password: dckr_pat_x}
+
+Fix: for personal access tokens use username + password: <token>.";
+
+    DefaultEndpointKept = "default-endpoint-kept", Warning, Offline,
+    "With --disable-default-registry-endpoint, a registry in both mirrors and configs still falls back to upstream.",
+    "getHostConfigs first builds an entry (with the default endpoint) for every configs key; the
+mirrors loop reuses that entry and only clears the default endpoint for entries it creates
+itself (k3s: config.go `getHostConfigs`), so `server` stays in hosts.toml and containerd falls
+back to the registry after the mirrors. Warning: configuring the upstream's TLS or auth may be
+intended.
+
+Triggers (with --disable-default-registry-endpoint):
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+    configs:
+      docker.io:
+        tls: {insecure_skip_verify: true}
+Fine: the same without the configs.docker.io entry.
+
+Fix: move the TLS/auth to the mirror endpoint's host, or accept the fallback.";
+
+    DisableDefaultNoEffect = "disable-default-no-effect", Warning, Offline,
+    "With --disable-default-registry-endpoint, a mirror without usable endpoints gets no hosts.toml, so containerd pulls from upstream anyway.",
+    "A mirror whose entry ends up with no endpoints (none listed, all invalid or duplicate) and no
+configuration is deleted by getHostConfigs (k3s: config.go, final clean-up), so no directory is
+written and containerd uses the registry's own host (or `_default`).
+
+Triggers (with --disable-default-registry-endpoint):
+    mirrors:
+      docker.io:
+Fine: the same with --embedded-registry (the embedded registry becomes the endpoint).
+
+Fix: list at least one mirror endpoint for the registry.";
+
+    WildcardNoFallback = "wildcard-no-fallback", Warning, Offline,
+    "With --disable-default-registry-endpoint, every registry without its own entry can only be pulled through the \"*\" endpoints.",
+    "For `*` K3s writes _default/hosts.toml with the endpoints and, with the flag, no `server`
+line; the fork's hosts.go then adds no root entry (forkfix: hosts.go `parseHostsFile`), so
+registries without a directory of their own are pulled only through those endpoints (with
+--embedded-registry alone: only from peers).
+
+Triggers (with --disable-default-registry-endpoint):
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+Fine: the same without the flag (K3s writes server = \"\", which keeps the fallback).
+
+Fix: list registries that must reach upstream with their own URL as an endpoint.";
+
+    WildcardShadowed = "wildcard-shadowed", Warning, Offline,
+    "A registry with its own certs.d directory does not use the \"*\" mirror.",
+    "containerd looks for certs.d/<host> (and <host>_<port>_) before _default and stops at the first
+directory that exists, without merging (ctrd: config_unix.go `hostPaths`, hosts.go
+`HostDirFromRoot`). Any mirrors entry with endpoints, any configs entry with auth or tls (even
+auth: {}) gives a registry its own directory, so it no longer uses the `*` endpoints. E.g. a
+configs.docker.io.auth (dead, see auth-never-used) still creates certs.d/docker.io.
+
+Triggers:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+    configs:
+      ghcr.io:
+        auth: {username: u, password: p}
+Fine: configs.ghcr.io with a null value (no directory).
+
+Fix: repeat the wildcard endpoints under mirrors.\"<registry>\" if it should use them.";
+
+    CredentialsOverHttp = "credentials-over-http", Warning, Offline,
+    "Credentials are configured for an endpoint reached over plain HTTP: they travel in cleartext.",
+    "Basic credentials (or the bearer token obtained with them) are sent with every request to the
+endpoint; over http:// they are readable on the network. If the host also has TLS settings and
+its port is not 80, containerd tries HTTPS first and falls back to HTTP on TLS errors
+(ctrd: hosts.go `ConfigureHosts`). Loopback endpoints are not reported.
+
+Triggers:
+    mirrors:
+      registry.local:5000:
+        endpoint: [\"http://registry.local:5000\"]
+    configs:
+      registry.local:5000:
+        auth: {username: u, password: p}
+Fine: https, or http://127.0.0.1:5000.
+
+Fix: serve the registry over TLS (ca_file for a private CA).";
+
+    InsecureSkipVerify = "insecure-skip-verify", Warning, Offline,
+    "TLS verification is disabled for a host; with credentials they can be intercepted.",
+    "K3s writes `skip_verify = true`; containerd then accepts any certificate for the host. It does
+not make a scheme-less endpoint speak plain HTTP.
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls: {insecure_skip_verify: true}
+Fine:
+        tls: {ca_file: /etc/rancher/k3s/registry-ca.crt}
+
+Fix: prefer ca_file with the registry's CA.";
+
+    EndpointSelfReference = "endpoint-self-reference", Warning, Offline,
+    "A mirror lists the registry's own URL before other endpoints (or in another spelling): upstream is tried twice, or rewritten.",
+    "K3s moves the registry's own URL into `server` only when it is the last endpoint (k3s:
+config.go: \"if the last endpoint is the default endpoint, move it there\"). Listed earlier, it
+becomes a [host] entry tried at that position, with the mirror's rewrites applied to upstream,
+and `server` appends upstream again at the end. The same host with another scheme or port
+spelling (http://reg:5000 for key reg:5000, whose default is https) is not recognised as the
+default either. Listed last, it is folded into `server` and its rewrites are not rendered
+(info); with --disable-default-registry-endpoint it stays a [host] entry, the documented way to
+keep upstream, and is not reported.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"docker.io\", \"https://mirror.example.com\"]
+Fine:
+        endpoint: [\"https://mirror.example.com\", \"docker.io\"]     # info only
+
+Fix: put the registry's own URL last, or remove it (it is the default anyway).";
+
+    EndpointPathOverride = "endpoint-path-override", Warning, Offline,
+    "An endpoint path other than /v2 is used as the registry API root (override_path), not as a repository prefix.",
+    "For a path other than \"\", / or /v2, K3s keeps the path and sets override_path = true
+(k3s: config.go `normalizeEndpointAddress`); containerd then uses it verbatim as the API root
+without adding /v2. /dockerhub returns HTML errors (k3s#5502); /v2/<project> for a Harbor proxy
+gets 401s because the token scope is the unprefixed repository. /v2/ is not reported: containerd
+cleans it to /v2.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://harbor.example.com/dockerhub\"]
+Fine:
+        endpoint: [\"https://harbor.example.com/v2\"]
+        rewrite: {'(.*)': 'dockerhub/$1'}
+
+Fix: use https://host/v2 plus a rewrite to prefix repositories.";
+
+    EndpointDuplicate = "endpoint-duplicate", Warning, Offline,
+    "Two endpoints of a mirror are the same URL after K3s normalises them; the later one is skipped.",
+    "K3s normalises each endpoint (scheme, docker.io host, /v2 path) and skips a URL it has already
+seen, logging `Skipping duplicate endpoint URL` (k3s: config.go `getHostConfigs`). If the skipped
+one was last, the registry's own URL is not folded into `server`.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\", \"mirror.example.com\"]
+Fine:
+        endpoint: [\"https://mirror.example.com\", \"http://mirror.example.com\"]
+
+Fix: remove the duplicate (K3s before March 2024 rejected the whole file).";
+
+    RewriteUnused = "rewrite-unused", Warning, Offline,
+    "A mirror's rewrites are never applied: it has no endpoint that receives them.",
+    "Rewrites are rendered only on [host] entries (k3s: templates.go) and are never applied to the
+default endpoint; K3s does not copy them to the embedded registry's endpoint (k3s: config.go), and
+the registry's own URL listed last is folded into `server`, losing them.
+
+Triggers:
+    mirrors:
+      docker.io:
+        rewrite: {'^library/(.*)': 'mirror/$1'}
+Fine:
+        endpoint: [\"https://registry-1.docker.io:443\"]     # :443 is not folded
+        rewrite: {'^library/(.*)': 'mirror/$1'}
+
+Fix: add the target registry as an endpoint (use :443 to target upstream itself).";
+
+    RewriteReplacementSuspicious = "rewrite-replacement-suspicious", Warning, Offline,
+    "A rewrite replacement references a group the pattern does not define, or produces an invalid repository name.",
+    "containerd applies rewrites with Go's ReplaceAllString, whose $name expansion takes the longest
+run of letters, digits and _ (so $1abc is group \"1abc\") and expands unknown groups to nothing
+(Go regexp.go `expand`/`extract`). A result starting with / or holding uppercase letters is not a
+valid repository name.
+
+Triggers:
+    rewrite: {'^library/(.*)': '$1mirror'}
+Fine:
+    rewrite: {'^library/(.*)': '${1}mirror'}
+
+Fix: use ${1} when a group number is followed by letters, digits or _.";
+
+    RewriteOrderNondeterministic = "rewrite-order-nondeterministic", Warning, Offline,
+    "Two rewrite patterns of a mirror can match the same repository; containerd tries them in random order.",
+    "The fork ranges over the rewrite map (fork: resolver.go `withRewritesFromHost`), and Go map
+iteration order is random: the first pattern that changes the repository wins, per pull
+(rke2#3227). K3s renders the keys sorted, which suggests an order that does not exist. Patterns
+are reported unless all are `^` followed by a literal prefix and no prefix is a prefix of
+another.
+
+Triggers:
+    rewrite: {'(.*)': 'a/$1', '^library/(.*)': 'b/$1'}
+Fine:
+    rewrite: {'^library/(.*)': 'b/$1', '^bitnami/(.*)': 'c/$1'}
+
+Fix: make the patterns mutually exclusive (anchor them with distinct prefixes).";
+
+    MergeKeyOrder = "merge-key-order", Warning, Offline,
+    "A `<<:` merge written after explicit keys overrides them (yaml.v2 applies merges in place).",
+    "yaml.v2 decodes `<<` where it appears (yaml: decode.go `mappingStruct`/`mapping` call `merge`
+in order), so a merge after an explicit key overwrites it, contrary to the YAML merge-key
+specification, where explicit keys win.
+
+Triggers:
+    base: &b {username: a, password: p}
+    configs:
+      registry.example.com:
+        auth: {username: me, <<: *b}     # username becomes a
+Fine:
+        auth: {<<: *b, username: me}
+
+Fix: put `<<:` first in the mapping.";
+
+    ClusterDnsEndpoint = "cluster-dns-endpoint", Warning, Offline,
+    "An endpoint uses a cluster DNS name (.svc, .cluster.local), which containerd on the node usually cannot resolve.",
+    "containerd runs on the host and resolves with the host's resolver, not CoreDNS (k3s#10358), so
+Service names do not resolve unless the host is set up for it. (Heuristic, not verified at run
+time.)
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"http://registry.kube-system.svc.cluster.local:5000\"]
+Fine: a NodePort, hostPort, load-balancer IP or a name in /etc/hosts.
+
+Fix: use a node-reachable address.";
+
+    SecretsFilePermissions = "secrets-file-permissions", Warning, CheckFiles,
+    "A file holding registry credentials is readable by group or others.",
+    "registries.yaml with a password, auth or identity_token (or an endpoint with user:password) that
+group or others can read leaks the credentials. K3s writes config.toml with mode 0644
+(k3s: pkg/agent/util/file.go `WriteFile`), but inside <data-dir>/agent, which it creates 0700
+(k3s: pkg/agent/run.go), so the rendered credentials are protected unless a directory above was
+loosened: with --containerd-config, audit also reports a node config.toml holding credentials
+that others can read through every directory above it.
+
+Triggers: mode 0644 registries.yaml with a password, with --check-files.
+Fine: mode 0600.
+
+Fix: chmod 600 the file.";
+
+    UnmanagedHostsDir = "unmanaged-hosts-dir", Warning, HostsDir,
+    "A certs.d directory on the node will be deleted by K3s, or is not managed by K3s and overrides what registries.yaml says.",
+    "At every start K3s deletes the directory of every registry it writes (user files in it
+included), then every directory whose hosts.toml starts exactly with its header line (k3s:
+config.go `cleanContainerdHosts`). Other directories survive: containerd prefers
+certs.d/<host>_<port>_ and certs.d/<host> over _default (ctrd: config_unix.go `hostPaths`), so a
+leftover directory overrides the \"*\" mirror, or K3s's own directory for that registry. A
+directory whose hosts.toml header differs from K3s's by a byte is never cleaned up.
+
+Triggers: --hosts-dir certs.d holding a hand-written docker.io/ while registries.yaml has
+mirrors.\"*\".
+Fine: directories K3s wrote, for registries still configured.
+
+Fix: manage the registry through registries.yaml, or rename/remove the directory.";
+
+    PlainHttpEndpoint = "plain-http-endpoint", Info, Offline,
+    "An endpoint uses plain HTTP: pulls are unauthenticated and unencrypted in transit.",
+    "containerd talks HTTP to http:// endpoints; image content is verified by digest, but tags,
+manifests lists and the fact of the pull are visible and can be altered on the way. Loopback
+endpoints are not reported; with credentials see credentials-over-http.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"http://10.0.0.5:5000\"]
+Fine: http://localhost:5000, or https.
+
+Fix: fine on trusted networks; otherwise use https.";
+
+    EndpointSchemeDefaulted = "endpoint-scheme-defaulted", Info, Offline,
+    "An endpoint has no scheme; K3s picks one (http only for loopback with a port other than 443).",
+    "K3s gives scheme-less endpoints `http` when the host is loopback with a port other than 443
+(and not the embedded registry), else `https` (k3s: config.go `normalizeEndpointAddress`). Its
+explicit server = \"http://localhost:5000/v2\" means plain HTTP only. Warning when the port is 80:
+HTTPS to port 80 rarely works.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"10.0.0.5:5000\"]
+Fine:
+        endpoint: [\"https://10.0.0.5:5000\"]
+
+Fix: write the scheme explicitly (http:// for a plain-HTTP registry).";
+
+    MirrorWithoutEndpoints = "mirror-without-endpoints", Info, Offline,
+    "A mirrors entry has no endpoints and no configuration, so it changes nothing.",
+    "A mirror with no endpoint, rewrite or configs entry gives getHostConfigs an entry with only the
+default endpoint, which the final clean-up deletes (k3s: config.go; K3s test \"private registry
+with default endpoint\" expects no file). With --embedded-registry the name alone enables
+peer-to-peer sharing for the registry (k3s: pkg/spegel), so it is not reported then.
+
+Triggers:
+    mirrors:
+      registry.example.com:
+Fine: the same with --embedded-registry.
+
+Fix: add endpoints, or remove the entry.";
+
+    AirgapDefaultFallback = "airgap-default-fallback", Info, Offline,
+    "Without --disable-default-registry-endpoint, containerd tries the public registry after all mirrors fail.",
+    "Each mirrored registry keeps `server` (its own host; for `*`, server = \"\", the image's own
+registry). On an air-gapped node every failed image then waits for the dial timeout
+(ctrd: DefaultHTTPTransport, 30 s) and adds an upstream error to the pull error.
+
+Triggers:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror.example.com\"]
+Fine: the same with --disable-default-registry-endpoint.
+
+Fix: in air-gapped clusters start K3s with --disable-default-registry-endpoint.";
+
+    RewriteDockerhubLibrary = "rewrite-dockerhub-library", Info, Offline,
+    "A Docker Hub rewrite matches ^<name> but official images are named library/<name>.",
+    "Image references normalise `nginx` to docker.io/library/nginx (distribution/reference
+`splitDockerDomain`), and rewrites match the repository path, so ^nginx never matches an official
+image.
+
+Triggers:
+    mirrors:
+      docker.io:
+        rewrite: {'^nginx(.*)': 'x/nginx$1'}
+Fine:
+        rewrite: {'^library/nginx(.*)': 'x/nginx$1'}
+
+Fix: match ^library/<name>.";
+
+    Yaml11Boolean = "yaml-1.1-boolean", Info, Offline,
+    "insecure_skip_verify is written yes/no/on/off/y/n: K3s reads a boolean, YAML 1.2 tools read a string.",
+    "yaml.v2 resolves y, Y, yes, Yes, YES, on, On, ON, n, N, no, No, NO, off, Off, OFF as booleans
+(yaml: resolve.go), so K3s reads them as intended; YAML 1.2 tools (yq, many linters) read strings,
+and quoting them is fatal (see yaml-type-mismatch).
+
+Triggers:
+    configs:
+      registry.example.com:
+        tls: {insecure_skip_verify: yes}
+Fine:
+        tls: {insecure_skip_verify: true}
+
+Fix: write true or false.";
+
+    NonStringScalar = "non-string-scalar", Info, Offline,
+    "An unquoted value or key looks like a number, boolean or date; K3s keeps the text, other YAML tools may not.",
+    "For a string field yaml.v2 stores the scalar's literal text whatever it resolves to
+(yaml: decode.go `scalar`): 0123, 1e3, 0x1F, .inf, yes, 2024-01-01 all arrive verbatim. Tools that
+round-trip the file (yq, Ansible, Helm) may rewrite them (0123 becomes 83). Credential values are
+not shown in findings.
+
+Triggers:
+    configs:
+      registry.example.com:
+        auth: {username: u, password: 0123}
+Fine:
+        auth: {username: u, password: \"0123\"}
+
+Fix: quote it.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_indexed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, r) in RULES.iter().enumerate() {
+            let c = r.code.as_str();
+            assert!(seen.insert(c), "duplicate code {c}");
+            assert!(
+                c.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'-'
+                    || b == b'.'),
+                "{c}"
+            );
+            assert_eq!(r.code as usize, i);
+            assert_eq!(Code::parse(c), Some(r.code));
+            assert!(r.description.contains("Fix:"), "{c} has no fix");
+            assert!(r.description.contains("Trigger"), "{c} has no example");
+        }
+        assert_eq!(RULES.len(), 48);
+    }
+}

@@ -1,0 +1,305 @@
+//! What every rule reads: the file as loaded (registry and source map), the model translated
+//! from it for the node, the rendered files, and helpers that turn YAML paths into locations.
+
+use std::path::Path;
+
+use super::codes::Code;
+use super::finding::{Finding, Loc, Severity};
+use super::Options;
+use crate::endpoint::is_localhost;
+use crate::model::{HostConfig, Model, RegistryEndpoint};
+use crate::node::NodeOptions;
+use crate::registries::{Registry, SourceMap};
+use crate::render::Rendered;
+use crate::translate::DEFAULT_DIR;
+use crate::yaml::Position;
+
+/// The inputs of the rules, and the findings they add.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    /// The registries file's name, as given.
+    pub file: &'a str,
+    /// Its path, when it is a file.
+    pub path: Option<&'a Path>,
+    /// Its lines (decoded text).
+    pub lines: Vec<&'a str>,
+    /// The registry as loaded (before the embedded registry's injection).
+    pub reg: &'a Registry,
+    /// Positions and decoding notes.
+    pub map: &'a SourceMap,
+    /// The translated model.
+    pub model: &'a Model,
+    /// The rendered files, or why rendering failed (K3s fails the same way).
+    pub rendered: Result<&'a Rendered, String>,
+    /// The node options.
+    pub node: &'a NodeOptions,
+    /// `--check-files`, `--hosts-dir`, `--containerd-config`.
+    pub opts: &'a Options,
+    /// Findings so far.
+    pub out: Vec<Finding>,
+    /// Other files read (node hosts.toml, config.toml): name and text, for the text printer.
+    pub extra_sources: Vec<(String, String)>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Adds a finding.
+    pub fn emit(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+
+    /// A finding in the registries file.
+    pub fn finding(
+        &self,
+        code: Code,
+        severity: Severity,
+        loc: Loc,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        Finding::new(code, severity, loc, message, help)
+    }
+
+    /// Where the key at `path` is (its nearest recorded ancestor's key when it has none; the
+    /// file's start when nothing is recorded).
+    pub fn loc_key(&self, path: &[&str]) -> Loc {
+        for n in (1..=path.len()).rev() {
+            if let Some(e) = self.map.find(&path[..n]) {
+                let width = self.token_width(e.key, true);
+                return self.loc(e.key, width, path);
+            }
+        }
+        Loc {
+            path: owned(path),
+            ..Loc::file_start(self.file)
+        }
+    }
+
+    /// Where the value at `path` is.
+    pub fn loc_value(&self, path: &[&str]) -> Loc {
+        match self.map.find(path) {
+            Some(e) => {
+                // A masked credential shows as the mask; do not let the caret tell its length.
+                let owned: Vec<String> = owned(path);
+                let width = if super::rules::yaml::is_secret_path(&owned) {
+                    u32::try_from(crate::render::MASK.chars().count()).unwrap_or(1)
+                } else {
+                    self.token_width(e.value, false)
+                };
+                self.loc(e.value, width, path)
+            }
+            None => self.loc_key(path),
+        }
+    }
+
+    fn loc(&self, pos: Position, width: u32, path: &[&str]) -> Loc {
+        Loc {
+            file: self.file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            width,
+            path: owned(path),
+        }
+    }
+
+    /// The width of the scalar token at `pos` (a key when `key`), at least 1.
+    fn token_width(&self, pos: Position, key: bool) -> u32 {
+        let Some(line) = (pos.line as usize)
+            .checked_sub(1)
+            .and_then(|i| self.lines.get(i))
+        else {
+            return 1;
+        };
+        let chars: Vec<char> = line
+            .chars()
+            .skip((pos.column as usize).saturating_sub(1))
+            .collect();
+        let n = match chars.first() {
+            None => 0,
+            Some(q @ ('"' | '\'')) => {
+                let mut i = 1;
+                let mut end = chars.len();
+                while i < chars.len() {
+                    if chars[i] == '\\' && *q == '"' {
+                        i += 2;
+                        continue;
+                    }
+                    if chars[i] == *q {
+                        if *q == '\'' && chars.get(i + 1) == Some(&'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        end = i + 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                end
+            }
+            Some('{' | '[' | '|' | '>') => 1,
+            Some(_) => {
+                let before = line.chars().take((pos.column as usize).saturating_sub(1));
+                let in_flow = before.into_iter().any(|c| c == '{' || c == '[');
+                let stop = |i: usize| {
+                    let c = chars[i];
+                    let next_blank = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+                    (key && c == ':' && next_blank)
+                        || (c == '#' && i > 0 && chars[i - 1].is_whitespace())
+                        || (in_flow && matches!(c, ',' | '}' | ']'))
+                };
+                let mut end = (0..chars.len()).find(|&i| stop(i)).unwrap_or(chars.len());
+                while end > 0 && chars[end - 1].is_whitespace() {
+                    end -= 1;
+                }
+                end
+            }
+        };
+        u32::try_from(n.max(1)).unwrap_or(1)
+    }
+
+    /// The embedded registry's address, when the embedded registry is on.
+    pub fn embedded_addr(&self) -> Option<&'static str> {
+        self.node.embedded_registry.then(|| self.node.mirror_addr())
+    }
+
+    /// Whether a mirrors/configs key or a certs.d directory is the one K3s injects for the
+    /// embedded registry (not something the user wrote).
+    pub fn is_injected(&self, key: &str) -> bool {
+        self.embedded_addr() == Some(key)
+    }
+
+    /// The index in the user's `endpoint` list of a model endpoint of mirror `key`: K3s inserts
+    /// the embedded registry first in every non-localhost mirror, shifting the user's endpoints.
+    pub fn source_endpoint_index(&self, key: &str, model_index: usize) -> Option<usize> {
+        if self.is_injected(key) {
+            return None;
+        }
+        if self.node.embedded_registry && !is_localhost(key) {
+            model_index.checked_sub(1)
+        } else {
+            Some(model_index)
+        }
+    }
+
+    /// Where a model endpoint came from: its item in the mirror's `endpoint` list, or the
+    /// registry key that made it (default endpoints).
+    pub fn endpoint_loc(&self, hc: &HostConfig, ep: &RegistryEndpoint) -> Loc {
+        if let (Some(k), Some(i)) = (&hc.mirror, ep.index) {
+            if let Some(si) = self.source_endpoint_index(k, i) {
+                let idx = si.to_string();
+                return self.loc_value(&["mirrors", k, "endpoint", &idx]);
+            }
+            return self.loc_key(&["mirrors", k]);
+        }
+        if let Some(k) = &hc.mirror {
+            return self.loc_key(&["mirrors", k]);
+        }
+        match &ep.config_key {
+            Some(k) => self.loc_key(&["configs", k]),
+            None => Loc::file_start(self.file),
+        }
+    }
+
+    /// The key that made certs.d directory `dir`: its mirrors key, else its configs key.
+    pub fn dir_key(&self, dir: &str) -> Option<(&'static str, String)> {
+        let key = |k: &str| {
+            if k == "*" {
+                DEFAULT_DIR == dir
+            } else {
+                k == dir
+            }
+        };
+        if let Some(k) = self.reg.mirrors.keys().find(|k| key(k)) {
+            return Some(("mirrors", k.clone()));
+        }
+        self.reg
+            .configs
+            .keys()
+            .find(|k| key(k))
+            .map(|k| ("configs", k.clone()))
+    }
+
+    /// The location of the key that made directory `dir`.
+    pub fn dir_loc(&self, dir: &str) -> Loc {
+        match self.dir_key(dir) {
+            Some((section, k)) => self.loc_key(&[section, &k]),
+            None => Loc::file_start(self.file),
+        }
+    }
+
+    /// Every host configuration with the endpoints it renders (default first), skipping the
+    /// embedded registry's own entry.
+    pub fn user_hosts(&self) -> impl Iterator<Item = (&'a String, &'a HostConfig)> + '_ {
+        self.model
+            .hosts
+            .iter()
+            .filter(move |(dir, _)| !self.is_injected(dir))
+    }
+}
+
+fn owned(path: &[&str]) -> Vec<String> {
+    path.iter().map(|s| s.to_string()).collect()
+}
+
+/// A YAML path as messages show it: `configs."registry.example.com".tls.ca_file`. Registry
+/// names and rewrite patterns are quoted; list items are `[i]`.
+pub(crate) fn fmt_path<S: AsRef<str>>(path: &[S]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        let seg = seg.as_ref();
+        let parent = i.checked_sub(1).map(|p| path[p].as_ref());
+        let is_map_key = (i == 1 && matches!(path[0].as_ref(), "mirrors" | "configs" | "auths"))
+            || parent == Some("rewrite") && i == 3;
+        let is_index = parent == Some("endpoint") && seg.bytes().all(|b| b.is_ascii_digit());
+        if is_index {
+            out.push_str(&format!("[{seg}]"));
+            continue;
+        }
+        if i > 0 {
+            out.push('.');
+        }
+        if is_map_key {
+            out.push_str(&quote(seg));
+        } else {
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Double-quoted, with `"` and `\` escaped.
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            fmt_path(&["configs", "registry.example.com", "tls", "ca_file"]),
+            "configs.\"registry.example.com\".tls.ca_file"
+        );
+        assert_eq!(
+            fmt_path(&["mirrors", "docker.io", "endpoint", "1"]),
+            "mirrors.\"docker.io\".endpoint[1]"
+        );
+        assert_eq!(
+            fmt_path(&["mirrors", "*", "rewrite", "^a\"b"]),
+            "mirrors.\"*\".rewrite.\"^a\\\"b\""
+        );
+        assert_eq!(fmt_path(&["mirrors"]), "mirrors");
+    }
+}

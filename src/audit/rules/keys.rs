@@ -1,0 +1,154 @@
+//! Rules about the `mirrors` and `configs` keys themselves: names that resolve outside certs.d
+//! (K3s deletes what they point at) and names that can never match an image's registry.
+
+use super::super::codes::Code;
+use super::super::context::{quote, Ctx};
+use super::super::finding::Severity;
+use crate::go::filepath;
+use crate::model::NoteKind;
+use crate::translate::DEFAULT_DIR;
+
+/// Both rules.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    unsafe_paths(ctx);
+    invalid_keys(ctx);
+}
+
+/// `registry-key-unsafe-path`: K3s's cleanContainerdHosts runs
+/// `os.RemoveAll(filepath.Join(certs.d, dir))` for every directory it is about to write, and
+/// `filepath.Join` cleans `""`, `.` and `..` away.
+fn unsafe_paths(ctx: &mut Ctx<'_>) {
+    let certs_d = ctx.model.paths.registry_dir.clone();
+    let containerd_dir = filepath::join(&[&certs_d, ".."]);
+    let dirs: Vec<String> = ctx.user_hosts().map(|(d, _)| d.clone()).collect();
+    for dir in dirs {
+        let joined = filepath::join(&[&certs_d, &dir]);
+        let inside = joined
+            .strip_prefix(&certs_d)
+            .is_some_and(|r| r.starts_with('/') && r.len() > 1);
+        if inside {
+            continue;
+        }
+        let what = if joined == certs_d {
+            "certs.d itself: every registry directory in it, including ones you manage, is deleted, and K3s then writes certs.d/hosts.toml, which containerd never reads".to_string()
+        } else if joined == containerd_dir {
+            "the containerd config directory: the config.toml K3s has just written and any config.toml.tmpl are deleted".to_string()
+        } else {
+            format!("{joined}, outside certs.d")
+        };
+        let loc = ctx.dir_loc(&dir);
+        let key = ctx.dir_key(&dir).map_or(dir.clone(), |(_, k)| k);
+        let f = ctx.finding(
+            Code::RegistryKeyUnsafePath,
+            Severity::Error,
+            loc,
+            format!("registry name {} resolves to {joined}; K3s deletes that directory on every start: {what}", quote(&key)),
+            "Registry names must be a host[:port] such as registry.example.com:5000 (or \"*\").",
+        );
+        ctx.emit(f);
+    }
+}
+
+/// `registry-key-invalid`.
+fn invalid_keys(ctx: &mut Ctx<'_>) {
+    let schema_words = [
+        "mirrors",
+        "configs",
+        "auths",
+        "endpoint",
+        "rewrite",
+        "auth",
+        "tls",
+        "username",
+        "password",
+        "identity_token",
+        "ca_file",
+        "cert_file",
+        "key_file",
+        "insecure_skip_verify",
+    ];
+    let mut keys: Vec<(&'static str, String)> = ctx
+        .reg
+        .mirrors
+        .keys()
+        .map(|k| ("mirrors", k.clone()))
+        .collect();
+    keys.extend(ctx.reg.configs.keys().map(|k| ("configs", k.clone())));
+    for (section, key) in keys {
+        // Schema words are the mis-indentation unknown-key reports; unsafe paths have their rule.
+        if schema_words.contains(&key.as_str())
+            || matches!(key.as_str(), "" | "." | "..")
+            || ctx.is_injected(&key)
+        {
+            continue;
+        }
+        let rejected = ctx.model.notes.iter().find_map(|n| match &n.kind {
+            NoteKind::InvalidRegistry { host } if *host == key => Some(n.message.clone()),
+            _ => None,
+        });
+        let mirror = section == "mirrors";
+        let first_label = key.split('/').next().unwrap_or_default();
+        let (severity, reason) = if let Some(msg) = rejected {
+            (
+                Severity::Error,
+                format!("K3s cannot parse it and skips it, logging \"{msg}\""),
+            )
+        } else if key.contains("://") {
+            (
+                Severity::Error,
+                format!(
+                    "it has a scheme; the directory is certs.d/{}, which containerd never looks up",
+                    filepath::clean(&key)
+                ),
+            )
+        } else if key.contains('/') {
+            (
+                Severity::Error,
+                format!(
+                    "it has a path; K3s writes certs.d/{key}/, which containerd never looks up, and also creates certs.d/{first_label}/ without a hosts.toml, which containerd then uses for {first_label} images (default host only, no \"*\" mirror) and which K3s never cleans up"
+                ),
+            )
+        } else if key.contains('*') && key != "*" {
+            (
+                Severity::Error,
+                "containerd has no pattern matching; only the whole key \"*\" is a wildcard"
+                    .to_string(),
+            )
+        } else if key == "index.docker.io" {
+            (Severity::Error, "image references normalise index.docker.io to docker.io, so no image has it as its registry".to_string())
+        } else if mirror
+            && key != "*"
+            && key != "localhost"
+            && key != DEFAULT_DIR
+            && !key.contains('.')
+            && !key.contains(':')
+            && !key.starts_with('[')
+        {
+            (
+                Severity::Error,
+                format!("a single name without a dot or port is read as a Docker Hub namespace in image references (docker.io/{key}/...), never as a registry"),
+            )
+        } else if mirror && key == "registry-1.docker.io" {
+            (Severity::Warning, "Docker Hub images are named docker.io/...; only images literally named registry-1.docker.io/... use this entry".to_string())
+        } else if key.chars().any(|c| c.is_ascii_uppercase()) {
+            (Severity::Warning, "it has upper-case letters; containerd looks registries up by exact, case-sensitive name".to_string())
+        } else if key.ends_with(":443") || key.ends_with(":80") {
+            (Severity::Warning, "it has an explicit default port; image names rarely carry it, and reg:443 is not the same registry name as reg".to_string())
+        } else {
+            continue;
+        };
+        let loc = ctx.loc_key(&[section, &key]);
+        let f = ctx.finding(
+            Code::RegistryKeyInvalid,
+            severity,
+            loc,
+            if severity == Severity::Error {
+                format!("{section} key {} can never match an image registry: {reason}", quote(&key))
+            } else {
+                format!("{section} key {} probably does not match the registry in image names: {reason}", quote(&key))
+            },
+            "Use the registry host[:port] exactly as it appears in image names (docker.io for Docker Hub).",
+        );
+        ctx.emit(f);
+    }
+}

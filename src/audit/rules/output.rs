@@ -1,0 +1,306 @@
+//! Rules about the files K3s writes: each is rendered exactly as K3s renders it and parsed the
+//! way containerd parses it ([`tomlcheck`]). K3s inserts rewrites,
+//! endpoint URLs and configs keys raw, and credentials and TLS paths through Go's `%q`, whose
+//! escapes are not all TOML; a file containerd cannot parse is ignored (hosts.toml) or stops
+//! containerd and K3s (config.toml).
+//!
+//! Each inserted value is also checked on its own, in the form the template gives it, to point
+//! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
+//! without a value to blame is still reported.
+
+use super::super::codes::Code;
+use super::super::context::{quote, Ctx};
+use super::super::finding::{Loc, Severity};
+use super::super::tomlcheck::{self, TomlProblem};
+use crate::go::quote::quote_str;
+use crate::model::HostConfig;
+use crate::node::ConfigVersion;
+use crate::render::{Rendered, CERTS_D, CONFIG_TOML};
+
+/// Both rules, on the rendered files.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    match ctx.rendered {
+        Err(ref e) => {
+            let e = e.clone();
+            render_failed(ctx, &e);
+        }
+        Ok(r) => {
+            config_toml(ctx, r);
+            hosts_tomls(ctx, r);
+        }
+    }
+}
+
+/// K3s's trimEmpty reads at most 64 KiB per line; a longer line fails the render and K3s.
+fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
+    let (code, loc) = match error
+        .strip_prefix(&format!("{CERTS_D}/"))
+        .and_then(|r| r.split_once("/hosts.toml"))
+    {
+        Some((dir, _)) => (Code::HostsTomlInvalid, ctx.dir_loc(dir)),
+        None => {
+            let longest = ctx
+                .reg
+                .configs
+                .iter()
+                .filter_map(|(k, c)| {
+                    c.auth.as_ref().map(|a| {
+                        (
+                            k,
+                            a.username.len()
+                                + a.password.len()
+                                + a.auth.len()
+                                + a.identity_token.len(),
+                        )
+                    })
+                })
+                .max_by_key(|(_, n)| *n)
+                .map(|(k, _)| k.clone());
+            let loc = longest.map_or_else(
+                || Loc::file_start(ctx.file),
+                |k| ctx.loc_key(&["configs", &k, "auth"]),
+            );
+            (Code::ConfigTomlInvalid, loc)
+        }
+    };
+    let f = ctx.finding(
+        code,
+        Severity::Error,
+        loc,
+        format!("K3s cannot write its files: {error}; K3s does not start"),
+        "Shorten the value: K3s reads each rendered line with a 64 KiB buffer.",
+    );
+    ctx.emit(f);
+}
+
+/// A value as it stands in the template, parsed alone: `Ok` with what containerd reads.
+fn parse_alone(
+    snippet: &str,
+    read: impl Fn(&toml_edit::Document<String>) -> Option<String>,
+) -> Result<String, TomlProblem> {
+    let doc = tomlcheck::check(snippet)?;
+    Ok(read(&doc).unwrap_or_default())
+}
+
+fn first_key(doc: &toml_edit::Document<String>, table: &str) -> Option<String> {
+    doc.as_table()
+        .get(table)?
+        .as_table()?
+        .iter()
+        .next()
+        .map(|(k, _)| k.to_string())
+}
+
+fn value_x(doc: &toml_edit::Document<String>) -> Option<String> {
+    doc.as_table().get("x")?.as_str().map(str::to_string)
+}
+
+/// `config-toml-invalid`.
+fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
+    let v2 = ctx.node.config_version == ConfigVersion::V2;
+    let mut blamed = false;
+    let auths: Vec<(String, crate::registries::AuthConfig)> = ctx
+        .model
+        .registry
+        .configs
+        .iter()
+        .filter_map(|(k, c)| c.auth.clone().map(|a| (k.clone(), a)))
+        .collect();
+    for (key, a) in &auths {
+        // The table header: `configs.'<key>'.auth` (v3) or `configs."<key>".auth` (v2).
+        let header = if v2 {
+            format!("[a.\"{key}\".auth]\n")
+        } else {
+            format!("[a.'{key}'.auth]\n")
+        };
+        if let Err(p) = parse_alone(&header, |_| None) {
+            let loc = ctx.loc_key(&["configs", key]);
+            let quoting = if v2 { "double" } else { "single" };
+            let f = ctx.finding(
+                Code::ConfigTomlInvalid,
+                Severity::Error,
+                loc,
+                format!(
+                    "configs key {} is pasted between {quoting} quotes into config.toml's auth table header, which makes config.toml invalid TOML ({}); containerd cannot load it, and K3s does not start",
+                    quote(key),
+                    p.message
+                ),
+                "Registry names are host[:port]: remove quotes, backslashes and control characters from the key.",
+            );
+            ctx.emit(f);
+            blamed = true;
+        }
+        for (field, yaml, value) in [
+            ("username", "username", &a.username),
+            ("password", "password", &a.password),
+            ("auth", "auth", &a.auth),
+            ("identitytoken", "identity_token", &a.identity_token),
+        ] {
+            if value.is_empty() {
+                continue;
+            }
+            if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
+                let loc = ctx.loc_value(&["configs", key, "auth", yaml]);
+                let f = ctx.finding(
+                    Code::ConfigTomlInvalid,
+                    Severity::Error,
+                    loc,
+                    format!(
+                        "the {yaml} of configs.{} holds a control character or a byte that is not UTF-8; K3s prints it into config.toml ({field} = ...) with a Go escape (\\a, \\v or \\xNN) that TOML 1.0 does not have ({}), so containerd cannot load config.toml and K3s does not start",
+                        quote(key),
+                        p.message
+                    ),
+                    "Remove control characters (and non-UTF-8 !!binary bytes) from credentials.",
+                );
+                ctx.emit(f);
+                blamed = true;
+            }
+        }
+    }
+    let text = match std::str::from_utf8(&r.config_toml) {
+        Ok(t) => t.to_string(),
+        Err(_) => {
+            if !blamed {
+                let f = ctx.finding(
+                    Code::ConfigTomlInvalid,
+                    Severity::Error,
+                    Loc::file_start(ctx.file),
+                    "K3s would write config.toml with bytes that are not UTF-8, which TOML does not allow; containerd cannot load it and K3s does not start",
+                    "Remove !!binary values that are not UTF-8 text.",
+                );
+                ctx.emit(f);
+            }
+            return;
+        }
+    };
+    if let Err(p) = tomlcheck::check(&text) {
+        if !blamed {
+            let (line, _) = tomlcheck::line_col(&text, p.offset);
+            let f = ctx.finding(
+                Code::ConfigTomlInvalid,
+                Severity::Error,
+                Loc::file_start(ctx.file),
+                format!("K3s would write an invalid {CONFIG_TOML} (line {line}: {}); containerd cannot load it and K3s does not start", p.message),
+                "Run `k3s-registries render` to see the file, and remove the value that breaks it.",
+            );
+            ctx.emit(f);
+        }
+    }
+}
+
+/// `hosts-toml-invalid`.
+fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
+    for file in &r.hosts {
+        if ctx.is_injected(&file.dir) {
+            continue;
+        }
+        let Some(hc) = ctx.model.hosts.get(&file.dir).cloned() else {
+            continue;
+        };
+        let blamed = hosts_values(ctx, &file.dir, &hc);
+        let text = String::from_utf8_lossy(&file.contents).into_owned();
+        let verdict = if std::str::from_utf8(&file.contents).is_err() {
+            Err("it is not UTF-8".to_string())
+        } else {
+            tomlcheck::check(&text).map(|_| ()).map_err(|p| {
+                let (line, _) = tomlcheck::line_col(&text, p.offset);
+                format!("line {line}: {}", p.message)
+            })
+        };
+        if let (Err(why), false) = (verdict, blamed) {
+            let loc = ctx.dir_loc(&file.dir);
+            let f = ctx.finding(
+                Code::HostsTomlInvalid,
+                Severity::Error,
+                loc,
+                format!("K3s would write an invalid {CERTS_D}/{}/hosts.toml ({why}); containerd ignores the whole file and pulls from the registry itself", file.dir),
+                "Run `k3s-registries render` to see the file, and remove the value that breaks it.",
+            );
+            ctx.emit(f);
+        }
+    }
+}
+
+/// Checks each value K3s inserts into one hosts.toml; whether any was blamed.
+fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
+    let ignored = "containerd ignores the whole file, so this registry gets no mirrors, no TLS settings and no rewrites, and is pulled from upstream even with --disable-default-registry-endpoint";
+    let mut findings = Vec::new();
+    let mirror = hc.mirror.clone();
+    let all = hc
+        .default
+        .iter()
+        .map(|e| (e, true))
+        .chain(hc.endpoints.iter().map(|e| (e, false)));
+    for (ep, is_default) in all {
+        let loc = ctx.endpoint_loc(hc, ep);
+        // The URL, raw, in `server = "..."` (default) or as a table name (mirrors).
+        if let Some(u) = &ep.url {
+            let url = u.string();
+            let snippet = if is_default {
+                format!("x = \"{url}\"\n")
+            } else {
+                format!("[host.\"{url}\"]\n")
+            };
+            let read =
+                |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
+            match parse_alone(&snippet, read) {
+                Err(p) => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
+                Ok(read) if read != url => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
+                Ok(_) => {}
+            }
+        }
+        // TLS paths, through Go's %q.
+        if let Some(t) = &ep.config.tls {
+            for (field, value) in [
+                ("ca_file", &t.ca_file),
+                ("cert_file", &t.cert_file),
+                ("key_file", &t.key_file),
+            ] {
+                if value.is_empty() {
+                    continue;
+                }
+                if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
+                    let key = ep.config_key.clone().unwrap_or_default();
+                    let l = ctx.loc_value(&["configs", &key, "tls", field]);
+                    findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape TOML 1.0 does not have ({}); {ignored}", quote(value), p.message)));
+                }
+            }
+        }
+        // Rewrites: `"<pattern>" = "<replacement>"`, both raw.
+        for (pattern, replacement) in &ep.rewrites {
+            let Some(m) = &mirror else { continue };
+            let at = ctx.loc_key(&["mirrors", m, "rewrite", pattern]);
+            let key = parse_alone(&format!("\"{pattern}\" = 1\n"), |d| {
+                d.as_table().iter().next().map(|(k, _)| k.to_string())
+            });
+            let val = parse_alone(&format!("x = \"{replacement}\"\n"), value_x);
+            for (what, raw, res) in [("pattern", pattern, key), ("replacement", replacement, val)] {
+                match res {
+                    Err(p) => findings.push((
+                        at.clone(),
+                        format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", quote(raw), p.message),
+                    )),
+                    // `\\` in registries.yaml is the known workaround: TOML turns it into the
+                    // intended single backslash.
+                    Ok(read) if read != *raw && read != raw.replace("\\\\", "\\") => findings.push((
+                        at.clone(),
+                        format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as {}: containerd uses a different {what} than the one written", quote(raw), quote(&read)),
+                    )),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    let blamed = !findings.is_empty();
+    for (loc, message) in findings {
+        let f = ctx.finding(
+            Code::HostsTomlInvalid,
+            Severity::Error,
+            loc,
+            message,
+            "Avoid \\ and \" in rewrites and endpoints (use [.] instead of \\.), or double every backslash, which K3s's TOML unescapes.",
+        );
+        ctx.emit(f);
+    }
+    blamed
+}

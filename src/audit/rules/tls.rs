@@ -1,0 +1,334 @@
+//! Rules about TLS settings and about which endpoint a configs entry reaches: half client
+//! pairs, relative and unusable files, disabled verification, and settings keyed by a name the
+//! contacted endpoint does not have.
+
+use super::super::codes::Code;
+use super::super::context::{quote, Ctx};
+use super::super::files;
+use super::super::finding::{Loc, Severity};
+use super::yaml::intended_tls_key;
+use crate::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::go::filepath;
+use crate::go::url::Url;
+use crate::registries::TlsConfig;
+use crate::yaml::Note;
+
+/// Every TLS rule.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let tls: Vec<(String, TlsConfig, bool)> = ctx
+        .reg
+        .configs
+        .iter()
+        .filter_map(|(k, c)| c.tls.clone().map(|t| (k.clone(), t, c.auth.is_some())))
+        .collect();
+    for (key, t, has_auth) in &tls {
+        pairs(ctx, key, t);
+        paths(ctx, key, t);
+        if t.insecure_skip_verify {
+            skip_verify(ctx, key, *has_auth);
+        }
+    }
+    not_for_endpoint(ctx);
+}
+
+/// The certs.d directories whose hosts.toml carries `configs.<key>` (for messages).
+fn dirs_using(ctx: &Ctx<'_>, key: &str) -> Vec<String> {
+    ctx.user_hosts()
+        .filter(|(_, hc)| {
+            hc.default
+                .iter()
+                .chain(hc.endpoints.iter())
+                .any(|ep| ep.config_key.as_deref() == Some(key))
+        })
+        .map(|(d, _)| d.clone())
+        .collect()
+}
+
+fn registries_phrase(ctx: &Ctx<'_>, key: &str) -> String {
+    let dirs = dirs_using(ctx, key);
+    if dirs.is_empty() {
+        quote(key)
+    } else {
+        dirs.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// `tls-key-without-cert` and `tls-cert-without-key`.
+fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
+    let regs = registries_phrase(ctx, key);
+    if !t.key_file.is_empty() && t.cert_file.is_empty() {
+        let loc = ctx.loc_key(&["configs", key, "tls", "key_file"]);
+        // A misspelled cert_file next to it (`certfile`) is the usual cause.
+        let typo = ctx
+            .map
+            .entries()
+            .filter(|e| {
+                e.path.len() == 4
+                    && e.path[0] == "configs"
+                    && e.path[1] == key
+                    && e.path[2] == "tls"
+            })
+            .filter(|e| e.notes.iter().any(|n| matches!(n, Note::UnknownKey { .. })))
+            .find(|e| intended_tls_key(&e.path[3]) == Some("cert_file"))
+            .map(|e| (e.path[3].clone(), e.key));
+        let (tail, help) = match &typo {
+            Some((name, pos)) => (
+                format!(
+                    "; the {} on line {} was meant to be cert_file",
+                    quote(name),
+                    pos.line
+                ),
+                format!("Rename {} to cert_file.", quote(name)),
+            ),
+            None => (
+                String::new(),
+                "Set cert_file too (or remove key_file).".to_string(),
+            ),
+        };
+        let mut f = ctx.finding(
+            Code::TlsKeyWithoutCert,
+            Severity::Error,
+            loc.clone(),
+            format!(
+                "key_file without cert_file: K3s writes client = [[\"\", {}]], containerd tries to read the hosts directory as the certificate and fails every pull from {regs}{tail}",
+                quote(&t.key_file)
+            ),
+            help,
+        );
+        if let Some((name, pos)) = typo {
+            f = f.related(
+                &Loc {
+                    line: pos.line,
+                    column: pos.column,
+                    ..loc
+                },
+                format!("{} is not read by K3s", quote(&name)),
+            );
+        }
+        ctx.emit(f);
+    }
+    if !t.cert_file.is_empty() && t.key_file.is_empty() {
+        let loc = ctx.loc_key(&["configs", key, "tls", "cert_file"]);
+        let mut severity = Severity::Warning;
+        let mut detail = "that works only if it is a combined certificate+key PEM".to_string();
+        if ctx.opts.check_files && t.cert_file.starts_with('/') {
+            match files::inspect_pem(&t.cert_file) {
+                Ok(p) if p.private_keys > 0 => return,
+                Ok(_) => {
+                    severity = Severity::Error;
+                    detail = "it holds no private key, so containerd fails every pull (`failed to load X509 key pair`)".to_string();
+                }
+                // tls-file-unusable reports files that cannot be read.
+                Err(_) => {}
+            }
+        }
+        let f = ctx.finding(
+            Code::TlsCertWithoutKey,
+            severity,
+            loc,
+            format!("cert_file without key_file: containerd reads the private key for {regs} from {}; {detail}", quote(&t.cert_file)),
+            "Set key_file, or make cert_file a combined certificate+key PEM.",
+        );
+        ctx.emit(f);
+    }
+}
+
+/// `tls-relative-path` and, with `--check-files`, `tls-file-unusable`.
+fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
+    let dirs = dirs_using(ctx, key);
+    let certs_d = ctx.model.paths.registry_dir.clone();
+    for (field, value) in [
+        ("ca_file", &t.ca_file),
+        ("cert_file", &t.cert_file),
+        ("key_file", &t.key_file),
+    ] {
+        if value.is_empty() {
+            continue;
+        }
+        let loc = ctx.loc_value(&["configs", key, "tls", field]);
+        if !value.starts_with('/') {
+            let dir = dirs.first().cloned().unwrap_or_else(|| key.to_string());
+            let resolved = filepath::join(&[&certs_d, &dir, value]);
+            let f = ctx.finding(
+                Code::TlsRelativePath,
+                Severity::Error,
+                loc,
+                format!(
+                    "{field} {} is relative: containerd resolves it to {resolved}, in the directory K3s deletes and recreates at every start, so every pull from {} fails",
+                    quote(value),
+                    registries_phrase(ctx, key)
+                ),
+                "Use an absolute path.",
+            );
+            ctx.emit(f);
+            continue;
+        }
+        if !ctx.opts.check_files {
+            continue;
+        }
+        let problem = match files::inspect_pem(value) {
+            Err(e) => Some(format!("cannot be read here: {e}")),
+            Ok(p) => match field {
+                "ca_file" if p.certificates == 0 => Some(
+                    "holds no PEM certificate (containerd: `unable to load CA cert`)".to_string(),
+                ),
+                "cert_file" if p.certificates == 0 => Some(
+                    "holds no PEM certificate (containerd: `failed to load X509 key pair`)"
+                        .to_string(),
+                ),
+                "key_file" if p.private_keys == 0 && p.encrypted_keys > 0 => Some(
+                    "holds only an encrypted private key, which containerd cannot load".to_string(),
+                ),
+                "key_file" if p.private_keys == 0 => Some(
+                    "holds no PEM private key (containerd: `failed to load X509 key pair`)"
+                        .to_string(),
+                ),
+                _ => None,
+            },
+        };
+        if let Some(problem) = problem {
+            let f = ctx.finding(
+                Code::TlsFileUnusable,
+                Severity::Error,
+                loc,
+                format!("{field} {} {problem}; containerd fails every pull from {}", quote(value), registries_phrase(ctx, key)),
+                "Fix the path or the PEM; containerd reads the file at pull time, not when K3s starts.",
+            );
+            ctx.emit(f);
+        }
+    }
+}
+
+/// `insecure-skip-verify`.
+fn skip_verify(ctx: &mut Ctx<'_>, key: &str, has_auth: bool) {
+    let loc = ctx.loc_key(&["configs", key, "tls", "insecure_skip_verify"]);
+    let creds = if has_auth {
+        "; the credentials configured for it can be intercepted"
+    } else {
+        ""
+    };
+    let f = ctx.finding(
+        Code::InsecureSkipVerify,
+        Severity::Warning,
+        loc,
+        format!(
+            "TLS verification is disabled for {}: any certificate is accepted{creds}",
+            quote(key)
+        ),
+        "Prefer ca_file with the registry's CA.",
+    );
+    ctx.emit(f);
+}
+
+/// The port a URL reaches: the explicit one, else the scheme's.
+fn effective_port(u: &Url) -> &str {
+    match (u.port(), u.scheme.as_str()) {
+        ("", "http") => "80",
+        ("", _) => "443",
+        (p, _) => p,
+    }
+}
+
+/// `config-not-for-endpoint`.
+fn not_for_endpoint(ctx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for (_, hc) in ctx.user_hosts() {
+        let Some(mirror) = &hc.mirror else { continue };
+        for ep in hc
+            .endpoints
+            .iter()
+            .chain(hc.default.iter().filter(|d| d.index.is_some()))
+        {
+            let Some(u) = &ep.url else { continue };
+            if ep.config_key.is_some() || ctx.is_injected(&u.host) {
+                continue;
+            }
+            // (b) the same host under another port (or none).
+            let other_port = ctx
+                .reg
+                .configs
+                .iter()
+                .filter(|(k, c)| (c.auth.is_some() || c.tls.is_some()) && k.as_str() != u.host)
+                .find(|(k, _)| {
+                    normalize_endpoint_address(k, ctx.node.mirror_addr())
+                        .is_ok_and(|n| n.url.hostname() == u.hostname() && n.url.host == **k)
+                })
+                .map(|(k, _)| k.clone());
+            if let Some(k) = other_port {
+                let same_port = normalize_endpoint_address(&k, ctx.node.mirror_addr())
+                    .is_ok_and(|n| effective_port(&n.url) == effective_port(u));
+                let why = if same_port {
+                    "the lookup uses the host exactly as the endpoint spells it, port included"
+                } else {
+                    "the ports differ"
+                };
+                found.push((
+                    ctx.endpoint_loc(hc, ep),
+                    k,
+                    u.redacted(),
+                    u.host.clone(),
+                    why,
+                ));
+                continue;
+            }
+            // (a) settings keyed by the mirror's registry name.
+            // `*` has wildcard-config-ignored.
+            let registry_config = ctx
+                .reg
+                .configs
+                .get(mirror)
+                .filter(|c| mirror != "*" && (c.auth.is_some() || c.tls.is_some()));
+            if registry_config.is_some()
+                && u.host != *mirror
+                && !(mirror == DOCKER_HUB && u.host == DOCKER_HUB_HOST)
+            {
+                found.push((
+                    ctx.endpoint_loc(hc, ep),
+                    mirror.clone(),
+                    u.redacted(),
+                    u.host.clone(),
+                    "settings under a registry name apply only to requests to that registry itself",
+                ));
+            }
+        }
+    }
+    for (loc, key, url, host, why) in found {
+        let related = ctx.loc_key(&["configs", &key]);
+        let f = ctx
+            .finding(
+                Code::ConfigNotForEndpoint,
+                Severity::Warning,
+                loc,
+                format!(
+                    "configs.{} does not apply to endpoint {url}: {why}; containerd would use configs.{} for it, which does not exist",
+                    quote(&key),
+                    quote(&host)
+                ),
+                format!("Add a configs entry keyed exactly by the endpoint's host[:port]: configs.{}.", quote(&host)),
+            )
+            .related(&related, "the settings that are not used for it");
+        ctx.emit(f);
+    }
+
+    // (c) TLS for registry-1.docker.io with nothing under docker.io: only a directory
+    // certs.d/registry-1.docker.io gets it, which docker.io images never use.
+    let hub_tls = ctx
+        .reg
+        .configs
+        .get(DOCKER_HUB_HOST)
+        .is_some_and(|c| c.tls.is_some());
+    if hub_tls
+        && !ctx.reg.mirrors.contains_key(DOCKER_HUB)
+        && !ctx.reg.configs.contains_key(DOCKER_HUB)
+    {
+        let loc = ctx.loc_key(&["configs", DOCKER_HUB_HOST, "tls"]);
+        let f = ctx.finding(
+            Code::ConfigNotForEndpoint,
+            Severity::Warning,
+            loc,
+            "configs.\"registry-1.docker.io\".tls goes to certs.d/registry-1.docker.io, which only images literally named registry-1.docker.io/... use; docker.io images do not get it",
+            "Put Docker Hub's TLS settings under configs.\"docker.io\" (credentials stay under registry-1.docker.io).",
+        );
+        ctx.emit(f);
+    }
+}
