@@ -1325,7 +1325,7 @@ pub fn parse_auth(a: &AuthConfig) -> Result<Credentials, String> {
         let raw = crate::go::bytes::to_go_bytes(&a.auth);
         // ParseAuth decodes into a buffer of DecodedLen bytes and uses all of it, so the bytes
         // past the decoded length are NULs (trimmed from the password below).
-        let decoded = base64_std_decode(&raw)
+        let decoded = crate::go::base64::decode_string(&raw)
             .map_err(|off| format!("illegal base64 data at input byte {off}"))?;
         let Some(colon) = decoded.iter().position(|&c| c == b':') else {
             return Err(format!(
@@ -1348,94 +1348,6 @@ pub fn parse_auth(a: &AuthConfig) -> Result<Credentials, String> {
         secret: String::new(),
         kind: AuthKind::Anonymous,
     })
-}
-
-/// Go's `base64.StdEncoding.Decode` into a `DecodedLen` buffer: `\r` and `\n` are skipped, padding
-/// is required. The error is Go's `CorruptInputError` offset.
-fn base64_std_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
-    fn val(c: u8) -> Option<u8> {
-        match c {
-            b'A'..=b'Z' => Some(c - b'A'),
-            b'a'..=b'z' => Some(c - b'a' + 26),
-            b'0'..=b'9' => Some(c - b'0' + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let mut dst = vec![0u8; src.len() / 4 * 3];
-    let mut n = 0;
-    let mut si = 0;
-    while si < src.len() {
-        // decodeQuantum
-        let mut dbuf = [0u8; 4];
-        let mut dlen = 4;
-        let mut j = 0;
-        let mut trailing: Option<usize> = None;
-        while j < 4 {
-            if si == src.len() {
-                if j == 0 {
-                    return Ok(dst);
-                }
-                // StdEncoding pads: a short quantum is corrupt.
-                return Err(si - j);
-            }
-            let c = src[si];
-            si += 1;
-            if let Some(v) = val(c) {
-                dbuf[j] = v;
-                j += 1;
-                continue;
-            }
-            if c == b'\n' || c == b'\r' {
-                continue;
-            }
-            if c != b'=' {
-                return Err(si - 1);
-            }
-            // We've reached the end and there's padding.
-            match j {
-                0 | 1 => return Err(si - 1),
-                2 => {
-                    // "==" is expected, the first "=" is already consumed.
-                    while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
-                        si += 1;
-                    }
-                    if si == src.len() {
-                        return Err(src.len());
-                    }
-                    if src[si] != b'=' {
-                        return Err(si - 1);
-                    }
-                    si += 1;
-                }
-                _ => {}
-            }
-            while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
-                si += 1;
-            }
-            if si < src.len() {
-                trailing = Some(si);
-            }
-            dlen = j;
-            break;
-        }
-        let v = u32::from(dbuf[0]) << 18
-            | u32::from(dbuf[1]) << 12
-            | u32::from(dbuf[2]) << 6
-            | u32::from(dbuf[3]);
-        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
-        for &byte in bytes.iter().take(dlen - 1) {
-            if let Some(slot) = dst.get_mut(n) {
-                *slot = byte;
-            }
-            n += 1;
-        }
-        if let Some(off) = trailing {
-            return Err(off);
-        }
-    }
-    Ok(dst)
 }
 
 /// The CRI registry settings of a config.toml: where hosts directories are, and the credentials.

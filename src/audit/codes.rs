@@ -432,21 +432,25 @@ Fine:
 
 Fix: set cert_file too (or remove key_file).";
 
-    TlsCertWithoutKey = "tls-cert-without-key", Warning, Offline,
-    "cert_file is set without key_file: containerd reads the private key from the certificate file, which works only for a combined PEM.",
-    "K3s writes `client = [[\"<cert_file>\", \"\"]]`; containerd then takes the key from the
-certificate file (ctrd: hosts.go `updateTLSConfigFromHost`: `keyPEMBlock = certPEMBlock`). That
-works for a combined certificate+key PEM and fails with `failed to load X509 key pair` (every
-pull from the registry) otherwise. Warning offline; with --check-files an error when the file
-holds no private key, and nothing when it does.
+    TlsCertWithoutKey = "tls-cert-without-key", Error, Offline,
+    "cert_file is set without key_file: containerd reads the hosts directory as the key and fails every pull from that registry.",
+    "K3s writes `client = [[\"<cert_file>\", \"\"]]` (k3s: templates.go, the `client` line prints
+both fields whenever either is set). containerd turns every element of a client pair into an
+absolute path against the hosts.toml's directory (ctrd: hosts.go `parseHostConfig` ->
+`makeStringSlice(p, makeAbsPath)`), and `filepath.Join(dir, \"\")` is that directory, so the key
+path is `certs.d/<host>` itself and `os.ReadFile` fails (`unable to read CERT file ...: is a
+directory`): every pull from the registry fails. Only the single-string form `client =
+\"<cert>\"`, which K3s never writes, makes containerd read the key from the certificate file.
 
 Triggers:
     configs:
       registry.example.com:
         tls: {cert_file: /etc/ssl/client.crt}
-Fine: the same with --check-files and a combined certificate+key PEM.
+Fine:
+        tls: {cert_file: /etc/ssl/client.crt, key_file: /etc/ssl/client.key}
 
-Fix: set key_file, or make cert_file a combined certificate+key PEM.";
+Fix: set key_file too (for a combined certificate+key PEM, name the same file twice), or remove
+cert_file.";
 
     TlsRelativePath = "tls-relative-path", Error, Offline,
     "A TLS path is relative: containerd resolves it inside certs.d/<host>/, which K3s recreates empty at every start.",

@@ -6,7 +6,7 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::base64::decode_std;
+use crate::go::base64::decode_string;
 
 /// Reads the registries file (`-` is standard input).
 pub(crate) fn read_input(path: &Path) -> io::Result<Vec<u8>> {
@@ -116,7 +116,7 @@ pub(crate) fn pem_facts(data: &[u8]) -> PemFacts {
             }
             b64.extend_from_slice(line.as_bytes());
         }
-        let der = decode_std(&b64).ok();
+        let der = decode_string(&b64).ok();
         if kind == "CERTIFICATE" {
             if !headers && der.as_ref().is_some_and(|d| d.first() == Some(&0x30)) {
                 facts.certificates += 1;

@@ -10,7 +10,6 @@
 //! Exit status: 2 when K3s would refuse the file (it does not load), 1 when a finding reaches
 //! `--deny`, else 0.
 
-mod base64;
 pub mod codes;
 mod context;
 mod files;

@@ -18,8 +18,10 @@
 //! - [`url`]: `net/url`'s `Parse`, `(*URL).String`, `Hostname`, `Port` and the escaping they use;
 //! - [`net`]: `net.SplitHostPort`, `net.JoinHostPort`, `net.ParseIP` and `IP.IsLoopback`,
 //!   and `netip.ParseAddr` (which both `net.ParseIP` and `url.Parse` use);
+//! - [`base64`]: `encoding/base64`'s `StdEncoding.DecodeString`;
 //! - [`filepath`]: `path/filepath`'s `Clean` and `Join` on Unix.
 
+pub mod base64;
 pub mod bytes;
 pub mod filepath;
 pub mod isprint;

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use super::parse::{Doc, Kind, Node, NodeId};
 use super::resolve::{
-    decode_base64, resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG,
-    MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
+    resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG, MERGE_TAG,
+    NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
 use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
 use crate::registries::{AuthConfig, Mirror, Registry, RegistryConfig, TlsConfig};
@@ -540,7 +540,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let (tag, resolved) = scalar_resolution(node).map_err(|m| Self::fatal(n, m))?;
         let binary = if tag == BINARY_TAG {
             Some(
-                decode_base64(&node.value)
+                crate::go::base64::decode_string(node.value.as_bytes())
+                    .ok()
                     .ok_or_else(|| Self::fatal(n, "!!binary value contains invalid base64 data"))?,
             )
         } else {
@@ -865,7 +866,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         };
         if rtag == BINARY_TAG {
             notes.push(Note::Binary);
-            if let Some(data) = decode_base64(&node.value) {
+            if let Ok(data) = crate::go::base64::decode_string(node.value.as_bytes()) {
                 if std::str::from_utf8(&data).is_err() && kind == OutKind::Str {
                     notes.push(Note::InvalidUtf8);
                 }

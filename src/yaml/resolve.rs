@@ -493,50 +493,6 @@ fn days_in(month: u32, year: u32) -> u32 {
     }
 }
 
-/// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, `\r` and `\n` skipped
-/// anywhere, non-zero trailing bits tolerated. `None` on any error.
-pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
-    }
-    let clean: Vec<u8> = s.bytes().filter(|&c| c != b'\r' && c != b'\n').collect();
-    if clean.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
-    let quanta = clean.len() / 4;
-    for (qi, q) in clean.chunks(4).enumerate() {
-        let last = qi + 1 == quanta;
-        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut acc = 0u32;
-        for &c in &q[..4 - pad] {
-            acc = (acc << 6) | val(c)?;
-        }
-        match pad {
-            0 => out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]),
-            1 => {
-                acc <<= 6;
-                out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8]);
-            }
-            _ => {
-                acc <<= 12;
-                out.push((acc >> 16) as u8);
-            }
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,16 +572,5 @@ mod tests {
         assert_eq!(resolve(NULL_TAG, ""), Ok((NULL_TAG, Resolved::Null)));
         assert_eq!(resolve("!custom", "x"), Ok(("!custom", Resolved::Str)));
         assert_eq!(resolve(BINARY_TAG, "x"), Ok((BINARY_TAG, Resolved::Str)));
-    }
-
-    #[test]
-    fn base64_like_go() {
-        assert_eq!(decode_base64("aGVsbG8="), Some(b"hello".to_vec()));
-        assert_eq!(decode_base64("aGVs\nbG8="), Some(b"hello".to_vec()));
-        assert_eq!(decode_base64(""), Some(Vec::new()));
-        assert_eq!(decode_base64("aGVsbG8"), None);
-        assert_eq!(decode_base64("QQ==QQ=="), None);
-        assert_eq!(decode_base64("Q==="), None);
-        assert_eq!(decode_base64("aGV sbG8="), None);
     }
 }

@@ -6,4 +6,5 @@ mod explain_cli;
 mod fixtures;
 mod harness;
 mod properties;
+mod readme;
 mod render_cli;

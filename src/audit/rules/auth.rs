@@ -2,13 +2,13 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
-use super::super::base64::decode_std;
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::finding::Severity;
 use crate::endpoint::{
     default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
 };
+use crate::go::base64::decode_string;
 use crate::registries::AuthConfig;
 
 /// Every credential rule.
@@ -144,7 +144,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
 
     if b64 && !user && !token {
         let cleaned: Vec<u8> = a.auth.bytes().collect();
-        let problem = match decode_std(&cleaned) {
+        let problem = match decode_string(&cleaned) {
             Err(offset) => Some(format!(
                 "it is not valid base64 (containerd fails at byte {offset})"
             )),

@@ -108,26 +108,20 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         ctx.emit(f);
     }
     if !t.cert_file.is_empty() && t.key_file.is_empty() {
+        // K3s writes the pair form client = [["<cert>", ""]]. containerd's parseHostConfig passes
+        // each element of a pair through makeAbsPath, and filepath.Join(hostsDir, "") is the
+        // hosts directory itself: reading it as the key fails. (Only the single-string form,
+        // client = "<cert>", makes containerd take the key from the certificate file.)
         let loc = ctx.loc_key(&["configs", key, "tls", "cert_file"]);
-        let mut severity = Severity::Warning;
-        let mut detail = "that works only if it is a combined certificate+key PEM".to_string();
-        if ctx.opts.check_files && t.cert_file.starts_with('/') {
-            match files::inspect_pem(&t.cert_file) {
-                Ok(p) if p.private_keys > 0 => return,
-                Ok(_) => {
-                    severity = Severity::Error;
-                    detail = "it holds no private key, so containerd fails every pull (`failed to load X509 key pair`)".to_string();
-                }
-                // tls-file-unusable reports files that cannot be read.
-                Err(_) => {}
-            }
-        }
         let f = ctx.finding(
             Code::TlsCertWithoutKey,
-            severity,
+            Severity::Error,
             loc,
-            format!("cert_file without key_file: containerd reads the private key for {regs} from {}; {detail}", quote(&t.cert_file)),
-            "Set key_file, or make cert_file a combined certificate+key PEM.",
+            format!(
+                "cert_file without key_file: K3s writes client = [[{}, \"\"]], containerd resolves the empty key path to the hosts directory and fails every pull from {regs} (\"unable to read CERT file ...: is a directory\")",
+                quote(&t.cert_file)
+            ),
+            "Set key_file too (a combined certificate+key PEM still needs key_file: name the same file), or remove cert_file.",
         );
         ctx.emit(f);
     }

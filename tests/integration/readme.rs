@@ -1,0 +1,71 @@
+//! The README shows real output and the full rule list; these tests keep it that way.
+
+use k3s_registries::audit::RULES;
+
+use crate::harness::{root, run};
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).expect("README.md")
+}
+
+/// The console block in the README that starts with `$ <command>`: the command's words and the
+/// lines it shows as output (up to the closing fence or the next `$ ` line).
+fn console_block(readme: &str, command: &str) -> (Vec<String>, String) {
+    let start = readme
+        .find(&format!("$ {command}"))
+        .expect("command shown in README");
+    let rest = &readme[start + 2..];
+    let (cmd_line, body) = rest.split_once('\n').expect("output follows");
+    let end = [body.find("\n```"), body.find("\n$ ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .expect("block end");
+    let words = cmd_line
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    (words, body[..=end].to_string())
+}
+
+#[test]
+fn readme_lists_every_audit_rule_with_its_severity() {
+    let text = readme();
+    for rule in RULES {
+        let row = format!("| `{}` | {} |", rule.code.as_str(), rule.severity.as_str());
+        assert!(
+            text.contains(&row),
+            "README's rule table lacks or mis-states: {row}"
+        );
+    }
+}
+
+#[test]
+fn readme_shows_real_explain_output() {
+    let text = readme();
+    let (words, shown) = console_block(&text, "k3s-registries explain nginx");
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        shown, r.stdout,
+        "README's explain example is not what explain prints"
+    );
+}
+
+#[test]
+fn readme_shows_real_audit_output() {
+    let text = readme();
+    let (words, shown) = console_block(
+        &text,
+        "k3s-registries audit --registries examples/production-literal-typo-keys",
+    );
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        shown, r.stdout,
+        "README's audit example is not what audit prints"
+    );
+}
