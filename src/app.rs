@@ -113,7 +113,13 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptio
         containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()))
     };
     NodeOptions {
-        data_dir: args.data_dir.clone(),
+        data_dir: crate::node::resolve_data_dir(
+            &args.data_dir,
+            &std::env::var("HOME").unwrap_or_else(|_| "/root".to_string()),
+            &std::env::current_dir()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "/".to_string()),
+        ),
         pause_image: args.pause_image.clone(),
         snapshotter: args.snapshotter.clone(),
         selinux: args.selinux,
@@ -136,9 +142,16 @@ fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
         mask_secrets: args.output.is_none() && !args.show_secrets,
     };
     // The model is dropped once rendered: on a large file, writing then needs only the bytes.
+    rep.show_secrets(args.show_secrets);
     let rendered = {
         let p = pipeline_with(&args.input, node, rep, false)?;
-        Renderer::new()?.render_owned(p.model, opts)?
+        let renderer = Renderer::new()?;
+        if opts.mask_secrets {
+            // K3s renders the real values: a secret too long for trimEmpty fails there, so the
+            // preview must fail too, whatever the mask makes of it.
+            renderer.render(&p.model, RenderOptions::default())?;
+        }
+        renderer.render_owned(p.model, opts)?
     };
     match &args.output {
         None => rep.preview(&rendered)?,

@@ -61,7 +61,8 @@ pub struct NodeArgs {
     /// endpoint of every non-localhost mirror.
     #[arg(long)]
     pub embedded_registry: bool,
-    /// K3s's --data-dir; every path in config.toml follows from it.
+    /// K3s's --data-dir; every path in config.toml follows from it. Resolved as K3s does: `~`,
+    /// `$HOME` expanded, made absolute against the current directory.
     #[arg(long, short = 'd', value_name = "DIR", default_value = crate::node::DEFAULT_DATA_DIR)]
     pub data_dir: String,
     /// K3s's --pause-image.

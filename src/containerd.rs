@@ -1325,12 +1325,16 @@ pub fn parse_auth(a: &AuthConfig) -> Result<Credentials, String> {
         let raw = crate::go::bytes::to_go_bytes(&a.auth);
         // ParseAuth decodes into a buffer of DecodedLen bytes and uses all of it, so the bytes
         // past the decoded length are NULs (trimmed from the password below).
-        let decoded = crate::go::base64::decode_string(&raw)
+        let mut decoded = crate::go::base64::decode_string(&raw)
             .map_err(|off| format!("illegal base64 data at input byte {off}"))?;
+        // base64.StdEncoding.DecodedLen(len(auth)) for the padded encoding.
+        decoded.resize(decoded.len().max(raw.len() / 4 * 3), 0);
         let Some(colon) = decoded.iter().position(|&c| c == b':') else {
+            // containerd's error quotes the decoded value (`invalid decoded auth: %q`): a secret,
+            // so we say what is wrong with it instead.
             return Err(format!(
-                "invalid decoded auth: {}",
-                crate::go::quote::quote(&decoded)
+                "invalid decoded auth: the {} decoded bytes hold no ':' between user and password",
+                decoded.len()
             ));
         };
         let user = crate::go::bytes::from_go_bytes(&decoded[..colon]);
@@ -1778,7 +1782,10 @@ capabilities = [\"pull\", \"resolve\", \"push\"]
         );
         assert_eq!(
             parse_auth(&a("", "", "dXNlcg==", "")),
-            Err("invalid decoded auth: \"user\\x00\\x00\"".to_string())
+            Err(
+                "invalid decoded auth: the 6 decoded bytes hold no ':' between user and password"
+                    .to_string()
+            )
         );
     }
 

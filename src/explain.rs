@@ -37,6 +37,7 @@ pub fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status>
             crate::go::quote::quote(&crate::go::bytes::to_go_bytes(&args.image))
         )
     })?;
+    rep.show_secrets(args.show_secrets);
     let files = match &args.files.hosts_dir {
         Some(dir) => Files::from_node(dir, args.files.containerd_config.as_deref())?,
         None => {

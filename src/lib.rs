@@ -20,6 +20,7 @@ pub mod endpoint;
 pub mod explain;
 pub mod go;
 pub mod image_ref;
+pub(crate) mod mask;
 pub mod model;
 pub mod node;
 pub mod registries;

@@ -12,6 +12,14 @@ fn main() -> ExitCode {
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     let status = match run(cli, &mut stdout, &mut stderr) {
         Ok(status) => status,
+        // A closed pipe (`explain --json | head`) is the reader's choice, not an error.
+        Err(err)
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Status::Ok
+        }
         Err(err) => {
             let _ = Reporter::new(&mut std::io::sink(), &mut stderr).error(&format!("{err:#}"));
             Status::Error

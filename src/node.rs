@@ -105,6 +105,28 @@ pub struct NodePaths {
     pub client_key: String,
 }
 
+/// K3s's `datadir.LocalHome(dataDir, false)` on a root node: empty means the default,
+/// `$HOME`, `${HOME}` and `~` are replaced by the home directory anywhere in the text (wrangler's
+/// `resolvehome.Resolve`), and the result is made absolute against `cwd` (`filepath.Abs`, which
+/// also cleans it).
+pub fn resolve_data_dir(raw: &str, home: &str, cwd: &str) -> String {
+    let mut dir = if raw.is_empty() {
+        DEFAULT_DATA_DIR.to_string()
+    } else {
+        raw.to_string()
+    };
+    for token in ["$HOME", "${HOME}", "~"] {
+        if dir.contains(token) {
+            dir = dir.replace(token, home);
+        }
+    }
+    if dir.starts_with('/') {
+        filepath::clean(&dir)
+    } else {
+        filepath::join(&[cwd, &dir])
+    }
+}
+
 impl NodeOptions {
     /// The derived paths, joined with Go's `filepath.Join` as K3s does (which cleans them).
     pub fn paths(&self) -> NodePaths {
@@ -148,5 +170,35 @@ impl NodeOptions {
         } else {
             ":"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_resolves_as_k3s_does() {
+        let r = |raw| resolve_data_dir(raw, "/root", "/work");
+        assert_eq!(r(""), "/var/lib/rancher/k3s");
+        assert_eq!(r("/opt/k3s/"), "/opt/k3s");
+        assert_eq!(r("/opt//k3s/../x"), "/opt/x");
+        assert_eq!(r("rel/dir"), "/work/rel/dir");
+        assert_eq!(r("~/k3s"), "/root/k3s");
+        assert_eq!(r("${HOME}/.rancher/k3s"), "/root/.rancher/k3s");
+        assert_eq!(r("$HOME/k3s"), "/root/k3s");
+    }
+
+    #[test]
+    fn paths_follow_the_data_dir() {
+        let n = NodeOptions {
+            data_dir: "/opt/k3s".into(),
+            ..NodeOptions::default()
+        };
+        let p = n.paths();
+        assert_eq!(p.root, "/opt/k3s/agent/containerd");
+        assert_eq!(p.registry_dir, "/opt/k3s/agent/etc/containerd/certs.d");
+        assert_eq!(p.server_ca, "/opt/k3s/agent/server-ca.crt");
+        assert_eq!(n.mirror_addr(), ":");
     }
 }

@@ -12,7 +12,7 @@
 //! boolean ...). `translate` never looks at it; `audit` and `explain` use it to point at lines.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use crate::yaml::{LoadError, SourceMap};
 
@@ -86,14 +86,6 @@ impl Source {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Stdin => "<stdin>".to_string(),
-        }
-    }
-
-    /// The path, when the source is a file.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Source::File(p) => Some(p),
-            Source::Stdin => None,
         }
     }
 }

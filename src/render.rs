@@ -61,7 +61,7 @@ pub struct Rendered {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// A template could not be rendered (a bug in our templates, never in the input).
-    #[error("template {name}: {source}")]
+    #[error("template {name}")]
     Template {
         /// Which template.
         name: &'static str,

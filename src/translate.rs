@@ -5,9 +5,11 @@
 //! Translation never fails: where K3s logs and skips (an invalid registry name, an invalid or
 //! duplicate endpoint), we record a [`Note`] with K3s's wording and skip too.
 //!
-//! Go ranges over maps in random order; K3s's result does not depend on it except for messages
-//! and for one collision (`configs` keys `*` and `_default` both become `_default`), where we take
-//! sorted order. We range in sorted key order throughout.
+//! Go ranges over maps in random order; K3s's result does not depend on it except for the order
+//! of its messages and for keys that land in the same directory: `*` and a literal `_default`
+//! (in `configs`, in `mirrors`, or one in each), or names that `filepath.Join` cleans to the same
+//! path (`a` and `a/`). There K3s's result is random; we take sorted order, and `audit` flags it.
+//! We range in sorted key order throughout.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -12,7 +12,11 @@
 //!   anything is written. Inside it, we do what K3s does, surprises included: a registry named
 //!   `..` makes K3s remove its whole containerd directory, config.toml with it; we empty the
 //!   output directory the same way (its entries; the directory itself stays);
-//! - the whole plan is computed first, so `--dry-run` reports exactly what a run would do.
+//! - the whole plan is computed first, so `--dry-run` reports exactly what a run would do, and
+//!   the names are checked against the filesystem's limits before anything is touched;
+//! - every file's bytes are staged (written to a temporary file next to the output directory's
+//!   files) before the first rename or removal, so a full disk or an unwritable directory leaves
+//!   the tree as it was.
 
 use std::fs;
 use std::io::{self, BufRead, Write};
@@ -40,13 +44,24 @@ pub const CONFIG_DIR_MODE: u32 = 0o755;
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// A filesystem call failed.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// The path the call was about.
         path: PathBuf,
         /// The OS error.
         #[source]
         source: io::Error,
+    },
+    /// A registry name too long for a file name: K3s fails on it too (`mkdir: file name too long`),
+    /// after it has already rewritten config.toml and cleaned certs.d; we fail before.
+    #[error("registry {name:?} makes a directory name of {len} bytes under certs.d; the limit is {max} (K3s fails on it too)")]
+    NameTooLong {
+        /// The registry key.
+        name: String,
+        /// The longest component's length in bytes.
+        len: usize,
+        /// `NAME_MAX`.
+        max: usize,
     },
     /// A registry name that would make K3s write or delete outside its own directory.
     #[error(
@@ -166,28 +181,38 @@ pub fn plan(out_dir: &Path, rendered: Rendered) -> Result<Plan, WriteError> {
     })
 }
 
-/// Carry out a plan.
+/// Carry out a plan: stage every file, then (as K3s orders it) config.toml, the removals, and the
+/// hosts files, each put in place by a rename.
 pub fn apply(plan: &Plan) -> Result<(), WriteError> {
-    if let Some(dir) = plan.config.path.parent() {
-        create_dirs(dir, CONFIG_DIR_MODE)?;
-    }
-    write_atomic(&plan.config)?;
     let out_dir = plan.config.path.parent().unwrap_or_else(|| Path::new("."));
+    create_dirs(out_dir, CONFIG_DIR_MODE)?;
+    // Stage: every byte is on disk, next to the output directory's files, before anything changes.
+    let config = stage(&plan.config, out_dir)?;
+    let hosts = plan
+        .hosts
+        .iter()
+        .map(|f| stage(f, out_dir).map(|t| (f, t)))
+        .collect::<Result<Vec<_>, _>>()?;
+    persist(config, &plan.config.path)?;
     for r in &plan.removals {
         if r.path == out_dir {
-            // K3s's os.RemoveAll(<its containerd dir>): we empty it and keep the directory.
+            // K3s's os.RemoveAll(<its containerd dir>): we empty it and keep the directory (and
+            // our staged files, which have not been put in place yet).
             for ent in fs::read_dir(out_dir).map_err(io_err(out_dir))? {
-                remove_all(&ent.map_err(io_err(out_dir))?.path())?;
+                let path = ent.map_err(io_err(out_dir))?.path();
+                if !hosts.iter().any(|(_, t)| **t == *path) {
+                    remove_all(&path)?;
+                }
             }
         } else {
             remove_all(&r.path)?;
         }
     }
-    for f in &plan.hosts {
+    for (f, tmp) in hosts {
         if let Some(dir) = f.path.parent() {
             create_dirs(dir, HOST_DIR_MODE)?;
         }
-        write_atomic(f)?;
+        persist(tmp, &f.path)?;
     }
     Ok(())
 }
@@ -206,6 +231,20 @@ fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
         return Err(WriteError::Escapes {
             name: host.to_string(),
             path,
+        });
+    }
+    /// `NAME_MAX` on Linux filesystems.
+    const NAME_MAX: usize = 255;
+    let longest = rel
+        .split('/')
+        .map(|c| to_go_bytes(c).len())
+        .max()
+        .unwrap_or(0);
+    if longest > NAME_MAX {
+        return Err(WriteError::NameTooLong {
+            name: host.to_string(),
+            len: longest,
+            max: NAME_MAX,
         });
     }
     Ok(path)
@@ -252,9 +291,9 @@ fn create_dirs(dir: &Path, mode: u32) -> Result<(), WriteError> {
         .map_err(io_err(dir))
 }
 
-/// Write through a temporary file in the same directory, set the mode, rename into place.
-fn write_atomic(f: &PlannedFile) -> Result<(), WriteError> {
-    let dir = f.path.parent().unwrap_or_else(|| Path::new("."));
+/// Write a file's bytes and mode to a temporary file in `dir` (on the output's filesystem, so the
+/// final rename is atomic).
+fn stage(f: &PlannedFile, dir: &Path) -> Result<tempfile::TempPath, WriteError> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".k3s-registries-")
         .tempfile_in(dir)
@@ -263,8 +302,14 @@ fn write_atomic(f: &PlannedFile) -> Result<(), WriteError> {
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(f.mode))
         .map_err(io_err(tmp.path()))?;
-    tmp.persist(&f.path).map_err(|e| WriteError::Io {
-        path: f.path.clone(),
+    // Closed now (a large tree stages thousands of files); the path is removed if never persisted.
+    Ok(tmp.into_temp_path())
+}
+
+/// Rename a staged file into place.
+fn persist(tmp: tempfile::TempPath, path: &Path) -> Result<(), WriteError> {
+    tmp.persist(path).map_err(|e| WriteError::Io {
+        path: path.to_path_buf(),
         source: e.error,
     })?;
     Ok(())
@@ -293,6 +338,12 @@ mod tests {
         assert!(host_dir(out, "../..").is_err());
         assert!(host_dir(out, "../../etc").is_err());
         assert!(host_dir(out, "a/../../../etc").is_err());
+        // Longer than a file name may be: refused before anything is touched.
+        assert!(host_dir(out, &"x".repeat(255)).is_ok());
+        assert!(matches!(
+            host_dir(out, &"x".repeat(256)),
+            Err(WriteError::NameTooLong { .. })
+        ));
         // A scheme in a mirror name makes nested directories, as filepath.Join does.
         assert_eq!(
             host_dir(out, "https://x").expect("ok"),

@@ -203,6 +203,28 @@ Fine:
 
 Fix: registry names must be a host[:port] such as registry.example.com:5000 (or \"*\").";
 
+    RegistryDirCollision = "registry-dir-collision", Error, Offline,
+    "Two registry names land in the same certs.d directory (`*` and `_default`, `a` and `a/`): which one K3s writes is random at every start.",
+    "K3s writes `*` to certs.d/_default and every other name to filepath.Join(certs.d, name), which
+cleans the path (k3s: pkg/agent/containerd/config.go `getHostConfigs`, `writeContainerdHosts`).
+getHostConfigs keeps one HostConfig per name in a Go map and ranges over Go maps, whose order is
+random: when two names give the same directory, the last one ranged wins, and that changes from
+one start to the next. This tool takes sorted order, so its output is one of K3s's possible
+results, not the only one.
+
+Triggers:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror-a.example.com\"]
+      _default:
+        endpoint: [\"https://mirror-b.example.com\"]
+Fine:
+    mirrors:
+      \"*\":
+        endpoint: [\"https://mirror-a.example.com\", \"https://mirror-b.example.com\"]
+
+Fix: keep one name per directory (use `*` for the default, never a literal `_default`).";
+
     UnknownKey = "unknown-key", Error, Offline,
     "A key K3s does not read (a typo, wrong case or wrong level) is silently dropped, so the CA, credential or endpoint it was meant to set is missing.",
     "yaml.v2 is used non-strict: mappingStruct skips keys that are not fields of the struct, with no
@@ -1014,6 +1036,6 @@ mod tests {
             assert!(r.description.contains("Fix:"), "{c} has no fix");
             assert!(r.description.contains("Trigger"), "{c} has no example");
         }
-        assert_eq!(RULES.len(), 48);
+        assert_eq!(RULES.len(), 49);
     }
 }

@@ -14,7 +14,6 @@ pub mod codes;
 mod context;
 mod files;
 pub mod finding;
-mod mask;
 mod rules;
 pub mod sarif;
 mod template;
@@ -29,13 +28,13 @@ pub use finding::{Finding, Related, Report, Severity, Summary};
 
 use crate::app::{node_options, Status};
 use crate::cli::{AuditArgs, AuditFormat};
+use crate::mask::{mask_lines, mask_userinfo, SecretAt};
 use crate::node::NodeOptions;
 use crate::registries;
 use crate::render::{RenderError, RenderOptions, Renderer};
 use crate::report::Reporter;
 use crate::translate::translate;
 use context::Ctx;
-use mask::{mask_lines, mask_userinfo, SecretAt};
 use rules::node_files::NodeFiles;
 
 /// What to check besides registries.yaml and the node flags.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Reporter;
 use crate::containerd::{AuthKind, CertFilesReason, Source};
 use crate::explain::{Attempt, Credentials, Explanation, Origin, Tls, TlsMode};
+use crate::mask::mask_userinfo;
 use crate::render::MASK;
 
 /// The `schema_version` of explain's JSON document.
@@ -18,104 +19,17 @@ impl Reporter<'_> {
     /// explain's text: the image, the hosts directory, one numbered block per request, the
     /// default endpoint, the warnings.
     pub fn explain_text(&mut self, e: &Explanation, show_secrets: bool) -> io::Result<()> {
-        let out = &mut self.out;
-        let written = if e.input == e.image.to_string() {
-            String::new()
+        let mut buf = Vec::new();
+        explain_text_to(&mut buf, e, show_secrets)?;
+        // URL passwords quoted from the input (`[host."https://user:pw@..."]`) are masked here.
+        let text = String::from_utf8_lossy(&buf);
+        let text = if show_secrets {
+            text
         } else {
-            format!(" (written {})", e.input)
+            mask_userinfo(&text).into()
         };
-        writeln!(out, "image      {}{written}", e.image)?;
-        match &e.origin {
-            Origin::Rendered { registries, .. } => writeln!(
-                out,
-                "files      rendered from {registries}, as K3s writes them"
-            )?,
-            Origin::Node {
-                hosts_dir,
-                containerd_config,
-            } => match containerd_config {
-                Some(c) => writeln!(out, "files      {hosts_dir}, credentials from {c}")?,
-                None => writeln!(
-                    out,
-                    "files      {hosts_dir} (no config.toml: credentials unknown)"
-                )?,
-            },
-        }
-        let looked: Vec<String> = e
-            .candidates
-            .iter()
-            .map(|(p, found)| format!("{p} ({})", if *found { "found" } else { "absent" }))
-            .collect();
-        match &e.hosts_dir {
-            Some(d) => writeln!(out, "hosts dir  {d}")?,
-            None => writeln!(out, "hosts dir  none")?,
-        }
-        writeln!(out, "           looked for {}", looked.join(", "))?;
-        writeln!(out, "           {}", source_text(e))?;
-        writeln!(out)?;
-
-        if let Some(err) = &e.error {
-            writeln!(
-                out,
-                "No request is sent: containerd fails the pull first ({err})."
-            )?;
-        } else {
-            writeln!(
-                out,
-                "Requests, in order: containerd sends a HEAD to each host until one answers; an error or a"
-            )?;
-            writeln!(
-                out,
-                "status >= 400 moves on to the next. Credentials go only in the retry after a 401. Content"
-            )?;
-            writeln!(
-                out,
-                "is then fetched by digest from the same hosts, in the same order{}.",
-                if e.image.is_digest() {
-                    " (for a digest, each host is also asked at blobs/<digest> when no host has the manifest)"
-                } else {
-                    ""
-                }
-            )?;
-            for (i, a) in e.attempts.iter().enumerate() {
-                writeln!(out)?;
-                attempt_text(out, i + 1, a, show_secrets)?;
-            }
-            for s in &e.skipped {
-                writeln!(out)?;
-                writeln!(
-                    out,
-                    "-  {} (capabilities {}): skipped, {}",
-                    s.base,
-                    list(&s.capabilities),
-                    s.reason
-                )?;
-            }
-        }
-        writeln!(out)?;
-        let d = &e.default_endpoint;
-        match (&d.url, d.last) {
-            (Some(url), true) => writeln!(
-                out,
-                "Last: the registry's own endpoint {url} ({}).",
-                d.reason
-            )?,
-            _ => writeln!(out, "Last: no default endpoint: {}.", d.reason)?,
-        }
-        if let Some(up) = &d.upstream {
-            writeln!(out, "      ({up})")?;
-        }
-        writeln!(out)?;
-        if e.warnings.is_empty() {
-            writeln!(out, "Warnings: none")?;
-        } else {
-            writeln!(out, "Warnings:")?;
-            for w in &e.warnings {
-                writeln!(out, "  warning[{}]: {}", w.code, w.message)?;
-                writeln!(out, "    fix: {}", w.fix)?;
-            }
-        }
-        out.flush()
+        self.out.write_all(text.as_bytes())?;
+        self.out.flush()
     }
 
     /// explain's JSON document: `schema_version`, `image`, `hosts_dir`, `attempts` (`url`,
@@ -123,10 +37,125 @@ impl Reporter<'_> {
     /// `message`), plus fields added since. Fields keep the order of [`JsonDoc`].
     pub fn explain_json(&mut self, e: &Explanation, show_secrets: bool) -> io::Result<()> {
         let doc = JsonDoc::new(e, show_secrets);
-        serde_json::to_writer_pretty(&mut *self.out, &doc)?;
+        let mut value = serde_json::to_value(&doc)?;
+        if !show_secrets {
+            mask_json_strings(&mut value);
+        }
+        serde_json::to_writer_pretty(&mut *self.out, &value)?;
         writeln!(self.out)?;
         self.out.flush()
     }
+}
+
+/// Masks URL passwords in every string of a JSON document.
+fn mask_json_strings(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = mask_userinfo(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_json_strings),
+        serde_json::Value::Object(o) => o.values_mut().for_each(mask_json_strings),
+        _ => {}
+    }
+}
+
+/// explain's text, with secrets (other than URL passwords) already masked by the printers below.
+fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> io::Result<()> {
+    let written = if e.input == e.image.to_string() {
+        String::new()
+    } else {
+        format!(" (written {})", e.input)
+    };
+    writeln!(out, "image      {}{written}", e.image)?;
+    match &e.origin {
+        Origin::Rendered { registries, .. } => writeln!(
+            out,
+            "files      rendered from {registries}, as K3s writes them"
+        )?,
+        Origin::Node {
+            hosts_dir,
+            containerd_config,
+        } => match containerd_config {
+            Some(c) => writeln!(out, "files      {hosts_dir}, credentials from {c}")?,
+            None => writeln!(
+                out,
+                "files      {hosts_dir} (no config.toml: credentials unknown)"
+            )?,
+        },
+    }
+    let looked: Vec<String> = e
+        .candidates
+        .iter()
+        .map(|(p, found)| format!("{p} ({})", if *found { "found" } else { "absent" }))
+        .collect();
+    match &e.hosts_dir {
+        Some(d) => writeln!(out, "hosts dir  {d}")?,
+        None => writeln!(out, "hosts dir  none")?,
+    }
+    writeln!(out, "           looked for {}", looked.join(", "))?;
+    writeln!(out, "           {}", source_text(e))?;
+    writeln!(out)?;
+
+    if let Some(err) = &e.error {
+        writeln!(
+            out,
+            "No request is sent: containerd fails the pull first ({err})."
+        )?;
+    } else {
+        writeln!(
+                out,
+                "Requests, in order: containerd sends a HEAD to each host until one answers; an error or a"
+            )?;
+        writeln!(
+                out,
+                "status >= 400 moves on to the next. Credentials go only in the retry after a 401. Content"
+            )?;
+        writeln!(
+            out,
+            "is then fetched by digest from the same hosts, in the same order{}.",
+            if e.image.is_digest() {
+                " (for a digest, each host is also asked at blobs/<digest> when no host has the manifest)"
+            } else {
+                ""
+            }
+        )?;
+        for (i, a) in e.attempts.iter().enumerate() {
+            writeln!(out)?;
+            attempt_text(out, i + 1, a, show_secrets)?;
+        }
+        for s in &e.skipped {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "-  {} (capabilities {}): skipped, {}",
+                s.base,
+                list(&s.capabilities),
+                s.reason
+            )?;
+        }
+    }
+    writeln!(out)?;
+    let d = &e.default_endpoint;
+    match (&d.url, d.last) {
+        (Some(url), true) => writeln!(
+            out,
+            "Last: the registry's own endpoint {url} ({}).",
+            d.reason
+        )?,
+        _ => writeln!(out, "Last: no default endpoint: {}.", d.reason)?,
+    }
+    if let Some(up) = &d.upstream {
+        writeln!(out, "      ({up})")?;
+    }
+    writeln!(out)?;
+    if e.warnings.is_empty() {
+        writeln!(out, "Warnings: none")?;
+    } else {
+        writeln!(out, "Warnings:")?;
+        for w in &e.warnings {
+            writeln!(out, "  warning[{}]: {}", w.code, w.message)?;
+            writeln!(out, "    fix: {}", w.fix)?;
+        }
+    }
+    out.flush()
 }
 
 /// explain's JSON document, schema_version 1. Never rename a field; add new ones freely.

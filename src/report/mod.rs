@@ -19,6 +19,8 @@ pub const NAME: &str = "k3s-registries";
 pub struct Reporter<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
+    /// `--show-secrets`: print URL passwords in K3s's messages as they are.
+    show_secrets: bool,
 }
 
 impl std::fmt::Debug for Reporter<'_> {
@@ -30,7 +32,16 @@ impl std::fmt::Debug for Reporter<'_> {
 impl<'a> Reporter<'a> {
     /// A reporter over the two streams.
     pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
-        Reporter { out, err }
+        Reporter {
+            out,
+            err,
+            show_secrets: false,
+        }
+    }
+
+    /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.
+    pub fn show_secrets(&mut self, yes: bool) {
+        self.show_secrets = yes;
     }
 
     /// K3s's log messages from translation, each on one stderr line.
@@ -40,7 +51,13 @@ impl<'a> Reporter<'a> {
                 Level::Warning => "warning",
                 Level::Error => "error",
             };
-            writeln!(self.err, "{NAME}: K3s would log ({level}): {}", n.message)?;
+            // K3s logs endpoints as written, user:password included.
+            let message = if self.show_secrets {
+                n.message.clone()
+            } else {
+                crate::mask::mask_userinfo(&n.message)
+            };
+            writeln!(self.err, "{NAME}: K3s would log ({level}): {message}")?;
         }
         Ok(())
     }

@@ -217,6 +217,7 @@ rule_tests! {
     rule_yaml_type_mismatch => "yaml-type-mismatch",
     rule_config_toml_invalid => "config-toml-invalid",
     rule_registry_key_unsafe_path => "registry-key-unsafe-path",
+    rule_registry_dir_collision => "registry-dir-collision",
     rule_unknown_key => "unknown-key",
     rule_multiple_documents => "multiple-documents",
     rule_duplicate_key => "duplicate-key",

@@ -5,8 +5,8 @@
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::finding::{Loc, Severity};
-use super::super::mask::mask_userinfo;
 use crate::endpoint::{is_localhost, normalize_endpoint_address};
+use crate::mask::mask_userinfo;
 use crate::model::{HostConfig, NoteKind, RegistryEndpoint};
 
 /// Every endpoint rule.
@@ -99,11 +99,21 @@ fn dropped(ctx: &mut Ctx<'_>) {
                             .is_ok_and(|n| n.url.string() == this)
                     })
             });
+            // K3s folds the last endpoint into `server` only when it is the registry's own URL;
+            // a skipped duplicate never is, so say so only when it was that URL.
+            let own_url = normalize_endpoint_address(host, ctx.node.mirror_addr())
+                .ok()
+                .map(|n| n.url.string());
+            let this_url = normalize_endpoint_address(endpoint, ctx.node.mirror_addr())
+                .ok()
+                .map(|n| n.url.string());
             let last = ctx
                 .reg
                 .mirrors
                 .get(host)
-                .is_some_and(|m| si + 1 == m.endpoints.len());
+                .is_some_and(|m| si + 1 == m.endpoints.len())
+                && own_url.is_some()
+                && own_url == this_url;
             let tail = if last {
                 "; because it was the last one, the registry's own URL is not folded into `server`"
             } else {

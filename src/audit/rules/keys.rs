@@ -8,10 +8,56 @@ use crate::go::filepath;
 use crate::model::NoteKind;
 use crate::translate::DEFAULT_DIR;
 
-/// Both rules.
+/// The rules about registry names.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     unsafe_paths(ctx);
+    collisions(ctx);
     invalid_keys(ctx);
+}
+
+/// `registry-dir-collision`: two distinct names whose certs.d directory (as K3s computes it:
+/// `*` is `_default`, the rest through `filepath.Join`) is the same path.
+fn collisions(ctx: &mut Ctx<'_>) {
+    let mut by_dir: std::collections::BTreeMap<String, Vec<(&'static str, String)>> =
+        std::collections::BTreeMap::new();
+    let names = ctx
+        .reg
+        .mirrors
+        .keys()
+        .map(|k| ("mirrors", k))
+        .chain(ctx.reg.configs.keys().map(|k| ("configs", k)));
+    for (section, key) in names {
+        let dir = if key == "*" {
+            DEFAULT_DIR
+        } else {
+            key.as_str()
+        };
+        let names = by_dir.entry(filepath::join(&["certs.d", dir])).or_default();
+        // The same name in mirrors and configs is one registry, not a collision.
+        if !names.iter().any(|(_, k)| k == key) {
+            names.push((section, key.clone()));
+        }
+    }
+    for (dir, names) in by_dir {
+        let Some(((first_section, first), rest)) = names.split_first() else {
+            continue;
+        };
+        for (section, key) in rest {
+            let loc = ctx.loc_key(&[section, key]);
+            let f = ctx.finding(
+                Code::RegistryDirCollision,
+                Severity::Error,
+                loc,
+                format!(
+                    "registry name {} ({section}) and {} ({first_section}) both write {dir}/hosts.toml; K3s ranges over a Go map, so which one it writes is random at every start",
+                    quote(key),
+                    quote(first)
+                ),
+                "Keep one name per directory: use \"*\" for the default, never a literal \"_default\", and no trailing or doubled slashes.",
+            );
+            ctx.emit(f);
+        }
+    }
 }
 
 /// `registry-key-unsafe-path`: K3s's cleanContainerdHosts runs

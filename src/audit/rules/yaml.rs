@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::super::codes::Code;
 use super::super::context::{fmt_path, quote, Ctx};
 use super::super::finding::{Finding, Loc, Severity};
-use super::super::mask::mask_text;
+use crate::mask::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
@@ -638,11 +638,12 @@ fn children_after(entries: &[&Entry], idx: usize) -> Vec<String> {
 
 pub(crate) fn is_secret_path(p: &[String]) -> bool {
     let s: Vec<&str> = p.iter().map(String::as_str).collect();
-    matches!(
-        s.as_slice(),
-        ["configs", _, "auth", "password" | "auth" | "identity_token"]
-            | ["auths", _, "password" | "auth" | "identity_token"]
-    )
+    // Every key of an auth block but the username: a misspelled `pasword:` or `Password:` (which
+    // K3s drops) still holds the password.
+    match s.as_slice() {
+        ["configs", _, "auth", key] | ["auths", _, key] => !key.eq_ignore_ascii_case("username"),
+        _ => false,
+    }
 }
 
 fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Finding> {

@@ -1,10 +1,12 @@
-//! Masking secrets in the source lines shown under findings.
+//! Masking secrets in what is printed for people: one place for every printer.
 //!
-//! The text printer quotes the line a finding points at; that line may hold a password. Two
-//! layers: the exact positions of credential values from the source map (when the file loaded),
-//! and, for every line, a textual pass over `password`/`auth`/`identity_token` keys and URL
-//! user:password parts (for files that did not load, and for TOML files). Messages never
-//! include secret values in the first place; rules take care of that.
+//! - Source lines quoted under audit findings may hold a password. Two layers: the exact
+//!   positions of credential values from the source map (when the file loaded), and, for every
+//!   line, a textual pass over credential keys and URL user:password parts (for files that did
+//!   not load, and for TOML files).
+//! - Messages (audit findings, K3s's log lines, explain's text and JSON) are built without secret
+//!   values where we write them; the URL passwords they quote from the input are masked with
+//!   [`mask_userinfo`] on the way out.
 
 use std::sync::OnceLock;
 
@@ -23,7 +25,9 @@ pub(crate) struct SecretAt {
 
 /// The credential keys of registries.yaml and of config.toml. A value that YAML reads as a
 /// comment (`password: #s3cret`) is masked too: it was meant as the password.
-const SECRET_KEYS: &str = r"password|auth|identity_token|identitytoken";
+/// Matched without regard to case (`Password:` is dropped by K3s but is still a password).
+const SECRET_KEYS: &str =
+    r"(?i:password|passwd|pasword|auth|identity_token|identitytoken|token|secret)";
 
 /// `key: value` and `key = value` with a credential key. (Constant patterns, covered by the
 /// tests; should one ever fail to compile, [`mask_text`] masks whole lines instead.)
