@@ -81,13 +81,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
-    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/k3s-registries");
-    assert!(
-        bin.exists(),
-        "build first: cargo build --release ({})",
-        bin.display()
-    );
-    let tmp = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("tmp");
+    // The binary cargo built for this bench run (release profile), not whatever is in target/.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_k3s-registries"));
+    // Cargo's scratch directory for benches: on the build's filesystem, never in the source tree.
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tmp");
     let reg = tmp.path().join("registries.yaml");
     let yaml = generate(mirrors);
     std::fs::write(&reg, &yaml).expect("write input");

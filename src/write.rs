@@ -188,11 +188,7 @@ pub fn apply(plan: &Plan) -> Result<(), WriteError> {
     create_dirs(out_dir, CONFIG_DIR_MODE)?;
     // Stage: every byte is on disk, next to the output directory's files, before anything changes.
     let config = stage(&plan.config, out_dir)?;
-    let hosts = plan
-        .hosts
-        .iter()
-        .map(|f| stage(f, out_dir).map(|t| (f, t)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let hosts = in_parallel(plan.hosts.iter().collect(), |f| stage(f, out_dir).map(|t| (f, t)))?;
     persist(config, &plan.config.path)?;
     for r in &plan.removals {
         if r.path == out_dir {
@@ -208,13 +204,50 @@ pub fn apply(plan: &Plan) -> Result<(), WriteError> {
             remove_all(&r.path)?;
         }
     }
-    for (f, tmp) in hosts {
+    in_parallel(hosts, |(f, tmp)| {
         if let Some(dir) = f.path.parent() {
             create_dirs(dir, HOST_DIR_MODE)?;
         }
-        persist(tmp, &f.path)?;
-    }
+        persist(tmp, &f.path)
+    })?;
     Ok(())
+}
+
+/// `f` over `items` on every core (a large tree is thousands of small files, and the filesystem
+/// calls overlap well), results in order; the first error wins.
+fn in_parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> Result<R, WriteError> + Sync,
+) -> Result<Vec<R>, WriteError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 64 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter();
+    loop {
+        let c: Vec<T> = items.by_ref().take(chunk).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(f).collect::<Result<Vec<R>, _>>()))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// `filepath.Join(<out>/certs.d, host)`, refused when it leaves `<out>`.
