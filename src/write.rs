@@ -188,7 +188,9 @@ pub fn apply(plan: &Plan) -> Result<(), WriteError> {
     create_dirs(out_dir, CONFIG_DIR_MODE)?;
     // Stage: every byte is on disk, next to the output directory's files, before anything changes.
     let config = stage(&plan.config, out_dir)?;
-    let hosts = in_parallel(plan.hosts.iter().collect(), |f| stage(f, out_dir).map(|t| (f, t)))?;
+    let hosts = in_parallel(plan.hosts.iter().collect(), |f| {
+        stage(f, out_dir).map(|t| (f, t))
+    })?;
     persist(config, &plan.config.path)?;
     for r in &plan.removals {
         if r.path == out_dir {
