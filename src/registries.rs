@@ -71,6 +71,17 @@ pub struct TlsConfig {
     pub insecure_skip_verify: bool,
 }
 
+impl TlsConfig {
+    /// The three file paths with their YAML key names, in the order K3s's template prints them.
+    pub fn files(&self) -> [(&'static str, &str); 3] {
+        [
+            ("ca_file", &self.ca_file),
+            ("cert_file", &self.cert_file),
+            ("key_file", &self.key_file),
+        ]
+    }
+}
+
 /// Where the registries file came from: a path, or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

@@ -251,11 +251,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
         }
         // TLS paths, through Go's %q.
         if let Some(t) = &ep.config.tls {
-            for (field, value) in [
-                ("ca_file", &t.ca_file),
-                ("cert_file", &t.cert_file),
-                ("key_file", &t.key_file),
-            ] {
+            for (field, value) in t.files() {
                 if value.is_empty() {
                     continue;
                 }

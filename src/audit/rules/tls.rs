@@ -131,11 +131,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
 fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
     let dirs = dirs_using(ctx, key);
     let certs_d = ctx.model.paths.registry_dir.clone();
-    for (field, value) in [
-        ("ca_file", &t.ca_file),
-        ("cert_file", &t.cert_file),
-        ("key_file", &t.key_file),
-    ] {
+    for (field, value) in t.files() {
         if value.is_empty() {
             continue;
         }
