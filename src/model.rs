@@ -32,8 +32,12 @@ pub struct RegistryEndpoint {
     pub config: Arc<RegistryConfig>,
     /// Ours: the `configs` key `config` came from, if any.
     pub config_key: Option<String>,
-    /// Ours: the index of this endpoint in its mirror's `endpoint` list, if it came from one.
+    /// Ours: the index of this endpoint in its mirror's `endpoint` list as K3s sees it (after the
+    /// embedded registry's endpoint was put first), if it came from one. K3s's messages count so.
     pub index: Option<usize>,
+    /// Ours: the index in the list the user wrote in registries.yaml; `None` for an endpoint the
+    /// embedded registry added.
+    pub source_index: Option<usize>,
 }
 
 impl RegistryEndpoint {
@@ -83,8 +87,10 @@ pub enum NoteKind {
     InvalidEndpoint {
         /// The mirror key.
         host: String,
-        /// Position in the `endpoint` list.
+        /// Position in the `endpoint` list, as K3s counts it (and logs it).
         index: usize,
+        /// Position in the list the user wrote (`None`: an endpoint the embedded registry added).
+        source_index: Option<usize>,
         /// The endpoint as written.
         endpoint: String,
     },
@@ -92,8 +98,10 @@ pub enum NoteKind {
     DuplicateEndpoint {
         /// The mirror key.
         host: String,
-        /// Position in the `endpoint` list.
+        /// Position in the `endpoint` list, as K3s counts it (and logs it).
         index: usize,
+        /// Position in the list the user wrote (`None`: an endpoint the embedded registry added).
+        source_index: Option<usize>,
         /// The endpoint as written.
         endpoint: String,
     },

@@ -31,20 +31,51 @@ pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
 /// [`translate`], taking the registry by value (no copy of a large file's registry).
 pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
     let paths = node.paths();
-    if node.embedded_registry {
+    let injected = node.embedded_registry.then(|| {
         inject_mirror(
             &mut registry,
             node.mirror_addr(),
             &paths.server_ca,
             &paths.client_cert,
             &paths.client_key,
-        );
-    }
-    let (hosts, notes) = get_host_configs(
+        )
+    });
+    let (mut hosts, mut notes) = get_host_configs(
         &registry,
         node.disable_default_registry_endpoint,
         node.mirror_addr(),
     );
+    // Count positions the way the user wrote them, from what InjectMirror did.
+    let source_index = |host: &str, index: usize| match &injected {
+        Some(inj) if host == inj.own => None,
+        Some(inj) if inj.prepended.contains(host) => index.checked_sub(1),
+        _ => Some(index),
+    };
+    for hc in hosts.values_mut() {
+        let Some(mirror) = hc.mirror.clone() else {
+            continue;
+        };
+        for ep in hc.endpoints.iter_mut().chain(hc.default.iter_mut()) {
+            ep.source_index = ep.index.and_then(|i| source_index(&mirror, i));
+        }
+    }
+    for n in &mut notes {
+        if let NoteKind::InvalidEndpoint {
+            host,
+            index,
+            source_index: si,
+            ..
+        }
+        | NoteKind::DuplicateEndpoint {
+            host,
+            index,
+            source_index: si,
+            ..
+        } = &mut n.kind
+        {
+            *si = source_index(host, *index);
+        }
+    }
     Model {
         registry,
         hosts,
@@ -52,6 +83,15 @@ pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
         node: node.clone(),
         paths,
     }
+}
+
+/// What [`inject_mirror`] changed in the user's mirrors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Injected {
+    /// Mirrors whose endpoint list got the embedded registry first.
+    pub prepended: std::collections::BTreeSet<String>,
+    /// The embedded registry's own mirror (its address), wholly K3s's.
+    pub own: String,
 }
 
 /// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
@@ -63,7 +103,11 @@ pub fn inject_mirror(
     server_ca: &str,
     client_cert: &str,
     client_key: &str,
-) {
+) -> Injected {
+    let mut injected = Injected {
+        own: mirror_addr.to_string(),
+        ..Injected::default()
+    };
     let mirror_url = format!("https://{mirror_addr}/v2");
     registry.configs.insert(
         mirror_addr.to_string(),
@@ -81,6 +125,7 @@ pub fn inject_mirror(
         // "Don't handle local registry entries"
         if !is_localhost(host) {
             mirror.endpoints.insert(0, mirror_url.clone());
+            injected.prepended.insert(host.clone());
         }
     }
     registry.mirrors.insert(
@@ -90,6 +135,7 @@ pub fn inject_mirror(
             rewrites: BTreeMap::new(),
         },
     );
+    injected
 }
 
 /// K3s's `getHostConfigs`: one [`HostConfig`] per certs.d directory, keyed by directory name.
@@ -167,6 +213,7 @@ pub fn get_host_configs(
                         kind: NoteKind::InvalidEndpoint {
                             host: host.clone(),
                             index: i,
+                            source_index: None,
                             endpoint: endpoint.clone(),
                         },
                     });
@@ -181,6 +228,7 @@ pub fn get_host_configs(
                     kind: NoteKind::DuplicateEndpoint {
                         host: host.clone(),
                         index: i,
+                        source_index: None,
                         endpoint: endpoint.clone(),
                     },
                 });
@@ -200,6 +248,8 @@ pub fn get_host_configs(
                 config: cfg,
                 config_key: key,
                 index: Some(i),
+                // Set by translate, which knows what InjectMirror added.
+                source_index: None,
             };
             let default_url = config
                 .default
@@ -285,5 +335,100 @@ fn invalid_registry(host: &str, err: &str) -> Note {
         kind: NoteKind::InvalidRegistry {
             host: host.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(mirrors: &[(&str, &[&str])]) -> Registry {
+        Registry {
+            mirrors: mirrors
+                .iter()
+                .map(|(k, eps)| {
+                    let m = Mirror {
+                        endpoints: eps.iter().map(|e| e.to_string()).collect(),
+                        rewrites: BTreeMap::new(),
+                    };
+                    (k.to_string(), m)
+                })
+                .collect(),
+            ..Registry::default()
+        }
+    }
+
+    /// Positions as the user wrote them survive the embedded registry's injection; K3s's own
+    /// positions (what it logs) count the injected endpoint.
+    #[test]
+    fn source_indices_skip_the_injected_endpoint() {
+        let node = NodeOptions {
+            embedded_registry: true,
+            ..NodeOptions::default()
+        };
+        let reg = registry(&[
+            (
+                "docker.io",
+                &[
+                    "https://a.example.com",
+                    "https://ho st",
+                    "https://a.example.com",
+                ],
+            ),
+            ("localhost:5000", &["https://b.example.com"]),
+        ]);
+        let m = translate(&reg, &node);
+        let idx = |dir: &str| -> Vec<(Option<usize>, Option<usize>)> {
+            m.hosts[dir]
+                .endpoints
+                .iter()
+                .map(|e| (e.index, e.source_index))
+                .collect()
+        };
+        assert_eq!(idx("docker.io"), [(Some(0), None), (Some(1), Some(0))]);
+        assert_eq!(idx("localhost:5000"), [(Some(0), Some(0))]);
+        assert_eq!(idx("127.0.0.1:6443").len(), 0);
+        let notes: Vec<(usize, Option<usize>)> = m
+            .notes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NoteKind::InvalidEndpoint {
+                    index,
+                    source_index,
+                    ..
+                }
+                | NoteKind::DuplicateEndpoint {
+                    index,
+                    source_index,
+                    ..
+                } => Some((*index, *source_index)),
+                NoteKind::InvalidRegistry { .. } => None,
+            })
+            .collect();
+        assert_eq!(notes, [(2, Some(1)), (3, Some(2))]);
+        assert!(m.notes[0]
+            .message
+            .starts_with("Ignoring invalid endpoint URL 2=https://ho st for docker.io"));
+    }
+
+    /// `*` mirrors lose their configs entry (K3s looks the mirror up under `*`, but the configs
+    /// loop stored it as `_default`) and get an empty, non-nil server URL.
+    #[test]
+    fn wildcard_mirror_gets_an_empty_server_and_loses_its_config() {
+        let mut reg = registry(&[("*", &["https://m.example.com"])]);
+        reg.configs.insert(
+            "*".into(),
+            RegistryConfig {
+                auth: None,
+                tls: Some(TlsConfig {
+                    ca_file: "/ca".into(),
+                    ..TlsConfig::default()
+                }),
+            },
+        );
+        let m = translate(&reg, &NodeOptions::default());
+        let d = m.hosts["_default"].default.as_ref().expect("default");
+        assert_eq!(d.url.as_deref(), Some(&crate::go::url::Url::default()));
+        assert!(d.config.tls.is_none());
     }
 }

@@ -6,7 +6,6 @@ use std::path::Path;
 use super::codes::Code;
 use super::finding::{Finding, Loc, Severity};
 use super::Options;
-use crate::endpoint::is_localhost;
 use crate::model::{HostConfig, Model, RegistryEndpoint};
 use crate::node::NodeOptions;
 use crate::registries::{Registry, SourceMap};
@@ -167,24 +166,11 @@ impl<'a> Ctx<'a> {
         self.embedded_addr() == Some(key)
     }
 
-    /// The index in the user's `endpoint` list of a model endpoint of mirror `key`: K3s inserts
-    /// the embedded registry first in every non-localhost mirror, shifting the user's endpoints.
-    pub fn source_endpoint_index(&self, key: &str, model_index: usize) -> Option<usize> {
-        if self.is_injected(key) {
-            return None;
-        }
-        if self.node.embedded_registry && !is_localhost(key) {
-            model_index.checked_sub(1)
-        } else {
-            Some(model_index)
-        }
-    }
-
     /// Where a model endpoint came from: its item in the mirror's `endpoint` list, or the
     /// registry key that made it (default endpoints).
     pub fn endpoint_loc(&self, hc: &HostConfig, ep: &RegistryEndpoint) -> Loc {
-        if let (Some(k), Some(i)) = (&hc.mirror, ep.index) {
-            if let Some(si) = self.source_endpoint_index(k, i) {
+        if let (Some(k), Some(_)) = (&hc.mirror, ep.index) {
+            if let Some(si) = ep.source_index {
                 let idx = si.to_string();
                 return self.loc_value(&["mirrors", k, "endpoint", &idx]);
             }

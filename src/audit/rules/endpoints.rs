@@ -25,7 +25,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             .iter()
             .chain(hc.default.iter().filter(|d| d.index.is_some()))
         {
-            let Some(i) = ep.index.and_then(|i| ctx.source_endpoint_index(&mirror, i)) else {
+            let Some(i) = ep.source_index else {
                 continue;
             };
             let raw = ctx
@@ -46,20 +46,23 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 fn dropped(ctx: &mut Ctx<'_>) {
     let notes = ctx.model.notes.clone();
     for n in notes {
-        let (host, index, endpoint, invalid) = match &n.kind {
+        let (host, source_index, endpoint, invalid) = match &n.kind {
             NoteKind::InvalidEndpoint {
                 host,
-                index,
+                source_index,
                 endpoint,
-            } => (host, *index, endpoint, true),
+                ..
+            } => (host, *source_index, endpoint, true),
             NoteKind::DuplicateEndpoint {
                 host,
-                index,
+                source_index,
                 endpoint,
-            } => (host, *index, endpoint, false),
+                ..
+            } => (host, *source_index, endpoint, false),
             NoteKind::InvalidRegistry { .. } => continue,
         };
-        let Some(si) = ctx.source_endpoint_index(host, index) else {
+        // None: an endpoint the embedded registry added, not something the user wrote.
+        let Some(si) = source_index else {
             continue;
         };
         let idx = si.to_string();
