@@ -1113,26 +1113,57 @@ mod tests {
     }
 
     fn registry() -> impl Strategy<Value = Registry> {
-        proptest::collection::btree_map(
-            registry_name(),
-            proptest::collection::vec(endpoint(), 0..4),
-            1..4,
+        let name = prop_oneof![4 => registry_name(), 1 => Just("docker.io".to_string())];
+        (
+            proptest::collection::btree_map(
+                name,
+                proptest::collection::vec(endpoint(), 0..4),
+                1..4,
+            ),
+            // configs for some of the same names (and others): TLS and credentials decide
+            // which registries get a directory, never which hosts a directory lists.
+            proptest::collection::btree_map(
+                prop_oneof![
+                    registry_name(),
+                    Just("docker.io".to_string()),
+                    Just("registry-1.docker.io".to_string())
+                ],
+                (any::<bool>(), any::<bool>()),
+                0..3,
+            ),
         )
-        .prop_map(|mirrors| Registry {
-            mirrors: mirrors
-                .into_iter()
-                .map(|(k, endpoints)| {
-                    (
-                        k,
-                        Mirror {
-                            endpoints,
-                            rewrites: Default::default(),
-                        },
-                    )
-                })
-                .collect(),
-            ..Registry::default()
-        })
+            .prop_map(|(mirrors, configs)| Registry {
+                mirrors: mirrors
+                    .into_iter()
+                    .map(|(k, endpoints)| {
+                        (
+                            k,
+                            Mirror {
+                                endpoints,
+                                rewrites: Default::default(),
+                            },
+                        )
+                    })
+                    .collect(),
+                configs: configs
+                    .into_iter()
+                    .map(|(k, (auth, tls))| {
+                        let c = crate::registries::RegistryConfig {
+                            auth: auth.then(|| crate::registries::AuthConfig {
+                                username: "u".into(),
+                                password: "p".into(),
+                                ..Default::default()
+                            }),
+                            tls: tls.then(|| crate::registries::TlsConfig {
+                                ca_file: "/etc/ca.crt".into(),
+                                ..Default::default()
+                            }),
+                        };
+                        (k, c)
+                    })
+                    .collect(),
+                ..Registry::default()
+            })
     }
 
     proptest! {
@@ -1169,7 +1200,8 @@ mod tests {
                         .filter_map(|ep| ep.url.as_deref().map(base))
                         .chain(hc.default.iter().filter_map(|d| d.url.as_deref()).filter(|u| !u.host.is_empty()).map(base))
                         .collect(),
-                    None => vec![format!("https://{key}/v2")],
+                    // No file: containerd's own default host (docker.io is served by registry-1.docker.io).
+                    None => vec![format!("https://{}/v2", crate::endpoint::default_host(key))],
                 };
                 // TLS with plain http: containerd upgrades the scheme (tested elsewhere); compare
                 // host and path here, and the scheme where no fallback applies.
