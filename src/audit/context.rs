@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use super::codes::Code;
-use super::finding::{Finding, Loc, Severity};
+use super::finding::{Finding, Loc};
 use super::Options;
 use crate::model::{HostConfig, Model, RegistryEndpoint};
 use crate::node::NodeOptions;
@@ -44,18 +43,6 @@ impl<'a> Ctx<'a> {
     /// Adds a finding.
     pub fn emit(&mut self, f: Finding) {
         self.out.push(f);
-    }
-
-    /// A finding in the registries file.
-    pub fn finding(
-        &self,
-        code: Code,
-        severity: Severity,
-        loc: Loc,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Finding {
-        Finding::new(code, severity, loc, message, help)
     }
 
     /// Where the key at `path` is (its nearest recorded ancestor's key when it has none; the

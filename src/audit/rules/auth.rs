@@ -4,7 +4,7 @@
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::Severity;
+use super::super::finding::{Finding, Severity};
 use crate::endpoint::{
     default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
 };
@@ -36,7 +36,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
     }
     let n = ctx.reg.auths.len();
     let loc = ctx.loc_key(&["auths"]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::AuthsIgnored,
         Severity::Error,
         loc,
@@ -95,7 +95,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
     } else {
         "Key credentials by the host[:port] actually contacted, e.g. configs.\"registry-1.docker.io\" for Docker Hub, or the mirror endpoint's host."
     };
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::AuthNeverUsed,
         Severity::Error,
         loc,
@@ -132,7 +132,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         None
     };
     if let Some((loc, message)) = incomplete {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::AuthIncomplete,
             Severity::Error,
             loc,
@@ -156,7 +156,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         };
         if let Some(problem) = problem {
             let loc = ctx.loc_value(&["configs", key, "auth", "auth"]);
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::AuthInvalidBase64,
                 Severity::Error,
                 loc,
@@ -190,7 +190,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
     };
     if let Some((field, message)) = conflict {
         let loc = ctx.loc_key(&["configs", key, "auth", field]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::AuthFieldsConflict,
             Severity::Warning,
             loc,
@@ -202,7 +202,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
 
     if token && !user {
         let loc = ctx.loc_key(&["configs", key, "auth", "identity_token"]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::IdentityTokenSemantics,
             Severity::Warning,
             loc,
@@ -238,8 +238,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
     }
     for (loc, url, key, host) in found {
         let related = ctx.loc_key(&["configs", &key, "auth"]);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::CredentialsOverHttp,
                 Severity::Warning,
                 loc,

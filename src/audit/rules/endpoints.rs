@@ -4,7 +4,7 @@
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Loc, Severity};
+use super::super::finding::{Finding, Loc, Severity};
 use crate::endpoint::{is_localhost, normalize_endpoint_address};
 use crate::mask::mask_userinfo;
 use crate::model::{HostConfig, NoteKind, RegistryEndpoint};
@@ -78,7 +78,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            ctx.finding(
+            Finding::new(
                 Code::EndpointInvalid,
                 Severity::Error,
                 loc,
@@ -122,7 +122,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            let mut f = ctx.finding(
+            let mut f = Finding::new(
                 Code::EndpointDuplicate,
                 Severity::Warning,
                 loc,
@@ -176,7 +176,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         .as_ref()
         .is_some_and(|(s, _)| *s == Severity::Error);
     if let Some((severity, why)) = unusable {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::EndpointInvalid,
             severity,
             loc.clone(),
@@ -187,7 +187,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 
     if u.user.is_some() {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::EndpointUserinfo,
             Severity::Error,
             loc.clone(),
@@ -205,7 +205,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         } else {
             format!("{} is used as given", quote(&u.path))
         };
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::EndpointPathOverride,
             Severity::Warning,
             loc.clone(),
@@ -220,7 +220,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         .iter()
         .any(|s| hostname.ends_with(s))
     {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::ClusterDnsEndpoint,
             Severity::Warning,
             loc.clone(),
@@ -231,7 +231,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 
     if u.scheme == "http" && !is_localhost(&u.host) && ep.config.auth.is_none() && !broken {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::PlainHttpEndpoint,
             Severity::Info,
             loc.clone(),
@@ -243,7 +243,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
 
     if !raw.contains("://") && !raw.is_empty() && !broken {
         let port80 = u.port() == "80" && u.scheme == "https";
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::EndpointSchemeDefaulted,
             if port80 {
                 Severity::Warning
@@ -326,7 +326,7 @@ fn self_reference(ctx: &mut Ctx<'_>, hc: &HostConfig, mirror: &str) {
         }
     }
     for (severity, loc, message) in findings {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::EndpointSelfReference,
             severity,
             loc,

@@ -4,7 +4,7 @@
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::Severity;
+use super::super::finding::{Finding, Severity};
 use crate::endpoint::normalize_endpoint_address;
 use crate::model::NoteKind;
 use crate::translate::DEFAULT_DIR;
@@ -39,7 +39,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     };
     if c.auth.is_some() {
         let loc = ctx.loc_key(&["configs", "*", "auth"]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::WildcardConfigIgnored,
             Severity::Error,
             loc,
@@ -54,8 +54,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     let loc = ctx.loc_key(&["configs", "*", "tls"]);
     if ctx.reg.mirrors.contains_key("*") {
         let related = ctx.loc_key(&["mirrors", "*"]);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::WildcardConfigIgnored,
                 Severity::Error,
                 loc,
@@ -79,7 +78,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
         .map(|d| quote(d))
         .collect::<Vec<_>>()
         .join(", ");
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::WildcardConfigIgnored,
         Severity::Warning,
         loc,
@@ -106,8 +105,7 @@ fn default_kept(ctx: &mut Ctx<'_>) {
     for (mirror, url) in kept {
         let loc = ctx.loc_key(&["mirrors", &mirror]);
         let related = ctx.loc_key(&["configs", &mirror]);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::DefaultEndpointKept,
                 Severity::Warning,
                 loc,
@@ -147,7 +145,7 @@ fn no_effect(ctx: &mut Ctx<'_>) {
             continue;
         }
         let loc = ctx.loc_key(&["mirrors", &key]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::DisableDefaultNoEffect,
             Severity::Warning,
             loc,
@@ -178,7 +176,7 @@ fn wildcard_no_fallback(ctx: &mut Ctx<'_>) {
         .filter_map(|e| e.url.as_ref().map(|u| u.redacted()))
         .collect();
     let loc = ctx.loc_key(&["mirrors", "*"]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::WildcardNoFallback,
         Severity::Warning,
         loc,
@@ -217,8 +215,7 @@ fn wildcard_shadowed(ctx: &mut Ctx<'_>) {
     };
     for dir in dirs {
         let loc = ctx.dir_loc(&dir);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::WildcardShadowed,
                 Severity::Warning,
                 loc,
@@ -248,7 +245,7 @@ fn without_endpoints(ctx: &mut Ctx<'_>) {
         .collect();
     for key in empty {
         let loc = ctx.loc_key(&["mirrors", &key]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::MirrorWithoutEndpoints,
             Severity::Info,
             loc,
@@ -271,7 +268,7 @@ fn airgap(ctx: &mut Ctx<'_>) {
     }
     upstreams.dedup();
     let loc = ctx.loc_key(&["mirrors"]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::AirgapDefaultFallback,
         Severity::Info,
         loc,

@@ -3,7 +3,7 @@
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::Severity;
+use super::super::finding::{Finding, Severity};
 use crate::go::filepath;
 use crate::model::NoteKind;
 use crate::translate::DEFAULT_DIR;
@@ -44,7 +44,7 @@ fn collisions(ctx: &mut Ctx<'_>) {
         };
         for (section, key) in rest {
             let loc = ctx.loc_key(&[section, key]);
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::RegistryDirCollision,
                 Severity::Error,
                 loc,
@@ -84,7 +84,7 @@ fn unsafe_paths(ctx: &mut Ctx<'_>) {
         };
         let loc = ctx.dir_loc(&dir);
         let key = ctx.dir_key(&dir).map_or(dir.clone(), |(_, k)| k);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::RegistryKeyUnsafePath,
             Severity::Error,
             loc,
@@ -184,7 +184,7 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
             continue;
         };
         let loc = ctx.loc_key(&[section, &key]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::RegistryKeyInvalid,
             severity,
             loc,

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::files::{self, HostDir};
-use super::super::finding::{Loc, Severity};
+use super::super::finding::{Finding, Loc, Severity};
 use super::super::tomlcheck;
 use crate::translate::DEFAULT_DIR;
 use crate::write::HOSTS_TOML_HEADER;
@@ -68,7 +68,7 @@ fn registries_mode(ctx: &mut Ctx<'_>) {
         (true, false) => "its group",
         _ => "all users",
     };
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::SecretsFilePermissions,
         Severity::Warning,
         Loc::file_start(ctx.file),
@@ -92,7 +92,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
     let (file, text) = match &d.hosts_toml {
         Some(Ok(b)) => (hosts_name.clone(), Some(b.clone())),
         Some(Err(e)) => {
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
                 Loc::file_start(&hosts_name),
@@ -118,7 +118,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
             })
         };
         if let Err((line, column, why)) = verdict {
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
                 Loc {
@@ -147,8 +147,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
             return;
         }
         let key = ctx.dir_loc(&d.name);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::UnmanagedHostsDir,
                 Severity::Warning,
                 here,
@@ -188,7 +187,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
     } else {
         return;
     };
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::UnmanagedHostsDir,
         Severity::Warning,
         here,
@@ -203,7 +202,7 @@ fn containerd_config(ctx: &mut Ctx<'_>, name: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes).into_owned();
     if let Err(p) = tomlcheck::check(&text) {
         let (line, column) = tomlcheck::line_col(&text, p.offset);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::ConfigTomlInvalid,
             Severity::Error,
             Loc {
@@ -226,7 +225,7 @@ fn containerd_config(ctx: &mut Ctx<'_>, name: &str, bytes: &[u8]) {
         })
     });
     if ctx.opts.check_files && creds && files::readable_by_others(Path::new(name)) {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::SecretsFilePermissions,
             Severity::Warning,
             Loc::file_start(name),

@@ -10,7 +10,7 @@
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Loc, Severity};
+use super::super::finding::{Finding, Loc, Severity};
 use super::super::tomlcheck::{self, TomlProblem};
 use crate::go::quote::quote_str;
 use crate::model::HostConfig;
@@ -63,7 +63,7 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
             (Code::ConfigTomlInvalid, loc)
         }
     };
-    let f = ctx.finding(
+    let f = Finding::new(
         code,
         Severity::Error,
         loc,
@@ -116,7 +116,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
         if let Err(p) = parse_alone(&header, |_| None) {
             let loc = ctx.loc_key(&["configs", key]);
             let quoting = if v2 { "double" } else { "single" };
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::ConfigTomlInvalid,
                 Severity::Error,
                 loc,
@@ -141,7 +141,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             }
             if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
                 let loc = ctx.loc_value(&["configs", key, "auth", yaml]);
-                let f = ctx.finding(
+                let f = Finding::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
                     loc,
@@ -161,7 +161,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
         Ok(t) => t.to_string(),
         Err(_) => {
             if !blamed {
-                let f = ctx.finding(
+                let f = Finding::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
                     Loc::file_start(ctx.file),
@@ -176,7 +176,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     if let Err(p) = tomlcheck::check(&text) {
         if !blamed {
             let (line, _) = tomlcheck::line_col(&text, p.offset);
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::ConfigTomlInvalid,
                 Severity::Error,
                 Loc::file_start(ctx.file),
@@ -209,7 +209,7 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
         };
         if let (Err(why), false) = (verdict, blamed) {
             let loc = ctx.dir_loc(&file.dir);
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
                 loc,
@@ -289,7 +289,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
     }
     let blamed = !findings.is_empty();
     for (loc, message) in findings {
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::HostsTomlInvalid,
             Severity::Error,
             loc,

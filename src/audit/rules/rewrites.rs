@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::Severity;
+use super::super::finding::{Finding, Severity};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
 use crate::endpoint::DOCKER_HUB;
 use crate::go::regexp::Regexp;
@@ -27,7 +27,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             match Regexp::compile(pattern) {
                 Err(e) => {
                     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
-                    let f = ctx.finding(
+                    let f = Finding::new(
                         Code::RewriteInvalidRegex,
                         Severity::Error,
                         loc,
@@ -89,7 +89,7 @@ fn replacement_checks(
         return;
     }
     let loc = ctx.loc_value(&["mirrors", mirror, "rewrite", pattern]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::RewriteReplacementSuspicious,
         Severity::Warning,
         loc,
@@ -111,7 +111,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
         return;
     }
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::RewriteDockerhubLibrary,
         Severity::Info,
         loc,
@@ -152,8 +152,7 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
     let first = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[i].0]);
     let second = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[j].0]);
-    let f = ctx
-        .finding(
+    let f = Finding::new(
             Code::RewriteOrderNondeterministic,
             Severity::Warning,
             loc,
@@ -188,7 +187,7 @@ fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
         "none of its endpoints is kept as a mirror entry (invalid or duplicate endpoints are dropped)"
     };
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::RewriteUnused,
         Severity::Warning,
         loc,

@@ -5,7 +5,7 @@
 use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::files;
-use super::super::finding::{Loc, Severity};
+use super::super::finding::{Finding, Loc, Severity};
 use super::yaml::intended_tls_key;
 use crate::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::go::filepath;
@@ -85,7 +85,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
                 "Set cert_file too (or remove key_file).".to_string(),
             ),
         };
-        let mut f = ctx.finding(
+        let mut f = Finding::new(
             Code::TlsKeyWithoutCert,
             Severity::Error,
             loc.clone(),
@@ -113,7 +113,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         // hosts directory itself: reading it as the key fails. (Only the single-string form,
         // client = "<cert>", makes containerd take the key from the certificate file.)
         let loc = ctx.loc_key(&["configs", key, "tls", "cert_file"]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::TlsCertWithoutKey,
             Severity::Error,
             loc,
@@ -139,7 +139,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         if !value.starts_with('/') {
             let dir = dirs.first().cloned().unwrap_or_else(|| key.to_string());
             let resolved = filepath::join(&[&certs_d, &dir, value]);
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::TlsRelativePath,
                 Severity::Error,
                 loc,
@@ -177,7 +177,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
             },
         };
         if let Some(problem) = problem {
-            let f = ctx.finding(
+            let f = Finding::new(
                 Code::TlsFileUnusable,
                 Severity::Error,
                 loc,
@@ -197,7 +197,7 @@ fn skip_verify(ctx: &mut Ctx<'_>, key: &str, has_auth: bool) {
     } else {
         ""
     };
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::InsecureSkipVerify,
         Severity::Warning,
         loc,
@@ -284,8 +284,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
     }
     for (loc, key, url, host, why) in found {
         let related = ctx.loc_key(&["configs", &key]);
-        let f = ctx
-            .finding(
+        let f = Finding::new(
                 Code::ConfigNotForEndpoint,
                 Severity::Warning,
                 loc,
@@ -312,7 +311,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
         && !ctx.reg.configs.contains_key(DOCKER_HUB)
     {
         let loc = ctx.loc_key(&["configs", DOCKER_HUB_HOST, "tls"]);
-        let f = ctx.finding(
+        let f = Finding::new(
             Code::ConfigNotForEndpoint,
             Severity::Warning,
             loc,

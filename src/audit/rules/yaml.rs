@@ -248,7 +248,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 }
                 Note::DuplicateKey { first } => Some(duplicate_key(ctx, &entries, idx, *first)),
                 Note::Null => null_value(ctx, e),
-                Note::Yaml11Bool { text, value } => Some(ctx.finding(
+                Note::Yaml11Bool { text, value } => Some(Finding::new(
                     Code::Yaml11Boolean,
                     Severity::Info,
                     loc_value(ctx, e),
@@ -334,7 +334,7 @@ fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &str) -> Finding {
             format!("Add the registry host (e.g. \"registry.example.com\":) under \"{section}:\" and indent \"{key}:\" below it."),
         )
     };
-    ctx.finding(Code::UnknownKey, Severity::Error, loc, message, help)
+    Finding::new(Code::UnknownKey, Severity::Error, loc, message, help)
 }
 
 fn normalize(k: &str) -> String {
@@ -466,7 +466,7 @@ fn unknown_key(
     // An anchor holder: `x-tls: &tls {...}` only exists to be aliased.
     if let Some(anchor) = anchor_at(ctx, e.value) {
         if anchors_used.contains(&anchor) {
-            return ctx.finding(
+            return Finding::new(
                 Code::UnknownKey,
                 Severity::Info,
                 loc,
@@ -513,7 +513,7 @@ fn unknown_key(
         quote(key),
         consequence(target, level)
     );
-    ctx.finding(Code::UnknownKey, Severity::Error, loc, message, help)
+    Finding::new(Code::UnknownKey, Severity::Error, loc, message, help)
 }
 
 /// The anchor name when the text at `pos` starts with `&name`.
@@ -604,7 +604,7 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
             ),
         )
     };
-    ctx.finding(
+    Finding::new(
         Code::DuplicateKey,
         severity,
         loc,
@@ -679,7 +679,7 @@ fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Finding> {
     };
     let loc = loc_key(ctx, e);
     let why = null_cause(ctx, e);
-    Some(ctx.finding(
+    Some(Finding::new(
         Code::NullValue,
         severity,
         loc,
@@ -731,7 +731,7 @@ fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Finding {
     } else {
         format!("{what} looks like a YAML {kind}; K3s keeps the text as written, other YAML tools may not")
     };
-    ctx.finding(
+    Finding::new(
         Code::NonStringScalar,
         Severity::Info,
         loc,
@@ -797,7 +797,7 @@ fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Finding> {
     }
     let names: Vec<String> = overridden.iter().map(|(k, _)| quote(k)).collect();
     let loc = loc_key(ctx, merge);
-    let mut f = ctx.finding(
+    let mut f = Finding::new(
         Code::MergeKeyOrder,
         Severity::Warning,
         loc.clone(),
@@ -872,7 +872,7 @@ fn multiple_documents(ctx: &mut Ctx<'_>) {
         path: Vec::new(),
     };
     let documents = documents.max(2);
-    let f = ctx.finding(
+    let f = Finding::new(
         Code::MultipleDocuments,
         Severity::Error,
         loc,
