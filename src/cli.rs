@@ -1,5 +1,5 @@
 //! The command line, as clap derive types: what the user can say, and nothing else. No logic here;
-//! [`crate::app`] resolves these into options and runs them.
+//! [`crate::cmd`] resolves these into options and runs them.
 
 use std::path::PathBuf;
 
@@ -63,13 +63,13 @@ pub struct NodeArgs {
     pub embedded_registry: bool,
     /// K3s's --data-dir; every path in config.toml follows from it. Resolved as K3s does: `~`,
     /// `$HOME` expanded, made absolute against the current directory.
-    #[arg(long, short = 'd', value_name = "DIR", default_value = crate::node::DEFAULT_DATA_DIR)]
+    #[arg(long, short = 'd', value_name = "DIR", default_value = crate::k3s::node::DEFAULT_DATA_DIR)]
     pub data_dir: String,
     /// K3s's --pause-image.
-    #[arg(long, value_name = "IMAGE", default_value = crate::node::DEFAULT_PAUSE_IMAGE)]
+    #[arg(long, value_name = "IMAGE", default_value = crate::k3s::node::DEFAULT_PAUSE_IMAGE)]
     pub pause_image: String,
     /// K3s's --snapshotter.
-    #[arg(long, value_name = "NAME", default_value = crate::node::DEFAULT_SNAPSHOTTER)]
+    #[arg(long, value_name = "NAME", default_value = crate::k3s::node::DEFAULT_SNAPSHOTTER)]
     pub snapshotter: String,
     /// K3s's --selinux.
     #[arg(long)]

@@ -2,8 +2,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use k3s_registries::app::{run, Status};
 use k3s_registries::cli::Cli;
+use k3s_registries::cmd::{run, Status};
 use k3s_registries::report::Reporter;
 
 fn main() -> ExitCode {

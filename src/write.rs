@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
-use crate::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 
 /// The first line of every hosts.toml K3s writes (`templates.HostsTomlHeader`); clean-up removes
 /// directories whose hosts.toml starts with it.

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use super::finding::{Finding, Loc};
 use super::Options;
-use crate::model::{HostConfig, Model, RegistryEndpoint};
-use crate::node::NodeOptions;
+use crate::diag::finding::{Finding, Loc};
+use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
+use crate::k3s::node::NodeOptions;
+use crate::k3s::render::Rendered;
+use crate::k3s::translate::DEFAULT_DIR;
 use crate::registries::{Registry, SourceMap};
-use crate::render::Rendered;
-use crate::translate::DEFAULT_DIR;
 use crate::yaml::Position;
 
 /// The inputs of the rules, and the findings they add.
@@ -67,7 +67,7 @@ impl<'a> Ctx<'a> {
                 // A masked credential shows as the mask; do not let the caret tell its length.
                 let owned: Vec<String> = owned(path);
                 let width = if super::rules::yaml::is_secret_path(&owned) {
-                    u32::try_from(crate::render::MASK.chars().count()).unwrap_or(1)
+                    u32::try_from(crate::k3s::render::MASK.chars().count()).unwrap_or(1)
                 } else {
                     self.token_width(e.value, false)
                 };

@@ -10,12 +10,9 @@
 //! Exit status: 2 when K3s would refuse the file (it does not load), 1 when a finding reaches
 //! `--deny`, else 0.
 
-pub mod codes;
 mod context;
 mod files;
-pub mod finding;
 mod rules;
-pub mod sarif;
 mod template;
 mod tomlcheck;
 
@@ -23,17 +20,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-pub use codes::{Code, Needs, Rule, RULES};
-pub use finding::{Finding, Related, Report, Severity, Summary};
+pub use crate::diag::codes::{Code, Needs, Rule, RULES};
+pub use crate::diag::finding::{Finding, Related, Report, Severity, Summary};
 
-use crate::app::{node_options, Status};
 use crate::cli::{AuditArgs, AuditFormat};
-use crate::mask::{mask_lines, mask_userinfo, SecretAt};
-use crate::node::NodeOptions;
+use crate::cmd::{node_options, Status};
+use crate::k3s::node::NodeOptions;
+use crate::k3s::render::{RenderError, RenderOptions, Renderer};
+use crate::k3s::translate::translate;
 use crate::registries;
-use crate::render::{RenderError, RenderOptions, Renderer};
+use crate::report::mask::{mask_lines, mask_userinfo, SecretAt};
 use crate::report::Reporter;
-use crate::translate::translate;
 use context::Ctx;
 use rules::node_files::NodeFiles;
 

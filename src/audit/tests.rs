@@ -2,7 +2,7 @@
 //! the per-rule fixtures (tests/fixtures/audit) do not pin down.
 
 use super::*;
-use crate::node::NodeOptions;
+use crate::k3s::node::NodeOptions;
 
 fn audit_with(yaml: &str, node: NodeOptions) -> Report {
     let input = Input {

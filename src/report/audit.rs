@@ -7,8 +7,9 @@ use std::io;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use super::sarif;
 use super::{Reporter, NAME};
-use crate::audit::{sarif, Finding, Report, Rule, Severity, Summary};
+use crate::audit::{Finding, Report, Rule, Severity, Summary};
 
 /// The JSON document's version; bumped only when a field is renamed or removed.
 pub const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
@@ -203,7 +204,7 @@ impl Reporter<'_> {
 #[cfg(test)]
 mod tests {
     use crate::audit::{check, Input, Options};
-    use crate::node::NodeOptions;
+    use crate::k3s::node::NodeOptions;
     use crate::report::Reporter;
 
     fn text(yaml: &str, color: bool) -> String {

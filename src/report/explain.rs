@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::Reporter;
 use crate::containerd::{AuthKind, CertFilesReason, Source};
 use crate::explain::{Attempt, Credentials, Explanation, Origin, Tls, TlsMode};
-use crate::mask::mask_userinfo;
-use crate::render::MASK;
+use crate::k3s::render::MASK;
+use crate::report::mask::mask_userinfo;
 
 /// The `schema_version` of explain's JSON document.
 pub const EXPLAIN_SCHEMA_VERSION: u32 = 1;

@@ -4,12 +4,14 @@
 
 mod audit;
 mod explain;
+pub(crate) mod mask;
+pub mod sarif;
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::model::{Level, Note};
-use crate::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::k3s::model::{Level, Note};
+use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 use crate::write::{Plan, PlannedFile, Removal, RemovalReason};
 
 /// The program's name in messages.
@@ -55,7 +57,7 @@ impl<'a> Reporter<'a> {
             let message = if self.show_secrets {
                 n.message.clone()
             } else {
-                crate::mask::mask_userinfo(&n.message)
+                crate::report::mask::mask_userinfo(&n.message)
             };
             writeln!(self.err, "{NAME}: K3s would log ({level}): {message}")?;
         }

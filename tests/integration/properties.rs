@@ -1,9 +1,9 @@
 //! Invariants of the pipeline, checked on generated registries files through the library.
 
-use k3s_registries::node::NodeOptions;
+use k3s_registries::k3s::node::NodeOptions;
+use k3s_registries::k3s::render::{RenderOptions, Renderer};
+use k3s_registries::k3s::translate::translate;
 use k3s_registries::registries::load_str;
-use k3s_registries::render::{RenderOptions, Renderer};
-use k3s_registries::translate::translate;
 use proptest::prelude::*;
 
 /// One registry entry: its name, its mirror endpoints (if mirrored), its config (if any).

@@ -2,13 +2,13 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Severity};
-use crate::endpoint::{
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Severity};
+use crate::go::base64::decode_string;
+use crate::k3s::endpoint::{
     default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
 };
-use crate::go::base64::decode_string;
 use crate::registries::AuthConfig;
 
 /// Every credential rule.

@@ -2,12 +2,12 @@
 //! notes for the endpoints K3s drops): invalid, unusable, duplicated and self-referencing
 //! endpoints, path overrides, credentials in URLs, plain HTTP, defaulted schemes.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Loc, Severity};
-use crate::endpoint::{is_localhost, normalize_endpoint_address};
-use crate::mask::mask_userinfo;
-use crate::model::{HostConfig, NoteKind, RegistryEndpoint};
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Loc, Severity};
+use crate::k3s::endpoint::{is_localhost, normalize_endpoint_address};
+use crate::k3s::model::{HostConfig, NoteKind, RegistryEndpoint};
+use crate::report::mask::mask_userinfo;
 
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

@@ -2,12 +2,12 @@
 //! endpoint, `--disable-default-registry-endpoint`, and the `*` wildcard (`_default`), whose
 //! directory containerd uses only for registries without one of their own.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Severity};
-use crate::endpoint::normalize_endpoint_address;
-use crate::model::NoteKind;
-use crate::translate::DEFAULT_DIR;
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Severity};
+use crate::k3s::endpoint::normalize_endpoint_address;
+use crate::k3s::model::NoteKind;
+use crate::k3s::translate::DEFAULT_DIR;
 
 /// Every fallback and wildcard rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

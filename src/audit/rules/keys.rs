@@ -1,12 +1,12 @@
 //! Rules about the `mirrors` and `configs` keys themselves: names that resolve outside certs.d
 //! (K3s deletes what they point at) and names that can never match an image's registry.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Severity};
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Severity};
 use crate::go::filepath;
-use crate::model::NoteKind;
-use crate::translate::DEFAULT_DIR;
+use crate::k3s::model::NoteKind;
+use crate::k3s::translate::DEFAULT_DIR;
 
 /// The rules about registry names.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::files::{self, HostDir};
-use super::super::finding::{Finding, Loc, Severity};
 use super::super::tomlcheck;
-use crate::translate::DEFAULT_DIR;
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Loc, Severity};
+use crate::k3s::translate::DEFAULT_DIR;
 use crate::write::HOSTS_TOML_HEADER;
 
 /// Files read from the node for `--hosts-dir` and `--containerd-config`.

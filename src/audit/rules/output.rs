@@ -8,14 +8,14 @@
 //! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
 //! without a value to blame is still reported.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Loc, Severity};
 use super::super::tomlcheck::{self, TomlProblem};
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Loc, Severity};
 use crate::go::quote::quote_str;
-use crate::model::HostConfig;
-use crate::node::ConfigVersion;
-use crate::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::k3s::model::HostConfig;
+use crate::k3s::node::ConfigVersion;
+use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 
 /// Both rules, on the rendered files.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

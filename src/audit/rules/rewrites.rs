@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
-use super::super::finding::{Finding, Severity};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
-use crate::endpoint::DOCKER_HUB;
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Severity};
 use crate::go::regexp::Regexp;
-use crate::translate::DEFAULT_DIR;
+use crate::k3s::endpoint::DOCKER_HUB;
+use crate::k3s::translate::DEFAULT_DIR;
 
 /// Every rewrite rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

@@ -2,14 +2,14 @@
 //! pairs, relative and unusable files, disabled verification, and settings keyed by a name the
 //! contacted endpoint does not have.
 
-use super::super::codes::Code;
 use super::super::context::{quote, Ctx};
 use super::super::files;
-use super::super::finding::{Finding, Loc, Severity};
 use super::yaml::intended_tls_key;
-use crate::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Loc, Severity};
 use crate::go::filepath;
 use crate::go::url::Url;
+use crate::k3s::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
 

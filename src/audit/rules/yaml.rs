@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use super::super::codes::Code;
 use super::super::context::{fmt_path, quote, Ctx};
-use super::super::finding::{Finding, Loc, Severity};
-use crate::mask::mask_text;
+use crate::diag::codes::Code;
+use crate::diag::finding::{Finding, Loc, Severity};
+use crate::report::mask::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
@@ -178,7 +178,12 @@ fn line_has_secret_key(line: &str) -> bool {
 fn mask_backquoted(msg: &str) -> String {
     match (msg.find('`'), msg.rfind('`')) {
         (Some(a), Some(b)) if b > a => {
-            format!("{}`{}`{}", &msg[..a], crate::render::MASK, &msg[b + 1..])
+            format!(
+                "{}`{}`{}",
+                &msg[..a],
+                crate::k3s::render::MASK,
+                &msg[b + 1..]
+            )
         }
         _ => msg.to_string(),
     }
@@ -720,7 +725,7 @@ fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Finding {
         )
     } else {
         let text = if is_secret_path(&e.path) {
-            crate::render::MASK.to_string()
+            crate::k3s::render::MASK.to_string()
         } else {
             token_text(ctx, e.value)
         };

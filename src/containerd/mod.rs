@@ -14,6 +14,8 @@
 //! This module reads files only in [`CertsTree::read`] and [`read_config_toml`]; everything else is
 //! pure. It knows nothing about registries.yaml or K3s's rules, and prints nothing.
 
+pub mod image_ref;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
@@ -21,9 +23,9 @@ use std::path::Path;
 
 use toml_edit::{Item, TableLike};
 
-use crate::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::go::{filepath, net, url};
-use crate::render::HostsFile;
+use crate::k3s::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::k3s::render::HostsFile;
 
 /// The directory containerd falls back to for registries without one of their own.
 pub const DEFAULT_DIR: &str = "_default";

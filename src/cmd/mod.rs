@@ -7,12 +7,12 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, ConfigVersionArg, InputArgs, NodeArgs, RenderArgs};
-use crate::model::Model;
-use crate::node::{ConfigVersion, NodeOptions};
+use crate::k3s::model::Model;
+use crate::k3s::node::{ConfigVersion, NodeOptions};
+use crate::k3s::render::{RenderOptions, Renderer};
+use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
-use crate::render::{RenderOptions, Renderer};
 use crate::report::Reporter;
-use crate::translate::{translate, translate_owned};
 use crate::write;
 
 /// The process exit status, as documented in the README.
@@ -113,7 +113,7 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptio
         containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()))
     };
     NodeOptions {
-        data_dir: crate::node::resolve_data_dir(
+        data_dir: crate::k3s::node::resolve_data_dir(
             &args.data_dir,
             &std::env::var("HOME").unwrap_or_else(|_| "/root".to_string()),
             &std::env::current_dir()

@@ -3,9 +3,9 @@
 //! the rewrite, TLS and credentials for it, and whether the registry's own endpoint comes last.
 //!
 //! explain describes what containerd does with *files*, so it never re-derives K3s's rules: it
-//! renders the registries file with [`crate::render`] (or reads a real `certs.d` and
+//! renders the registries file with [`crate::k3s::render`] (or reads a real `certs.d` and
 //! `config.toml` with `--hosts-dir`), and hands them to [`crate::containerd`], which reads them as
-//! containerd does. The reference goes through [`crate::image_ref`], rewrites through
+//! containerd does. The reference goes through [`crate::containerd::image_ref`], rewrites through
 //! [`crate::go::regexp`]. The result is data ([`Explanation`]); [`crate::report`] prints it, and
 //! is the only place that masks secrets.
 
@@ -13,18 +13,18 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::app::{node_options, pipeline, Status};
 use crate::cli::ExplainArgs;
+use crate::cmd::{node_options, pipeline, Status};
+use crate::containerd::image_ref::{self, ImageRef};
 use crate::containerd::{
     parse_auth, AuthKind, CertFilesReason, CertsTree, CriRegistry, Flavor, HostOrigin,
     RegistryHost, Resolution, Source, DEFAULT_DIR, HOSTS_TOML,
 };
-use crate::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::go::regexp::Regexp;
 use crate::go::{filepath, net, url};
-use crate::image_ref::{self, ImageRef};
-use crate::model::Model;
-use crate::render::{RenderOptions, Rendered, Renderer, CERTS_D};
+use crate::k3s::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::k3s::model::Model;
+use crate::k3s::render::{RenderOptions, Rendered, Renderer, CERTS_D};
 use crate::report::Reporter;
 
 /// Run `explain`: normalise the reference (exit 2 when containerd would refuse it), gather the
@@ -960,14 +960,15 @@ fn default_endpoint(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::NodeOptions;
+    use crate::k3s::node::NodeOptions;
     use crate::registries::{Mirror, Registry};
     use proptest::prelude::*;
 
     fn files_for(yaml: &str, node: &NodeOptions) -> (Model, Files) {
         let loaded = crate::registries::load_str(yaml.as_bytes(), "test").expect("valid yaml");
-        let model = crate::translate::translate(&loaded.registry, node);
-        let rendered = crate::render::render(&model, RenderOptions::default()).expect("renders");
+        let model = crate::k3s::translate::translate(&loaded.registry, node);
+        let rendered =
+            crate::k3s::render::render(&model, RenderOptions::default()).expect("renders");
         let files = Files::rendered("test", &model, &rendered);
         (model, files)
     }
@@ -1181,8 +1182,8 @@ mod tests {
                 embedded_registry: embedded,
                 ..NodeOptions::default()
             };
-            let model = crate::translate::translate(&reg, &node);
-            let rendered = crate::render::render(&model, RenderOptions::default()).expect("renders");
+            let model = crate::k3s::translate::translate(&reg, &node);
+            let rendered = crate::k3s::render::render(&model, RenderOptions::default()).expect("renders");
             let files = Files::rendered("test", &model, &rendered);
             for key in reg.mirrors.keys() {
                 let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
@@ -1201,7 +1202,7 @@ mod tests {
                         .chain(hc.default.iter().filter_map(|d| d.url.as_deref()).filter(|u| !u.host.is_empty()).map(base))
                         .collect(),
                     // No file: containerd's own default host (docker.io is served by registry-1.docker.io).
-                    None => vec![format!("https://{}/v2", crate::endpoint::default_host(key))],
+                    None => vec![format!("https://{}/v2", crate::k3s::endpoint::default_host(key))],
                 };
                 // TLS with plain http: containerd upgrades the scheme (tested elsewhere); compare
                 // host and path here, and the scheme where no fallback applies.

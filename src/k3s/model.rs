@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::go::url::Url;
-use crate::node::{NodeOptions, NodePaths};
+use crate::k3s::node::{NodeOptions, NodePaths};
 use crate::registries::{Registry, RegistryConfig};
 
 /// `version.Program`: the name in every generated header.

@@ -15,8 +15,8 @@ use tera::{Tera, Value};
 use crate::go::bytes::to_go_bytes;
 use crate::go::quote::quote;
 use crate::go::url::Url;
-use crate::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
-use crate::node::ConfigVersion;
+use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
+use crate::k3s::node::ConfigVersion;
 use crate::registries::AuthConfig;
 
 /// Where the files go, relative to K3s's `<data-dir>/agent/etc/containerd`.
@@ -26,10 +26,10 @@ pub const CERTS_D: &str = "certs.d";
 /// What a masked secret prints as in previews.
 pub const MASK: &str = "********";
 
-const HOSTS_TEMPLATE: &str = include_str!("../templates/hosts.toml.tera");
-const CONFIG_V3_TEMPLATE: &str = include_str!("../templates/config-v3.toml.tera");
-const CONFIG_V2_TEMPLATE: &str = include_str!("../templates/config-v2.toml.tera");
-const AUTH_TEMPLATE: &str = include_str!("../templates/auth.tera");
+const HOSTS_TEMPLATE: &str = include_str!("../../templates/hosts.toml.tera");
+const CONFIG_V3_TEMPLATE: &str = include_str!("../../templates/config-v3.toml.tera");
+const CONFIG_V2_TEMPLATE: &str = include_str!("../../templates/config-v2.toml.tera");
+const AUTH_TEMPLATE: &str = include_str!("../../templates/auth.tera");
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::render::MASK;
+use crate::k3s::render::MASK;
 
 /// Where a credential value starts: 1-based line and column, and the key's column (for block
 /// scalars, whose content is on the following, more indented lines).

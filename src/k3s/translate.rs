@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::endpoint::{default_host, is_localhost, normalize_endpoint_address};
-use crate::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
-use crate::node::NodeOptions;
+use crate::k3s::endpoint::{default_host, is_localhost, normalize_endpoint_address};
+use crate::k3s::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
+use crate::k3s::node::NodeOptions;
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// The certs.d directory containerd uses for registries without one of their own.

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::codes::RULES;
-use super::finding::Report;
+use crate::diag::codes::RULES;
+use crate::diag::finding::Report;
 
 /// The SARIF schema this log declares.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
