@@ -420,8 +420,9 @@ func (b *builder) run(wharfieGit, ctrdGit, yamlGit string) error {
 	if !ok {
 		return fmt.Errorf("go.mod requires no %s", ctrdMod)
 	}
-	// K3s replaces containerd with its fork (v2.2.7-k3s1); the fork's base is upstream v2.2.7.
-	tag := regexp.MustCompile(`-k3s[0-9.]+$`).ReplaceAllString(cv, "")
+	// K3s replaces containerd with its fork (v2.2.7-k3s1, v2.0.5-k3s2.32, v2.2.2-bd1.34 ...);
+	// the fork's base is the upstream release of the same number (v2.2.7).
+	tag := regexp.MustCompile(`^(v\d+\.\d+\.\d+)-.*$`).ReplaceAllString(cv, "$1")
 	pkgDir := strings.TrimPrefix(dockerImport, ctrdMod+"/")
 	dockerFiles := map[string][]byte{}
 	ls, err := git(ctrdGit, "ls-tree", "--name-only", tag, pkgDir+"/")

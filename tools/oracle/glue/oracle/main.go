@@ -295,6 +295,10 @@ func (r *runner) runCase(a nodeArgs, registriesYAML []byte) outcome {
 			hostsNode.Containerd.Registry = filepath.Join(dir, "certs.d")
 			return containerd.OracleWriteContainerdHosts(&hostsNode, cc)
 		}()
+		if err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+			// Not K3s refusing the input: a template reads a field our config.Node lacks.
+			fatal(fmt.Errorf("tools/oracle/stubs/k3s/pkg/daemons/config lacks a field this K3s reads: %v", err))
+		}
 		if err != nil {
 			o.refused = strings.ReplaceAll(err.Error(), dir, realDir)
 			os.RemoveAll(scratch)

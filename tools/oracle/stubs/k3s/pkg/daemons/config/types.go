@@ -12,6 +12,7 @@ type Node struct {
 	ContainerRuntimeEndpoint string
 	ImageServiceEndpoint     string
 	SELinux                  bool
+	NoFlannel                bool // read by the v3 template before K3s commit 7b1c48212
 	EmbeddedRegistry         bool
 	Containerd               Containerd
 	AgentConfig              Agent
