@@ -8,12 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// K3s's default registries file.
 pub const DEFAULT_REGISTRIES: &str = "/etc/rancher/k3s/registries.yaml";
 
-/// Render, explain and audit a K3s registries.yaml offline, byte for byte as K3s 1.34 writes
-/// containerd's config.toml and certs.d/<host>/hosts.toml.
+/// Render, explain and audit a K3s registries.yaml offline, byte for byte as K3s writes
+/// containerd's config.toml and certs.d/<host>/hosts.toml (any K3s release from v1.31.6 / v1.32.2
+/// on; see `k3s-registries versions`).
 #[derive(Debug, Parser)]
 #[command(
     name = "k3s-registries",
-    version,
+    version = crate::k3s::versions::version_line(),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -33,6 +34,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Find what breaks pulls or leaks secrets, offline. Exit 1 when a finding reaches --deny.
     Audit(AuditArgs),
+    /// List the K3s releases modelled, and what differs between them.
+    Versions,
 }
 
 /// Where the registries file comes from.
@@ -53,6 +56,10 @@ pub struct InputArgs {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "K3s node options")]
 pub struct NodeArgs {
+    /// The K3s release the node runs: latest (the newest modelled), 1.MINOR (the newest modelled
+    /// patch of that line), 1.MINOR.PATCH, or v1.MINOR.PATCH+k3sN. See `k3s-registries versions`.
+    #[arg(long, value_name = "VERSION", default_value = "latest")]
+    pub k3s_version: String,
     /// K3s's --disable-default-registry-endpoint: no fallback to the registry's own endpoint for
     /// mirrored registries (registries with only a `configs` entry keep theirs).
     #[arg(long)]
@@ -65,9 +72,10 @@ pub struct NodeArgs {
     /// `$HOME` expanded, made absolute against the current directory.
     #[arg(long, short = 'd', value_name = "DIR", default_value = crate::k3s::node::DEFAULT_DATA_DIR)]
     pub data_dir: String,
-    /// K3s's --pause-image.
-    #[arg(long, value_name = "IMAGE", default_value = crate::k3s::node::DEFAULT_PAUSE_IMAGE)]
-    pub pause_image: String,
+    /// K3s's --pause-image [default: the K3s release's; rancher/mirrored-pause:3.10.2 from
+    /// v1.34.10, v1.35.7 and v1.36.3 on, rancher/mirrored-pause:3.6 before]
+    #[arg(long, value_name = "IMAGE")]
+    pub pause_image: Option<String>,
     /// K3s's --snapshotter.
     #[arg(long, value_name = "NAME", default_value = crate::k3s::node::DEFAULT_SNAPSHOTTER)]
     pub snapshotter: String,
@@ -77,7 +85,7 @@ pub struct NodeArgs {
     /// K3s's --nonroot-devices.
     #[arg(long)]
     pub nonroot_devices: bool,
-    /// config.toml template: 3 (containerd 2.x, K3s 1.34's default) or 2 (containerd 1.7 schema,
+    /// config.toml template: 3 (containerd 2.x, K3s's default) or 2 (containerd 1.7 schema,
     /// as K3s renders it under a config.toml.tmpl holding {{ template "base" . }}).
     #[arg(long, value_enum, value_name = "N", default_value = "3")]
     pub config_version: ConfigVersionArg,

@@ -106,7 +106,7 @@ pub fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
         .containerd_config
         .as_deref()
         .and_then(Path::parent);
-    let node = node_options(&args.node, containerd_dir);
+    let node = node_options(&args.node, containerd_dir)?;
     let opts = Options {
         check_files: args.check_files,
         hosts_dir: args.files.hosts_dir.clone(),

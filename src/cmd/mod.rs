@@ -33,6 +33,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::
         Command::Render(args) => render(&args, &mut rep),
         Command::Explain(args) => crate::explain::run(&args, &mut rep),
         Command::Audit(args) => crate::audit::run(&args, &mut rep),
+        Command::Versions => {
+            rep.versions()?;
+            Ok(Status::Ok)
+        }
     }
 }
 
@@ -107,12 +111,15 @@ fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<
 }
 
 /// Resolve the node flags; `containerd_dir` is the directory standing for K3s's
-/// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files.
-pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptions {
+/// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files. An
+/// unknown `--k3s-version` is a usage error.
+pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> anyhow::Result<NodeOptions> {
     let is_file = |name: &str| {
         containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()))
     };
-    NodeOptions {
+    let k3s = crate::k3s::versions::resolve(&args.k3s_version)?;
+    Ok(NodeOptions {
+        k3s,
         data_dir: crate::k3s::node::resolve_data_dir(
             &args.data_dir,
             &std::env::var("HOME").unwrap_or_else(|_| "/root".to_string()),
@@ -120,7 +127,10 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptio
                 .map(|d| d.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| "/".to_string()),
         ),
-        pause_image: args.pause_image.clone(),
+        pause_image: args
+            .pause_image
+            .clone()
+            .unwrap_or_else(|| k3s.era.pause_image.to_string()),
         snapshotter: args.snapshotter.clone(),
         selinux: args.selinux,
         nonroot_devices: args.nonroot_devices,
@@ -132,11 +142,11 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> NodeOptio
         },
         blockio_config_present: is_file("blockio_config.yaml"),
         rdt_config_present: is_file("rdt_config.yaml"),
-    }
+    })
 }
 
 fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
-    let node = node_options(&args.node, args.output.as_deref());
+    let node = node_options(&args.node, args.output.as_deref())?;
     let opts = RenderOptions {
         // Files on disk always get the real values; only the preview is for people.
         mask_secrets: args.output.is_none() && !args.show_secrets,

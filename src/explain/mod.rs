@@ -41,7 +41,7 @@ pub fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status>
     let files = match &args.files.hosts_dir {
         Some(dir) => Files::from_node(dir, args.files.containerd_config.as_deref())?,
         None => {
-            let node = node_options(&args.node, None);
+            let node = node_options(&args.node, None)?;
             let p = pipeline(&args.input, node, rep)?;
             let rendered = Renderer::new()?.render(&p.model, RenderOptions::default())?;
             Files::rendered(&p.source.display_name(), &p.model, &rendered)

@@ -5,18 +5,20 @@
 //! flag defaults, `pkg/agent/config/config.go` and `config_linux.go` paths). Facts a registries
 //! file cannot tell are fixed here: state `/run/k3s/containerd`, CNI bin dir `<data-dir>/data/cni`,
 //! CNI conf dir `<data-dir>/agent/etc/cni/net.d`, `SystemdCgroup = true`, unprivileged ports and
-//! ICMP enabled (kernel >= 4.11), not rootless, no extra runtimes.
+//! ICMP enabled (kernel >= 4.11), not rootless, no extra runtimes. What depends on the K3s release
+//! (the `--pause-image` default, the nix snapshotter) comes from its [`Era`].
 
 use crate::go::filepath;
+use crate::k3s::versions::{Era, Resolved};
 
 /// K3s's `--data-dir` default.
 pub const DEFAULT_DATA_DIR: &str = "/var/lib/rancher/k3s";
-/// K3s's `--pause-image` default (release-1.34).
-pub const DEFAULT_PAUSE_IMAGE: &str = "rancher/mirrored-pause:3.10";
-/// K3s's `--snapshotter` default on Linux.
+/// K3s's `--snapshotter` default on Linux (`pkg/cli/cmds/const_linux.go`, every modelled release).
 pub const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
 /// `config_linux.go`: the stargz snapshotter's image service socket.
 const STARGZ_IMAGE_SERVICE_SOCKET: &str = "/run/containerd-stargz-grpc/containerd-stargz-grpc.sock";
+/// `config_linux.go` (K3s with the nix snapshotter): the nix snapshotter's socket, in the state dir.
+const NIX_IMAGE_SERVICE_SOCKET: &str = "nix-snapshotter.sock";
 /// `applyContainerdOSSpecificConfig`: containerd's state directory on Linux.
 const CONTAINERD_STATE: &str = "/run/k3s/containerd";
 /// The embedded registry's address as containerd reaches it: K3s's loopback address and the
@@ -29,7 +31,7 @@ pub enum ConfigVersion {
     /// `ContainerdConfigTemplate` (containerd 1.7 schema), as K3s renders it when a
     /// `config.toml.tmpl` holding `{{ template "base" . }}` exists.
     V2,
-    /// `ContainerdConfigTemplateV3` (containerd 2.x), K3s 1.34's default.
+    /// `ContainerdConfigTemplateV3` (containerd 2.x), the default of every modelled K3s release.
     #[default]
     V3,
 }
@@ -37,6 +39,8 @@ pub enum ConfigVersion {
 /// The node options, as K3s's flags name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeOptions {
+    /// The K3s release the node runs, and what it ships.
+    pub k3s: Resolved,
     /// `--data-dir`.
     pub data_dir: String,
     /// `--pause-image`.
@@ -61,9 +65,11 @@ pub struct NodeOptions {
 
 impl Default for NodeOptions {
     fn default() -> Self {
+        let k3s = Resolved::default();
         NodeOptions {
+            k3s,
             data_dir: DEFAULT_DATA_DIR.to_string(),
-            pause_image: DEFAULT_PAUSE_IMAGE.to_string(),
+            pause_image: k3s.era.pause_image.to_string(),
             snapshotter: DEFAULT_SNAPSHOTTER.to_string(),
             selinux: false,
             nonroot_devices: false,
@@ -87,6 +93,9 @@ pub struct NodePaths {
     pub address: String,
     /// `Containerd.Registry`: `<data-dir>/agent/etc/containerd/certs.d`.
     pub registry_dir: String,
+    /// `Containerd.Template`: `<data-dir>/agent/etc/containerd`, where user templates and the
+    /// imported drop-in directories live.
+    pub template_dir: String,
     /// `AgentConfig.CNIBinDir`.
     pub cni_bin_dir: String,
     /// `AgentConfig.CNIConfDir`.
@@ -128,6 +137,11 @@ pub fn resolve_data_dir(raw: &str, home: &str, cwd: &str) -> String {
 }
 
 impl NodeOptions {
+    /// What the node's K3s release ships.
+    pub fn era(&self) -> &'static Era {
+        self.k3s.era
+    }
+
     /// The derived paths, joined with Go's `filepath.Join` as K3s does (which cleans them).
     pub fn paths(&self) -> NodePaths {
         let dd = self.data_dir.as_str();
@@ -137,12 +151,15 @@ impl NodeOptions {
             state: CONTAINERD_STATE.to_string(),
             address: filepath::join(&[CONTAINERD_STATE, "containerd.sock"]),
             registry_dir: etc_containerd("certs.d"),
+            template_dir: filepath::join(&[dd, "agent", "etc", "containerd"]),
             cni_bin_dir: filepath::join(&[dd, "data", "cni"]),
             cni_conf_dir: filepath::join(&[dd, "agent", "etc", "cni", "net.d"]),
-            image_service_socket: if self.snapshotter == "stargz" {
-                STARGZ_IMAGE_SERVICE_SOCKET.to_string()
-            } else {
-                String::new()
+            image_service_socket: match self.snapshotter.as_str() {
+                "stargz" => STARGZ_IMAGE_SERVICE_SOCKET.to_string(),
+                "nix" if self.era().nix_snapshotter => {
+                    filepath::join(&[CONTAINERD_STATE, NIX_IMAGE_SERVICE_SOCKET])
+                }
+                _ => String::new(),
             },
             blockio_config: if self.blockio_config_present {
                 etc_containerd("blockio_config.yaml")

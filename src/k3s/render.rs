@@ -13,6 +13,7 @@ use serde::Serialize;
 use tera::{Tera, Value};
 
 use crate::go::bytes::to_go_bytes;
+use crate::go::filepath;
 use crate::go::quote::quote;
 use crate::go::url::Url;
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
@@ -157,8 +158,24 @@ impl Renderer {
     fn render_config(&self, model: &Model, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
         let p = &model.paths;
         let n = &model.node;
+        let era = n.era();
+        let imports_dir = match n.config_version {
+            ConfigVersion::V2 => "config.toml.d",
+            ConfigVersion::V3 => "config-v3.toml.d",
+        };
         let ctx = ConfigCtx {
             program: PROGRAM,
+            era: EraCtx {
+                imports: era
+                    .imports
+                    .then(|| filepath::join(&[&p.template_dir, imports_dir, "*.toml"])),
+                v3_header_template: era.v3_header_template,
+                use_local_image_pull: era.use_local_image_pull,
+                cni_bin_dirs: era.cni_bin_dirs,
+            },
+            // K3s's templates test `eq .NodeConfig.AgentConfig.Snapshotter "nix"` from the era
+            // that knows the nix snapshotter on; before it, "nix" is a name like any other.
+            nix_snapshotter: era.nix_snapshotter && n.snapshotter == "nix",
             root: &p.root,
             state: &p.state,
             address: &p.address,
@@ -339,9 +356,21 @@ impl<'a> AuthCtx<'a> {
     }
 }
 
+/// What the node's K3s release changes in config.toml (see [`crate::k3s::versions::Era`]).
+#[derive(Serialize)]
+struct EraCtx {
+    /// `imports`'s one path (`filepathjoin` of the template dir, the drop-in dir and `*.toml`).
+    imports: Option<String>,
+    v3_header_template: &'static str,
+    use_local_image_pull: bool,
+    cni_bin_dirs: bool,
+}
+
 #[derive(Serialize)]
 struct ConfigCtx<'a> {
     program: &'static str,
+    era: EraCtx,
+    nix_snapshotter: bool,
     root: &'a str,
     state: &'a str,
     address: &'a str,

@@ -6,6 +6,7 @@ mod audit;
 mod explain;
 pub(crate) mod mask;
 pub mod sarif;
+mod versions;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -199,48 +199,52 @@ pub fn render_case(case: &Case, extra: &[&str]) -> (Run, BTreeMap<String, Vec<u8
     (run, tree)
 }
 
-/// Check every case below `dir` against the files K3s writes; returns a report of failures.
-pub fn check_cases(dir: &Path) -> (usize, Vec<String>) {
-    let cases = cases(dir);
+/// Check one case against the files K3s writes, rendering with `extra` arguments; `Err` holds
+/// what differs.
+pub fn check_case(case: &Case, extra: &[&str]) -> Result<(), String> {
+    let (run, tree) = render_case(case, extra);
+    if case.refused() {
+        return if run.code == 0 {
+            Err(format!(
+                "{}: K3s refuses this input, but render exited 0",
+                case.name
+            ))
+        } else {
+            Ok(())
+        };
+    }
+    if run.code != 0 {
+        return Err(format!("{}: exit {}: {}", case.name, run.code, run.stderr));
+    }
     let mut failures = Vec::new();
-    for case in &cases {
-        let (run, tree) = render_case(case, &[]);
-        if case.refused() {
-            if run.code == 0 {
-                failures.push(format!(
-                    "{}: K3s refuses this input, but render exited 0",
-                    case.name
-                ));
-            }
-            continue;
-        }
-        if run.code != 0 {
-            failures.push(format!("{}: exit {}: {}", case.name, run.code, run.stderr));
-            continue;
-        }
-        let diff = tree_diff(&read_tree(&case.dir.join("expected")), &tree);
-        if !diff.is_empty() {
-            failures.push(format!("{}:\n{diff}", case.name));
-        }
-        let v2 = case.dir.join("expected-v2/config.toml");
-        if v2.is_file() {
-            let (run, tree) = render_case(case, &["--config-version", "2"]);
-            let expected = std::fs::read(&v2).expect("read expected-v2");
-            match tree.get("config.toml") {
-                Some(actual) if run.code == 0 && *actual == expected => {}
-                Some(actual) => failures.push(format!(
-                    "{} (v2):\n{}",
-                    case.name,
-                    bytes_diff(&expected, actual)
-                )),
-                None => failures.push(format!(
-                    "{} (v2): no config.toml; {}",
-                    case.name, run.stderr
-                )),
-            }
+    let diff = tree_diff(&read_tree(&case.dir.join("expected")), &tree);
+    if !diff.is_empty() {
+        failures.push(format!("{}:\n{diff}", case.name));
+    }
+    let v2 = case.dir.join("expected-v2/config.toml");
+    if v2.is_file() {
+        let mut args = extra.to_vec();
+        args.extend(["--config-version", "2"]);
+        let (run, tree) = render_case(case, &args);
+        let expected = std::fs::read(&v2).expect("read expected-v2");
+        match tree.get("config.toml") {
+            Some(actual) if run.code == 0 && *actual == expected => {}
+            Some(actual) => failures.push(format!(
+                "{} (v2):\n{}",
+                case.name,
+                bytes_diff(&expected, actual)
+            )),
+            None => failures.push(format!(
+                "{} (v2): no config.toml; {}",
+                case.name, run.stderr
+            )),
         }
     }
-    (cases.len(), failures)
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
 }
 
 /// insta settings: snapshots in the repository's `snapshots/`, named by the test alone.

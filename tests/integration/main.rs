@@ -8,3 +8,4 @@ mod harness;
 mod properties;
 mod readme;
 mod render_cli;
+mod versions_cli;
