@@ -9,12 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use super::parse::{Doc, Kind, Node, NodeId};
 use super::resolve::{
     resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG, MERGE_TAG,
     NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
 use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
+use super::tree::{Doc, Kind, Node, NodeId};
 use crate::registries::{AuthConfig, Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// A `failf`: decoding stops.
@@ -319,8 +319,8 @@ impl Seen {
 }
 
 /// decode.go's `decoder`, plus the source map being built.
-pub(crate) struct Decoder<'d, 'a> {
-    doc: &'d Doc<'a>,
+pub(crate) struct Decoder<'d> {
+    doc: &'d Doc,
     pub terrors: Vec<TypeErr>,
     decode_count: u64,
     alias_count: u64,
@@ -339,7 +339,7 @@ pub(crate) struct Decoder<'d, 'a> {
     alias_pos: Option<Position>,
 }
 
-fn node_pos(n: &Node<'_>) -> Position {
+fn node_pos(n: &Node) -> Position {
     Position {
         line: n.line,
         column: n.column,
@@ -347,15 +347,15 @@ fn node_pos(n: &Node<'_>) -> Position {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(n: &Node<'_>) -> bool {
+fn prepare_null(n: &Node) -> bool {
     n.tag.as_deref() == Some(NULL_TAG)
         || (n.kind == Kind::Scalar
             && n.tag.is_none()
-            && (n.value == "null" || n.value == "~" || (n.value.is_empty() && n.implicit)))
+            && (&*n.value == "null" || &*n.value == "~" || (n.value.is_empty() && n.implicit)))
 }
 
 /// The resolution `scalar` does (without the `!!binary` decoding).
-fn scalar_resolution<'n>(n: &'n Node<'_>) -> Result<(&'n str, Resolved), String> {
+fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), String> {
     if n.tag.is_none() && !n.implicit {
         Ok((STR_TAG, Resolved::Str))
     } else {
@@ -375,10 +375,10 @@ fn static_short(rtag: &str) -> &'static str {
     }
 }
 
-impl<'d, 'a> Decoder<'d, 'a> {
+impl<'d> Decoder<'d> {
     /// A decoder over `doc`; `record` says whether to build the [`SourceMap`] (audit and explain
     /// need it; render does not, and on a large file it is most of the memory).
-    pub(crate) fn new(doc: &'d Doc<'a>, record: bool) -> Self {
+    pub(crate) fn new(doc: &'d Doc, record: bool) -> Self {
         Decoder {
             record,
             doc,
@@ -469,7 +469,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No registries
     /// type implements `yaml.Unmarshaler`.)
-    fn prepare<'o>(node: &Node<'_>, out: Out<'o>) -> Out<'o> {
+    fn prepare<'o>(node: &Node, out: Out<'o>) -> Out<'o> {
         if prepare_null(node) {
             return out;
         }
@@ -629,7 +629,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn is_merge(&self, k: NodeId) -> bool {
         let n = self.doc.node(k);
         n.kind == Kind::Scalar
-            && n.value == "<<"
+            && &*n.value == "<<"
             && (n.implicit || n.tag.as_deref() == Some(MERGE_TAG))
     }
 
@@ -879,7 +879,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 return true;
             }
             Resolved::Bool(value)
-                if kind == OutKind::Bool && node.value != "true" && node.value != "false" =>
+                if kind == OutKind::Bool && &*node.value != "true" && &*node.value != "false" =>
             {
                 notes.push(Note::Yaml11Bool {
                     text: node.value.to_string(),

@@ -4,11 +4,12 @@
 //!
 //! The steps follow yaml.v2's `unmarshal` (yaml.go):
 //!
-//! 1. [`input`]: bytes to text, as libyaml's reader (`readerc.go`: BOM and UTF-16 detection,
-//!    UTF-8 validation, the printable-character check);
-//! 2. [`parse`]: the node tree of the first document only, as decode.go's `parser`
-//!    (`parse`, `document`, `alias`, `scalar`, `sequence`, `mapping`), from `granit-parser`'s
-//!    events standing in for libyaml's scanner and parser;
+//! 1. [`reader`], [`scanner`], [`events`]: libyaml's reader, scanner and parser as yaml.v2
+//!    ports them (`readerc.go`, `scannerc.go`, `parserc.go`), ported function for function:
+//!    bytes to characters (BOM, UTF-16, UTF-8 validation, the printable check, decoded lazily
+//!    in 512-byte chunks as libyaml does), characters to tokens, tokens to events;
+//! 2. [`tree`]: the node tree of the first document only, as decode.go's `parser`
+//!    (`parse`, `document`, `alias`, `scalar`, `sequence`, `mapping`);
 //! 3. [`decode`]: the tree into [`Registry`](crate::registries::Registry), as decode.go's
 //!    `decoder` (`unmarshal`, `prepare`, `alias`, `scalar`, `sequence`, `mapping`,
 //!    `mappingStruct`, `merge`, `terror`), with `resolve.go`'s `resolve` ([`resolve`]);
@@ -17,25 +18,17 @@
 //!
 //! The public API is [`decode_registry`], [`LoadError`] and [`SourceMap`].
 //!
-//! Known differences from libyaml (yaml.v2's parser), all on deliberately malformed input;
-//! documents that look like registries files matched yaml.v2 on some 60,000 generated cases:
-//! - a comma right after a tag in a flow sequence (`[!!null, x]`): libyaml reads the comma as part
-//!   of the tag; we refuse the file ("not supported");
-//! - odd tags libyaml accepts (`!!s]tr`, `!*!binary`, `!!binary, x` in block style) are refused;
-//! - junk after a complete top-level value (`"mirrors" 0x1F`) is accepted by libyaml and refused
-//!   here; a bare CR inside a flow key, U+2028/U+2029 as line breaks, a BOM right after a quoted
-//!   scalar, and anchors libyaml cuts short (`&5000: x`) differ too;
-//! - tabs and invalid bytes are checked with approximations of libyaml's scanner state and its
-//!   512-byte reader chunks, exact on the cases tested but not proven;
-//! - alias and merge chains deeper than 256 levels are refused (Go has no limit);
-//! - syntax errors use libyaml's wording for the common ones and granit-parser's otherwise.
+//! Known differences from yaml.v2: none in what is accepted or decoded, except that
+//! alias and merge chains deeper than 256 levels are refused (Go has no limit).
 
 mod decode;
 mod error;
-mod input;
-mod parse;
+mod events;
+mod reader;
 mod resolve;
+mod scanner;
 mod source_map;
+mod tree;
 
 #[cfg(test)]
 mod tests;
@@ -44,9 +37,6 @@ pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
 
 use crate::registries::{Loaded, Registry};
-
-/// How many characters past the last token of the first document libyaml's scanner looks.
-const SCANNER_LOOKAHEAD: usize = 4;
 
 /// Decodes registries.yaml `text` as `yaml.Unmarshal(text, &registries.Registry{})` does with
 /// yaml.v2 v2.4.0. `name` (a path, or `<stdin>`) is used in error messages.
@@ -66,48 +56,14 @@ pub fn decode_registry_with(
     name: &str,
     source_map: bool,
 ) -> Result<Loaded, LoadError> {
-    let input = input::decode(text);
-    let parsed = parse::parse_first_document(&input.text);
-
-    // A bad byte is an error once libyaml's reader has decoded the 512-byte chunk holding it,
-    // which happens as soon as the scanner gets near that chunk.
-    if let Some(bad) = &input.bad {
-        let reached = match &parsed {
-            Ok(p) => p.consumed,
-            Err(e) => e.offset,
-        } + SCANNER_LOOKAHEAD;
-        // A sequence cut short by the end of input is only noticed once libyaml's reader has
-        // hit the end, i.e. when the scanner reaches it.
-        let hit = if input.utf16 || bad.message == "incomplete UTF-8 octet sequence" {
-            bad.offset <= reached
+    let doc = tree::parse_first_document(text).map_err(|e| {
+        let kind = if e.encoding {
+            ErrorKind::Encoding
         } else {
-            bad.raw_offset / input::RAW_CHUNK * input::RAW_CHUNK <= reached + input.prefix
+            ErrorKind::Syntax
         };
-        if hit {
-            let pos = input::line_col(&input.text, bad.offset);
-            return Err(LoadError::single(
-                name,
-                ErrorKind::Encoding,
-                Some(pos),
-                bad.message.to_string(),
-                None,
-            ));
-        }
-    }
-
-    let doc = match parsed {
-        Ok(p) => p.doc,
-        Err(e) => {
-            let go_line = (e.line > 1).then_some(e.line);
-            return Err(LoadError::single(
-                name,
-                ErrorKind::Syntax,
-                Some((e.line, e.column)),
-                e.message,
-                go_line,
-            ));
-        }
-    };
+        LoadError::single(name, kind, Some(e.position), e.message, e.go_line)
+    })?;
 
     let mut registry = Registry::default();
     let Some(root) = doc.root else {

@@ -539,7 +539,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         (
             "YAML 1.2 directive",
             b("%YAML 1.2\n---\nmirrors: {}\n"),
-            error(Syntax, "found incompatible YAML document", 2, 1),
+            error(Syntax, "found incompatible YAML document", 1, 1),
         ),
         (
             "YAML 1.1 directive",
@@ -549,7 +549,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         (
             "unknown directive",
             b("%FOO bar\n---\nmirrors: {}\n"),
-            error(Syntax, "found unknown directive name", 1, 1),
+            error(Syntax, "found unknown directive name", 1, 5),
         ),
         (
             "document end first",
@@ -564,7 +564,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         (
             "anchor names are [A-Za-z0-9_-]",
             b("x: &a.b 1\n"),
-            error(Syntax, "did not find expected alphabetic or numeric character", 1, 4),
+            error(Syntax, "did not find expected alphabetic or numeric character", 1, 6),
         ),
         (
             "flow scalar starting with ':'",
@@ -575,6 +575,113 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
             "flow URL endpoint",
             b("mirrors: {d: {endpoint: [https://x:5000/v2]}}\n"),
             Expect::Ok(mirrors(&[("d", mirror(&["https://x:5000/v2"], &[]))])),
+        ),
+        // Class B of issue 9: LS, PS and NEL are line breaks to libyaml.
+        (
+            "LS ends a plain scalar's line in block context",
+            "auths:\n  r:\n    username: a\u{2028}b\n".as_bytes().to_vec(),
+            error(Syntax, "could not find expected ':'", 5, 1),
+        ),
+        (
+            "NEL ends a plain scalar's line in block context",
+            "auths:\n  r:\n    username: a\u{85}b\n".as_bytes().to_vec(),
+            error(Syntax, "could not find expected ':'", 5, 1),
+        ),
+        (
+            "LS ends a comment",
+            "configs:\n  r:\n    auth: # note\u{2028}      username: hidden\n"
+                .as_bytes()
+                .to_vec(),
+            Expect::Ok(configs(&[(
+                "r",
+                RegistryConfig {
+                    auth: Some(AuthConfig {
+                        username: "hidden".into(),
+                        ..AuthConfig::default()
+                    }),
+                    tls: None,
+                },
+            )])),
+        ),
+        (
+            "LS folds in a single-quoted scalar, blanks around it dropped",
+            "auths:\n  r: {username: 'a \u{2028} b'}\n".as_bytes().to_vec(),
+            Expect::Ok(Registry {
+                auths: [(
+                    "r".to_string(),
+                    AuthConfig {
+                        username: "a\u{2028}b".into(),
+                        ..AuthConfig::default()
+                    },
+                )]
+                .into(),
+                ..Registry::default()
+            }),
+        ),
+        (
+            "PS then LF in a double-quoted scalar: both kept",
+            "auths:\n  r:\n    username: \"a\u{2029}\n   b\"\n".as_bytes().to_vec(),
+            Expect::Ok(Registry {
+                auths: [(
+                    "r".to_string(),
+                    AuthConfig {
+                        username: "a\u{2029}\nb".into(),
+                        ..AuthConfig::default()
+                    },
+                )]
+                .into(),
+                ..Registry::default()
+            }),
+        ),
+        // Class C: a plain scalar keeps a ':' that a flow indicator follows.
+        (
+            "x: before ',' in a flow sequence",
+            b("mirrors: {a: {endpoint: [x:, \"y\"]}}\n"),
+            Expect::Ok(mirrors(&[("a", mirror(&["x:", "y"], &[]))])),
+        ),
+        (
+            "x: before '}' in a flow mapping",
+            b("configs: {a: {tls: {ca_file: x:}}}\n"),
+            Expect::Ok(configs(&[("a", with_tls(Some(tls("x:", "", "", false))))])),
+        ),
+        // Class D: a tab cannot start a token where a simple key may start.
+        (
+            "tab-only line after a top-level flow mapping",
+            b("{mirrors: {a: {endpoint: [x]}}}\n\t\n"),
+            error(Syntax, "found character that cannot start any token", 2, 1),
+        ),
+        // Class E: '-' before a flow indicator is a plain scalar.
+        (
+            "plain '-' before '}'",
+            b("configs: {a: {tls: {ca_file: -}}}\n"),
+            Expect::Ok(configs(&[("a", with_tls(Some(tls("-", "", "", false))))])),
+        ),
+        (
+            "plain '-' before ',' and ']'",
+            b("mirrors: {a: {endpoint: [-, -]}}\n"),
+            Expect::Ok(mirrors(&[("a", mirror(&["-", "-"], &[]))])),
+        ),
+        (
+            "a tag on a collection is dropped (yaml.v2 keeps tags on scalars only)",
+            b("configs: !!null {a: {}}\n"),
+            Expect::Ok(configs(&[("a", RegistryConfig::default())])),
+        ),
+        (
+            "a second BOM: yaml.v2 skips the first character of later lines",
+            "\u{feff}\u{feff}auths:\n  r: {username: u}\nxconfigs: {}\n"
+                .as_bytes()
+                .to_vec(),
+            Expect::Ok(Registry {
+                auths: [(
+                    "r".to_string(),
+                    AuthConfig {
+                        username: "u".into(),
+                        ..AuthConfig::default()
+                    },
+                )]
+                .into(),
+                ..configs(&[])
+            }),
         ),
         (
             "block scalar position is its header",
@@ -975,4 +1082,55 @@ fn deep_input_does_not_overflow() {
     chain.push_str("auths:\n  r: *a19\n");
     let l = load(chain.as_bytes()).expect("short chain");
     assert_eq!(l.registry.auths["r"].username, "u");
+}
+
+/// The text of Go's error for syntax errors, line numbers included (libyaml's quirks: parser
+/// errors name the 0-based line of their mark, scanner errors the 1-based one, and line 0 is not
+/// named), each as gopkg.in/yaml.v2 v2.4.0 prints it.
+#[test]
+fn syntax_errors_print_as_yaml_v2() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "mirrors:\n  a: [x\n",
+            "yaml: line 2: did not find expected ',' or ']'",
+        ),
+        (
+            "%YAML 1.2\n---\nmirrors: {}\n",
+            "yaml: found incompatible YAML document",
+        ),
+        (
+            "x: &a.b 1\n",
+            "yaml: did not find expected alphabetic or numeric character",
+        ),
+        (
+            "mirrors:\n  a:\n    endpoint: x\n   b: y\n",
+            "yaml: line 3: did not find expected key",
+        ),
+        ("a: \"x\n", "yaml: line 2: found unexpected end of stream"),
+        (
+            "a:\n  - b\n  c: d\n",
+            "yaml: line 2: did not find expected '-' indicator",
+        ),
+        (
+            "a: b: c\n",
+            "yaml: mapping values are not allowed in this context",
+        ),
+        (
+            "\n\na: !x!y z\n",
+            "yaml: line 2: found undefined tag handle",
+        ),
+        (
+            "auths:\n  r:\n    username: a\u{2028}b\n",
+            "yaml: line 5: could not find expected ':'",
+        ),
+        (
+            "{mirrors: {a: {endpoint: [x]}}}\n\t\n",
+            "yaml: line 2: found character that cannot start any token",
+        ),
+        ("a: \u{1}\n", "yaml: control characters are not allowed"),
+    ];
+    for (input, want) in cases {
+        let e = load(input.as_bytes()).expect_err(input);
+        assert_eq!(e.go_error(), *want, "{input:?}");
+    }
 }
