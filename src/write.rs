@@ -23,9 +23,9 @@ use std::io::{self, BufRead, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::go::string::GoString;
 
 /// The first line of every hosts.toml K3s writes (`templates.HostsTomlHeader`); clean-up removes
 /// directories whose hosts.toml starts with it.
@@ -253,14 +253,16 @@ fn in_parallel<T: Send, R: Send>(
 }
 
 /// `filepath.Join(<out>/certs.d, host)`, refused when it leaves `<out>`.
-fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
+fn host_dir(out_dir: &Path, host: &(impl AsRef<[u8]> + ?Sized)) -> Result<PathBuf, WriteError> {
+    let host = GoString::from(host.as_ref());
     // Joined relative to <out>, the cleaned path starts with ".." exactly when it leaves <out>.
-    let rel = filepath::join(&[CERTS_D, host]);
-    let escapes = Path::new(&rel).components().next() == Some(Component::ParentDir);
-    let path = if rel == "." {
+    let rel = filepath::join_bytes(&[CERTS_D.as_bytes(), host.as_bytes()]);
+    let rel_path = bytes_path(&rel);
+    let escapes = rel_path.components().next() == Some(Component::ParentDir);
+    let path = if rel == b"." {
         out_dir.to_path_buf()
     } else {
-        out_dir.join(bytes_path(&rel))
+        out_dir.join(rel_path)
     };
     if escapes {
         return Err(WriteError::Escapes {
@@ -271,8 +273,8 @@ fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
     /// `NAME_MAX` on Linux filesystems.
     const NAME_MAX: usize = 255;
     let longest = rel
-        .split('/')
-        .map(|c| to_go_bytes(c).len())
+        .split(|&b| b == b'/')
+        .map(<[u8]>::len)
         .max()
         .unwrap_or(0);
     if longest > NAME_MAX {
@@ -286,9 +288,9 @@ fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
 }
 
 /// A Go path string as an OS path (the bytes, not their UTF-8 re-encoding).
-fn bytes_path(s: &str) -> PathBuf {
+fn bytes_path(s: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(to_go_bytes(s).into_owned()))
+    PathBuf::from(std::ffi::OsString::from_vec(s.to_vec()))
 }
 
 /// Whether the file's first line is K3s's header. As K3s: a missing file, or a first line without

@@ -9,8 +9,19 @@ use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
 use crate::k3s::render::Rendered;
 use crate::k3s::translate::DEFAULT_DIR;
+use crate::go::string::{display, BStr, GoString};
 use crate::registries::{Registry, SourceMap};
 use crate::yaml::Position;
+
+/// A YAML path for [`Ctx::loc_key`] and [`Ctx::loc_value`]: each segment anything with bytes
+/// (`"mirrors"`, a registry key, an index as text).
+macro_rules! ypath {
+    ($($seg:expr),* $(,)?) => {
+        &[$($crate::go::string::BStr::new($seg)),*][..]
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use ypath;
 
 /// The inputs of the rules, and the findings they add.
 #[derive(Debug)]
@@ -47,7 +58,7 @@ impl<'a> Ctx<'a> {
 
     /// Where the key at `path` is (its nearest recorded ancestor's key when it has none; the
     /// file's start when nothing is recorded).
-    pub fn loc_key(&self, path: &[&str]) -> Loc {
+    pub fn loc_key(&self, path: &[&BStr]) -> Loc {
         for n in (1..=path.len()).rev() {
             if let Some(e) = self.map.find(&path[..n]) {
                 let width = self.token_width(e.key, true);
@@ -61,12 +72,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// Where the value at `path` is.
-    pub fn loc_value(&self, path: &[&str]) -> Loc {
+    pub fn loc_value(&self, path: &[&BStr]) -> Loc {
         match self.map.find(path) {
             Some(e) => {
                 // A masked credential shows as the mask; do not let the caret tell its length.
-                let owned: Vec<String> = owned(path);
-                let width = if super::rules::yaml::is_secret_path(&owned) {
+                let width = if super::rules::yaml::is_secret_path(path) {
                     u32::try_from(crate::k3s::render::MASK.chars().count()).unwrap_or(1)
                 } else {
                     self.token_width(e.value, false)
@@ -77,7 +87,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn loc(&self, pos: Position, width: u32, path: &[&str]) -> Loc {
+    fn loc(&self, pos: Position, width: u32, path: &[&BStr]) -> Loc {
         Loc {
             file: self.file.to_string(),
             line: pos.line,
@@ -149,8 +159,8 @@ impl<'a> Ctx<'a> {
 
     /// Whether a mirrors/configs key or a certs.d directory is the one K3s injects for the
     /// embedded registry (not something the user wrote).
-    pub fn is_injected(&self, key: &str) -> bool {
-        self.embedded_addr() == Some(key)
+    pub fn is_injected(&self, key: impl AsRef<[u8]>) -> bool {
+        self.embedded_addr().map(str::as_bytes) == Some(key.as_ref())
     }
 
     /// Where a model endpoint came from: its item in the mirror's `endpoint` list, or the
@@ -159,26 +169,26 @@ impl<'a> Ctx<'a> {
         if let (Some(k), Some(_)) = (&hc.mirror, ep.index) {
             if let Some(si) = ep.source_index {
                 let idx = si.to_string();
-                return self.loc_value(&["mirrors", k, "endpoint", &idx]);
+                return self.loc_value(ypath!["mirrors", k, "endpoint", &idx]);
             }
-            return self.loc_key(&["mirrors", k]);
+            return self.loc_key(ypath!["mirrors", k]);
         }
         if let Some(k) = &hc.mirror {
-            return self.loc_key(&["mirrors", k]);
+            return self.loc_key(ypath!["mirrors", k]);
         }
         match &ep.config_key {
-            Some(k) => self.loc_key(&["configs", k]),
+            Some(k) => self.loc_key(ypath!["configs", k]),
             None => Loc::file_start(self.file),
         }
     }
 
     /// The key that made certs.d directory `dir`: its mirrors key, else its configs key.
-    pub fn dir_key(&self, dir: &str) -> Option<(&'static str, String)> {
-        let key = |k: &str| {
-            if k == "*" {
-                DEFAULT_DIR == dir
+    pub fn dir_key(&self, dir: &BStr) -> Option<(&'static str, GoString)> {
+        let key = |k: &GoString| {
+            if *k == "*" {
+                dir == DEFAULT_DIR
             } else {
-                k == dir
+                k.as_bstr() == dir
             }
         };
         if let Some(k) = self.reg.mirrors.keys().find(|k| key(k)) {
@@ -192,16 +202,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// The location of the key that made directory `dir`.
-    pub fn dir_loc(&self, dir: &str) -> Loc {
+    pub fn dir_loc(&self, dir: &BStr) -> Loc {
         match self.dir_key(dir) {
-            Some((section, k)) => self.loc_key(&[section, &k]),
+            Some((section, k)) => self.loc_key(ypath![section, &k]),
             None => Loc::file_start(self.file),
         }
     }
 
     /// Every host configuration with the endpoints it renders (default first), skipping the
     /// embedded registry's own entry.
-    pub fn user_hosts(&self) -> impl Iterator<Item = (&'a String, &'a HostConfig)> + '_ {
+    pub fn user_hosts(&self) -> impl Iterator<Item = (&'a GoString, &'a HostConfig)> + '_ {
         self.model
             .hosts
             .iter()
@@ -209,18 +219,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn owned(path: &[&str]) -> Vec<String> {
-    path.iter().map(|s| s.to_string()).collect()
+/// The port a URL reaches: the explicit one, else the scheme's.
+pub(crate) fn effective_port(u: &crate::go::url::Url) -> &BStr {
+    let port: &[u8] = u.port();
+    match (port, u.scheme.as_bytes()) {
+        (b"", b"http") => BStr::new("80"),
+        (b"", _) => BStr::new("443"),
+        _ => u.port(),
+    }
+}
+
+fn owned(path: &[&BStr]) -> Vec<String> {
+    path.iter().map(|s| display(s).into_owned()).collect()
 }
 
 /// A YAML path as messages show it: `configs."registry.example.com".tls.ca_file`. Registry
 /// names and rewrite patterns are quoted; list items are `[i]`.
-pub(crate) fn fmt_path<S: AsRef<str>>(path: &[S]) -> String {
+pub(crate) fn fmt_path<S: AsRef<[u8]>>(path: &[S]) -> String {
     let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
+    let text: Vec<std::borrow::Cow<'_, str>> = path.iter().map(|s| display(s.as_ref())).collect();
+    for (i, seg) in text.iter().enumerate() {
         let seg = seg.as_ref();
-        let parent = i.checked_sub(1).map(|p| path[p].as_ref());
-        let is_map_key = (i == 1 && matches!(path[0].as_ref(), "mirrors" | "configs" | "auths"))
+        let parent = i.checked_sub(1).map(|p| text[p].as_ref());
+        let is_map_key = (i == 1 && matches!(text[0].as_ref(), "mirrors" | "configs" | "auths"))
             || parent == Some("rewrite") && i == 3;
         let is_index = parent == Some("endpoint") && seg.bytes().all(|b| b.is_ascii_digit());
         if is_index {
@@ -239,8 +260,9 @@ pub(crate) fn fmt_path<S: AsRef<str>>(path: &[S]) -> String {
     out
 }
 
-/// Double-quoted, with `"` and `\` escaped.
-pub(crate) fn quote(s: &str) -> String {
+/// Double-quoted, with `"` and `\` escaped (bytes that are not UTF-8 as `\xNN`).
+pub(crate) fn quote(s: impl AsRef<[u8]>) -> String {
+    let s = display(s.as_ref());
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -67,8 +67,8 @@ pub(crate) struct PemFacts {
 
 /// Reads a TLS file and counts its PEM blocks; the error is worded like containerd's
 /// (`open ...: no such file or directory`, `... is a directory`).
-pub(crate) fn inspect_pem(path: &str) -> Result<PemFacts, String> {
-    let p = Path::new(path);
+pub(crate) fn inspect_pem(path: &Path) -> Result<PemFacts, String> {
+    let p = path;
     match std::fs::metadata(p) {
         Ok(m) if m.is_dir() => return Err("is a directory".to_string()),
         Ok(_) => {}

@@ -23,6 +23,7 @@ use std::path::Path;
 
 use toml_edit::{Item, TableLike};
 
+use crate::go::string::display;
 use crate::go::{filepath, net, url};
 use crate::k3s::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::k3s::render::HostsFile;
@@ -302,7 +303,10 @@ impl CertsTree {
         const ROOT: &str = "certs.d";
         let mut entries: BTreeMap<String, TreeEntry> = BTreeMap::new();
         for f in files {
-            let joined = filepath::join(&[ROOT, &f.dir]);
+            // A directory name that is not UTF-8 is never looked up (image references are
+            // text); it keeps a printable spelling.
+            let joined =
+                display(&filepath::join_bytes(&[ROOT.as_bytes(), f.dir.as_bytes()])).into_owned();
             let Some(rel) = joined.strip_prefix(&format!("{ROOT}/")) else {
                 continue;
             };
@@ -976,9 +980,11 @@ fn parse_host_config(
             format!("https://{server}")
         };
         let u = url::parse(&server).map_err(|e| format!("unable to parse server {server}: {e}"))?;
-        result.scheme = u.scheme.clone();
-        result.host = u.host.clone();
-        let mut path = u.path.clone();
+        // The server comes from TOML, so it is text; only `%XX` escapes give other bytes, which
+        // keep a printable spelling here (for explain's messages).
+        result.scheme = u.scheme.to_string();
+        result.host = u.host.to_string();
+        let mut path = u.path.to_string();
         if !path.is_empty() {
             path = filepath::clean(&path);
             if !path.ends_with("/v2") && !config.override_path {
@@ -1082,9 +1088,7 @@ pub fn make_abs_path(p: &str, base: &str) -> String {
     }
 }
 
-fn quote(s: &str) -> String {
-    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
-}
+use crate::go::quote::quote;
 
 /// A TOML syntax error on one line: `toml: line L, column C: <what>`. toml_edit's list of valid
 /// escapes includes TOML 1.1's `\e` and `\x`, which containerd's TOML 1.0 parser lacks, so that
@@ -1324,10 +1328,10 @@ pub fn parse_auth(a: &AuthConfig) -> Result<Credentials, String> {
         });
     }
     if !a.auth.is_empty() {
-        let raw = crate::go::bytes::to_go_bytes(&a.auth);
+        let raw = a.auth.as_bytes();
         // ParseAuth decodes into a buffer of DecodedLen bytes and uses all of it, so the bytes
         // past the decoded length are NULs (trimmed from the password below).
-        let mut decoded = crate::go::base64::decode_string(&raw)
+        let mut decoded = crate::go::base64::decode_string(raw)
             .map_err(|off| format!("illegal base64 data at input byte {off}"))?;
         // base64.StdEncoding.DecodedLen(len(auth)) for the padded encoding.
         decoded.resize(decoded.len().max(raw.len() / 4 * 3), 0);
@@ -1339,13 +1343,14 @@ pub fn parse_auth(a: &AuthConfig) -> Result<Credentials, String> {
                 decoded.len()
             ));
         };
-        let user = crate::go::bytes::from_go_bytes(&decoded[..colon]);
+        // Decoded bytes that are not UTF-8 are shown with `\xNN` escapes.
+        let user = display(&decoded[..colon]).into_owned();
         let pass = &decoded[colon + 1..];
         let start = pass.iter().position(|&c| c != 0).unwrap_or(pass.len());
         let end = pass.iter().rposition(|&c| c != 0).map_or(start, |e| e + 1);
         return Ok(Credentials {
             username: user,
-            secret: crate::go::bytes::from_go_bytes(&pass[start..end]),
+            secret: display(&pass[start..end]).into_owned(),
             kind: AuthKind::Auth,
         });
     }
@@ -1654,7 +1659,7 @@ capabilities = [\"pull\", \"resolve\", \"push\"]
         let hosts: Vec<HostsFile> = files
             .iter()
             .map(|(d, c)| HostsFile {
-                dir: d.to_string(),
+                dir: (*d).into(),
                 contents: c.as_bytes().to_vec(),
             })
             .collect();

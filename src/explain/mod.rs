@@ -34,7 +34,7 @@ pub fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status>
         // CRI's own wording (image_pull.go PullImage).
         anyhow::anyhow!(
             "failed to parse image reference {}: {e}",
-            crate::go::quote::quote(&crate::go::bytes::to_go_bytes(&args.image))
+            crate::go::quote::quote(&args.image)
         )
     })?;
     rep.show_secrets(args.show_secrets);
@@ -573,7 +573,7 @@ fn request_url(
             _ => path.push('?'),
         }
         path.push_str("ns=");
-        path.push_str(&url::query_escape(ns));
+        path.push_str(&url::query_escape(ns).to_string());
         Some(ns.to_string())
     } else {
         None
@@ -705,7 +705,7 @@ fn rewrite_for(
 
 /// Go's `%q`, for patterns and repositories in messages.
 fn q(s: &str) -> String {
-    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
+    crate::go::quote::quote(s)
 }
 
 /// Scheme and TLS as `ConfigureHosts` settles them.
@@ -833,7 +833,7 @@ fn credential_warnings(
     let ns = image.domain.as_str();
     let contacted: Vec<&str> = attempts.iter().map(|a| a.host.as_str()).collect();
     let hostname = |h: &str| {
-        url::parse(&format!("//{h}"))
+        url::parse(format!("//{h}"))
             .map(|u| u.hostname().to_string())
             .unwrap_or_default()
     };
@@ -1136,11 +1136,11 @@ mod tests {
             .prop_map(|(mirrors, configs)| Registry {
                 mirrors: mirrors
                     .into_iter()
-                    .map(|(k, endpoints)| {
+                    .map(|(k, endpoints): (String, Vec<String>)| {
                         (
-                            k,
+                            k.into(),
                             Mirror {
-                                endpoints,
+                                endpoints: endpoints.into_iter().map(Into::into).collect(),
                                 rewrites: Default::default(),
                             },
                         )
@@ -1160,7 +1160,7 @@ mod tests {
                                 ..Default::default()
                             }),
                         };
-                        (k, c)
+                        (k.into(), c)
                     })
                     .collect(),
                 ..Registry::default()
@@ -1187,7 +1187,7 @@ mod tests {
             let files = Files::rendered("test", &model, &rendered);
             for key in reg.mirrors.keys() {
                 let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
-                let e = explain(key, &image, &files);
+                let e = explain(&key.to_string(), &image, &files);
                 let got: Vec<String> = e
                     .attempts
                     .iter()

@@ -6,15 +6,20 @@
 //! (Go ranges over map keys in sorted order), truthiness becomes booleans (`has_tls` is Go's
 //! non-nil pointer), and `printf "%q"` is the `go_quote` filter. Values K3s inserts raw stay raw,
 //! even where that makes invalid TOML: parity means writing what K3s writes.
+//!
+//! tera renders text, and Go strings are bytes: a [`GoString`] enters the template context
+//! through [`Transport::encode`], an injective spelling of any bytes as text (see there), and the
+//! rendered text is turned back into bytes by [`Transport::decode`]. The `go_quote` filter decodes
+//! its argument and quotes the bytes, and Go's quoting never prints the transport's marker raw.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use tera::{Tera, Value};
 
-use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
 use crate::go::quote::quote;
+use crate::go::string::GoString;
 use crate::go::url::Url;
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
 use crate::k3s::node::ConfigVersion;
@@ -44,7 +49,7 @@ pub struct RenderOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostsFile {
     /// The certs.d directory name, as K3s names it (the registry key; `_default` for `*`).
-    pub dir: String,
+    pub dir: GoString,
     /// The file's bytes.
     pub contents: Vec<u8>,
 }
@@ -134,7 +139,7 @@ impl Renderer {
 
     fn render_hosts(
         &self,
-        dir: String,
+        dir: GoString,
         host: &HostConfig,
         opts: RenderOptions,
     ) -> Result<HostsFile, RenderError> {
@@ -148,10 +153,11 @@ impl Renderer {
                 .collect(),
         };
         let text = self.render_one("hosts.toml", &ctx)?;
-        let contents = trim_empty(&text).map_err(|len| RenderError::LineTooLong {
-            file: format!("{CERTS_D}/{dir}/hosts.toml"),
-            len,
-        })?;
+        let contents =
+            trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
+                file: format!("{CERTS_D}/{dir}/hosts.toml"),
+                len,
+            })?;
         Ok(HostsFile { dir, contents })
     }
 
@@ -168,7 +174,7 @@ impl Renderer {
             era: EraCtx {
                 imports: era
                     .imports
-                    .then(|| filepath::join(&[&p.template_dir, imports_dir, "*.toml"])),
+                    .then(|| text(&filepath::join(&[&p.template_dir, imports_dir, "*.toml"]))),
                 v3_header_template: era.v3_header_template,
                 use_local_image_pull: era.use_local_image_pull,
                 cni_bin_dirs: era.cni_bin_dirs,
@@ -176,22 +182,22 @@ impl Renderer {
             // K3s's templates test `eq .NodeConfig.AgentConfig.Snapshotter "nix"` from the era
             // that knows the nix snapshotter on; before it, "nix" is a name like any other.
             nix_snapshotter: era.nix_snapshotter && n.snapshotter == "nix",
-            root: &p.root,
-            state: &p.state,
-            address: &p.address,
-            opt: &p.root,
+            root: text(&p.root),
+            state: text(&p.state),
+            address: text(&p.address),
+            opt: text(&p.root),
             selinux: n.selinux,
             enable_unprivileged: true,
             nonroot_devices: n.nonroot_devices,
-            snapshotter: &n.snapshotter,
-            pause_image: &n.pause_image,
-            cni_bin_dir: &p.cni_bin_dir,
-            cni_conf_dir: &p.cni_conf_dir,
-            blockio_config: &p.blockio_config,
-            rdt_config: &p.rdt_config,
+            snapshotter: text(&n.snapshotter),
+            pause_image: text(&n.pause_image),
+            cni_bin_dir: text(&p.cni_bin_dir),
+            cni_conf_dir: text(&p.cni_conf_dir),
+            blockio_config: text(&p.blockio_config),
+            rdt_config: text(&p.rdt_config),
             systemd_cgroup: true,
-            registry_dir: &p.registry_dir,
-            image_service_socket: &p.image_service_socket,
+            registry_dir: text(&p.registry_dir),
+            image_service_socket: text(&p.image_service_socket),
             auths: model
                 .registry
                 .configs
@@ -204,7 +210,7 @@ impl Renderer {
             ConfigVersion::V3 => "config-v3.toml",
         };
         let text = self.render_one(name, &ctx)?;
-        trim_empty(&text).map_err(|len| RenderError::LineTooLong {
+        trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
             file: CONFIG_TOML.to_string(),
             len,
         })
@@ -227,11 +233,81 @@ pub fn render(model: &Model, opts: RenderOptions) -> Result<Rendered, RenderErro
 /// `printf "%q"` as a tera filter: Go's `strconv.Quote` of the Go string's bytes.
 fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     match value {
-        Value::String(s) => Ok(Value::String(quote(&to_go_bytes(s)))),
+        Value::String(s) => Ok(Value::String(quote(Transport::decode(s)))),
         other => Err(tera::Error::msg(format!(
             "go_quote expects a string, got {other}"
         ))),
     }
+}
+
+/// How Go strings travel through tera, which only renders text.
+///
+/// [`Transport::encode`] spells any bytes as text: valid UTF-8 as it is, except the marker
+/// U+FDD0, which is doubled; every byte that is not part of valid UTF-8 as the marker and two
+/// lower-case hex digits. [`Transport::decode`] undoes it, so `decode(encode(b)) == b` for all
+/// bytes, and no real character is ever read as a byte. Decoding a whole rendered file is safe
+/// because nothing else in it holds the marker: the templates do not, and `go_quote`'s output
+/// never does (U+FDD0 is a noncharacter, which Go's `%q` prints as `\ufdd0`).
+struct Transport;
+
+impl Transport {
+    const MARKER: char = '\u{FDD0}';
+
+    /// Bytes to text.
+    fn encode(b: &[u8]) -> String {
+        let mut out = String::with_capacity(b.len());
+        for chunk in b.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == Self::MARKER {
+                    out.push(Self::MARKER);
+                }
+                out.push(c);
+            }
+            for byte in chunk.invalid() {
+                out.push(Self::MARKER);
+                out.push_str(&format!("{byte:02x}"));
+            }
+        }
+        out
+    }
+
+    /// Text back to bytes.
+    fn decode(s: &str) -> Vec<u8> {
+        if !s.contains(Self::MARKER) {
+            return s.as_bytes().to_vec();
+        }
+        let mut out = Vec::with_capacity(s.len());
+        let mut chars = s.chars();
+        let mut buf = [0u8; 4];
+        while let Some(c) = chars.next() {
+            if c != Self::MARKER {
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                continue;
+            }
+            match chars.next() {
+                Some(Self::MARKER) => {
+                    out.extend_from_slice(Self::MARKER.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(h) => {
+                    let l = chars.next().unwrap_or('0');
+                    let hex = |d: char| d.to_digit(16).unwrap_or(0) as u8;
+                    out.push(hex(h) << 4 | hex(l));
+                }
+                None => {}
+            }
+        }
+        out
+    }
+}
+
+/// A Go string as a template value.
+fn go(s: &GoString) -> String {
+    Transport::encode(s.as_bytes())
+}
+
+/// Text (node settings) as a template value.
+fn text(s: &str) -> String {
+    Transport::encode(s.as_bytes())
 }
 
 /// K3s's `trimEmpty`: drop lines that are empty or white space (Go's `strings.TrimSpace`, Unicode
@@ -239,12 +315,11 @@ fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Va
 /// `\n`. Lines are read as `bufio.ScanLines` reads them: split at `\n`, one trailing `\r` dropped.
 /// The scanner's buffer is 64 KiB, so a line of 65536 bytes or more fails; the error carries the
 /// line's length.
-pub fn trim_empty(text: &str) -> Result<Vec<u8>, usize> {
+pub fn trim_empty(bytes: &[u8]) -> Result<Vec<u8>, usize> {
     /// `bufio.MaxScanTokenSize`: a line and its `\n` must fit.
     const MAX_LINE: usize = 64 * 1024;
-    let bytes = to_go_bytes(text);
     let mut out = Vec::with_capacity(bytes.len());
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
         return Ok(out);
     }
@@ -301,26 +376,22 @@ impl EndpointCtx {
             url: e
                 .url
                 .as_ref()
-                .map(|u| display_url(u, opts))
+                .map(|u| go(&display_url(u, opts)))
                 .unwrap_or_default(),
             override_path: e.override_path,
             has_tls: e.config.tls.is_some(),
             has_client: !tls.cert_file.is_empty() || !tls.key_file.is_empty(),
-            ca_file: tls.ca_file,
-            cert_file: tls.cert_file,
-            key_file: tls.key_file,
+            ca_file: go(&tls.ca_file),
+            cert_file: go(&tls.cert_file),
+            key_file: go(&tls.key_file),
             skip_verify: tls.insecure_skip_verify,
-            rewrites: e
-                .rewrites
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            rewrites: e.rewrites.iter().map(|(k, v)| (go(k), go(v))).collect(),
         }
     }
 }
 
 /// A URL as K3s prints it, or with its password masked for previews.
-fn display_url(u: &Url, opts: RenderOptions) -> String {
+fn display_url(u: &Url, opts: RenderOptions) -> GoString {
     if opts.mask_secrets {
         u.redacted()
     } else {
@@ -329,26 +400,26 @@ fn display_url(u: &Url, opts: RenderOptions) -> String {
 }
 
 #[derive(Serialize)]
-struct AuthCtx<'a> {
-    key: &'a str,
-    username: &'a str,
-    password: &'a str,
-    auth: &'a str,
-    identitytoken: &'a str,
+struct AuthCtx {
+    key: String,
+    username: String,
+    password: String,
+    auth: String,
+    identitytoken: String,
 }
 
-impl<'a> AuthCtx<'a> {
-    fn new(key: &'a str, a: &'a AuthConfig, opts: RenderOptions) -> Self {
-        let secret = |s: &'a str| {
+impl AuthCtx {
+    fn new(key: &GoString, a: &AuthConfig, opts: RenderOptions) -> Self {
+        let secret = |s: &GoString| {
             if opts.mask_secrets && !s.is_empty() {
-                MASK
+                MASK.to_string()
             } else {
-                s
+                go(s)
             }
         };
         AuthCtx {
-            key,
-            username: &a.username,
+            key: go(key),
+            username: go(&a.username),
             password: secret(&a.password),
             auth: secret(&a.auth),
             identitytoken: secret(&a.identity_token),
@@ -367,27 +438,27 @@ struct EraCtx {
 }
 
 #[derive(Serialize)]
-struct ConfigCtx<'a> {
+struct ConfigCtx {
     program: &'static str,
     era: EraCtx,
     nix_snapshotter: bool,
-    root: &'a str,
-    state: &'a str,
-    address: &'a str,
-    opt: &'a str,
+    root: String,
+    state: String,
+    address: String,
+    opt: String,
     selinux: bool,
     enable_unprivileged: bool,
     nonroot_devices: bool,
-    snapshotter: &'a str,
-    pause_image: &'a str,
-    cni_bin_dir: &'a str,
-    cni_conf_dir: &'a str,
-    blockio_config: &'a str,
-    rdt_config: &'a str,
+    snapshotter: String,
+    pause_image: String,
+    cni_bin_dir: String,
+    cni_conf_dir: String,
+    blockio_config: String,
+    rdt_config: String,
     systemd_cgroup: bool,
-    registry_dir: &'a str,
-    image_service_socket: &'a str,
-    auths: Vec<AuthCtx<'a>>,
+    registry_dir: String,
+    image_service_socket: String,
+    auths: Vec<AuthCtx>,
 }
 
 #[cfg(test)]
@@ -396,7 +467,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn trim(s: &str) -> String {
-        String::from_utf8(trim_empty(s).expect("short lines")).expect("utf-8")
+        String::from_utf8(trim_empty(s.as_bytes()).expect("short lines")).expect("utf-8")
     }
 
     #[test]
@@ -414,12 +485,14 @@ mod tests {
 
     #[test]
     fn trim_empty_keeps_invalid_bytes_and_fails_on_long_lines() {
-        let s = crate::go::bytes::from_go_bytes(b"\xff\n");
-        assert_eq!(trim_empty(&s), Ok(b"\xff\n".to_vec()));
-        assert_eq!(trim_empty(&"x".repeat(65535)).map(|v| v.len()), Ok(65536));
-        assert_eq!(trim_empty(&"x".repeat(65536)), Err(65536));
+        assert_eq!(trim_empty(b"\xff\n"), Ok(b"\xff\n".to_vec()));
         assert_eq!(
-            trim_empty(&format!("{}\r\n", "x".repeat(65535))),
+            trim_empty("x".repeat(65535).as_bytes()).map(|v| v.len()),
+            Ok(65536)
+        );
+        assert_eq!(trim_empty("x".repeat(65536).as_bytes()), Err(65536));
+        assert_eq!(
+            trim_empty(format!("{}\r\n", "x".repeat(65535)).as_bytes()),
             Err(65536)
         );
     }
@@ -428,10 +501,9 @@ mod tests {
         #[test]
         // (Not with CRs: ScanLines drops one trailing CR a pass, so "[\r\r" needs two passes.)
         fn trim_empty_is_idempotent_on_its_output(s in "[a-c \\[\\]\t\n]{0,80}") {
-            let once = trim_empty(&s).expect("short");
-            let once = String::from_utf8(once).expect("utf-8");
+            let once = trim_empty(s.as_bytes()).expect("short");
             // Its output only ever gains the blank lines it adds before "[" lines.
-            let twice = String::from_utf8(trim_empty(&once).expect("short")).expect("utf-8");
+            let twice = trim_empty(&once).expect("short");
             prop_assert_eq!(once, twice);
         }
     }

@@ -1,4 +1,4 @@
-//! registries.yaml, decoded exactly as K3s decodes it: rancher/wharfie's
+//! YAML, decoded exactly as K3s decodes registries.yaml: rancher/wharfie's
 //! `registries.GetPrivateRegistries` calls `yaml.Unmarshal(bytes, &registries.Registry{})` with
 //! gopkg.in/yaml.v2 v2.4.0 (non-strict). This module owns that port.
 //!
@@ -16,7 +16,9 @@
 //!    type errors are collected and decoding goes on, as in Go;
 //! 4. alongside, a [`SourceMap`] of where every key and value stood and what yaml.v2 did with it.
 //!
-//! The public API is [`decode_registry`], [`LoadError`] and [`SourceMap`].
+//! The public API is [`unmarshal`], the schema traits it decodes into ([`Struct`], [`Ptr`],
+//! [`Map`], [`Elem`], [`GoType`], [`Out`]), [`LoadError`] and [`SourceMap`]. This module knows no
+//! schema: `crate::registries` describes wharfie's types with those traits.
 //!
 //! Known differences from yaml.v2: none in what is accepted or decoded, except that
 //! alias and merge chains deeper than 256 levels are refused (Go has no limit).
@@ -30,32 +32,26 @@ mod scanner;
 mod source_map;
 mod tree;
 
-#[cfg(test)]
-mod tests;
-
+pub use decode::{Elem, GoType, Map, Out, Ptr, Struct};
 pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
 
-use crate::registries::{Loaded, Registry};
-
-/// Decodes registries.yaml `text` as `yaml.Unmarshal(text, &registries.Registry{})` does with
-/// yaml.v2 v2.4.0. `name` (a path, or `<stdin>`) is used in error messages.
+/// Decodes YAML `text` into `out` as `yaml.Unmarshal(text, out)` does with yaml.v2 v2.4.0
+/// (non-strict), for a schema described with [`Struct`] and its friends. `name` (a path, or
+/// `<stdin>`) is used in error messages. Builds the [`SourceMap`] only when `source_map` is set:
+/// the value and every error are the same either way, but a large file decodes in a fraction of
+/// the memory without it.
 ///
-/// On success, returns the registry and its [`SourceMap`]. Fails, as K3s does, on anything
-/// yaml.v2 rejects: encoding and syntax errors in the first document, decoder aborts, and type
-/// errors (all of them, in [`LoadError::problems`]).
-pub fn decode_registry(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
-    decode_registry_with(text, name, true)
-}
-
-/// [`decode_registry`], building the [`SourceMap`] only when `source_map` is set: the registry
-/// and every error are the same either way, but a large file decodes in a fraction of the memory
-/// without it.
-pub fn decode_registry_with(
+/// Fails, as K3s does, on anything yaml.v2 rejects: encoding and syntax errors in the first
+/// document, decoder aborts, and type errors (all of them, in [`LoadError::problems`]). On
+/// success `out` holds what Go's would, and an empty input or a document of comments leaves it
+/// untouched.
+pub fn unmarshal(
     text: &[u8],
     name: &str,
+    out: &mut dyn Struct,
     source_map: bool,
-) -> Result<Loaded, LoadError> {
+) -> Result<SourceMap, LoadError> {
     let doc = tree::parse_first_document(text).map_err(|e| {
         let kind = if e.encoding {
             ErrorKind::Encoding
@@ -64,23 +60,24 @@ pub fn decode_registry_with(
         };
         LoadError::single(name, kind, Some(e.position), e.message, e.go_line)
     })?;
-
-    let mut registry = Registry::default();
     let Some(root) = doc.root else {
-        // No document at all (empty input, comments only): the zero Registry.
-        return Ok(Loaded::default());
+        // No document at all (empty input, comments only).
+        return Ok(SourceMap::default());
     };
-    let mut decoder = decode::Decoder::new(&doc, source_map);
-    if let Err(fatal) = decoder.decode_document(root, &mut registry) {
-        let n = doc.node(fatal.node);
-        return Err(LoadError::single(
-            name,
-            ErrorKind::Decode,
-            Some((n.line, n.column)),
-            fatal.message,
-            None,
-        ));
-    }
+    let decoder = decode::run(&doc, root, out, source_map);
+    let decoder = match decoder {
+        Ok(d) => d,
+        Err(fatal) => {
+            let n = doc.node(fatal.node);
+            return Err(LoadError::single(
+                name,
+                ErrorKind::Decode,
+                Some((n.line, n.column)),
+                fatal.message,
+                None,
+            ));
+        }
+    };
     if !decoder.terrors.is_empty() {
         let problems = decoder
             .terrors
@@ -101,8 +98,5 @@ pub fn decode_registry_with(
             problems,
         });
     }
-    Ok(Loaded {
-        registry,
-        source_map: decoder.map,
-    })
+    Ok(decoder.map)
 }

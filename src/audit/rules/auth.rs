@@ -2,19 +2,20 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
 use crate::go::base64::decode_string;
 use crate::k3s::endpoint::{
     default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
 };
+use crate::go::string::GoString;
 use crate::registries::AuthConfig;
 
 /// Every credential rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     auths_ignored(ctx);
-    let configs: Vec<(String, AuthConfig)> = ctx
+    let configs: Vec<(GoString, AuthConfig)> = ctx
         .reg
         .configs
         .iter()
@@ -35,7 +36,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
         return;
     }
     let n = ctx.reg.auths.len();
-    let loc = ctx.loc_key(&["auths"]);
+    let loc = ctx.loc_key(ypath!["auths"]);
     let f = Finding::new(
         Code::AuthsIgnored,
         Severity::Error,
@@ -52,7 +53,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
 /// `auth-never-used`: containerd asks for credentials with the request URL's host, which is
 /// never `docker.io` (Docker Hub is reached as registry-1.docker.io), never a URL, and never the
 /// embedded registry's address (K3s replaces that configs entry).
-fn never_used(ctx: &mut Ctx<'_>, key: &str) {
+fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
     // A mirror endpoint contacted with exactly this host: the credentials are used. (The
     // default endpoint a configs key makes for itself counts only when images can name that
     // registry, which the checks below decide.)
@@ -65,7 +66,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
                 .iter()
                 .chain(h.default.iter().filter(|d| d.index.is_some()))
         })
-        .any(|ep| ep.url.as_ref().is_some_and(|u| u.host == key));
+        .any(|ep| ep.url.as_ref().is_some_and(|u| u.host == *key));
     let reason = if ctx.is_injected(key) {
         Some(format!(
             "with --embedded-registry K3s replaces configs.{} with the embedded registry's own TLS settings",
@@ -81,7 +82,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
     } else {
         match normalize_endpoint_address(key, ctx.node.mirror_addr()) {
             Err(_) => Some("the key is not a host[:port], so no request ever has it as its host".to_string()),
-            Ok(n) if n.url.host != key => Some(format!(
+            Ok(n) if n.url.host != *key => Some(format!(
                 "the key is not a plain host[:port]; requests go to {}, and containerd asks for credentials of that host",
                 quote(default_host(&n.url.host))
             )),
@@ -89,7 +90,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
         }
     };
     let Some(reason) = reason else { return };
-    let loc = ctx.loc_key(&["configs", key, "auth"]);
+    let loc = ctx.loc_key(ypath!["configs", key, "auth"]);
     let help = if key == DOCKER_HUB || key == "index.docker.io" {
         "Key Docker Hub credentials by the host actually contacted: configs.\"registry-1.docker.io\".auth (TLS under docker.io does apply)."
     } else {
@@ -111,7 +112,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
 /// `auth-incomplete`, `auth-invalid-base64`, `auth-fields-conflict`,
 /// `identity-token-semantics`: containerd's `ParseAuth` reads username (with password), else
 /// identity_token, else auth (base64 of user:password).
-fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
+fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
     let q = quote(key);
     let (user, pass, b64, token) = (
         !a.username.is_empty(),
@@ -120,12 +121,12 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         !a.identity_token.is_empty(),
     );
     let incomplete = if user && !pass {
-        Some((ctx.loc_key(&["configs", key, "auth", "username"]), format!("auth for {q} has a username but no password: containerd sends an empty password, Basic challenges fail and Bearer ones get an anonymous token")))
+        Some((ctx.loc_key(ypath!["configs", key, "auth", "username"]), format!("auth for {q} has a username but no password: containerd sends an empty password, Basic challenges fail and Bearer ones get an anonymous token")))
     } else if pass && !user && !b64 && !token {
-        Some((ctx.loc_key(&["configs", key, "auth", "password"]), format!("auth for {q} has a password but no username: containerd ignores a password alone and the pull is anonymous")))
+        Some((ctx.loc_key(ypath!["configs", key, "auth", "password"]), format!("auth for {q} has a password but no username: containerd ignores a password alone and the pull is anonymous")))
     } else if !user && !pass && !b64 && !token {
         Some((
-            ctx.loc_key(&["configs", key, "auth"]),
+            ctx.loc_key(ypath!["configs", key, "auth"]),
             format!("auth for {q} is empty: the pull is anonymous, yet K3s writes an empty auth table and a hosts.toml for it (which takes precedence over a \"*\" mirror)"),
         ))
     } else {
@@ -143,7 +144,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
     }
 
     if b64 && !user && !token {
-        let cleaned: Vec<u8> = a.auth.bytes().collect();
+        let cleaned: Vec<u8> = a.auth.as_bytes().to_vec();
         let problem = match decode_string(&cleaned) {
             Err(offset) => Some(format!(
                 "it is not valid base64 (containerd fails at byte {offset})"
@@ -155,7 +156,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
             Ok(_) => None,
         };
         if let Some(problem) = problem {
-            let loc = ctx.loc_value(&["configs", key, "auth", "auth"]);
+            let loc = ctx.loc_value(ypath!["configs", key, "auth", "auth"]);
             let f = Finding::new(
                 Code::AuthInvalidBase64,
                 Severity::Error,
@@ -189,7 +190,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         None
     };
     if let Some((field, message)) = conflict {
-        let loc = ctx.loc_key(&["configs", key, "auth", field]);
+        let loc = ctx.loc_key(ypath!["configs", key, "auth", field]);
         let f = Finding::new(
             Code::AuthFieldsConflict,
             Severity::Warning,
@@ -201,7 +202,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
     }
 
     if token && !user {
-        let loc = ctx.loc_key(&["configs", key, "auth", "identity_token"]);
+        let loc = ctx.loc_key(ypath!["configs", key, "auth", "identity_token"]);
         let f = Finding::new(
             Code::IdentityTokenSemantics,
             Severity::Warning,
@@ -237,7 +238,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
         }
     }
     for (loc, url, key, host) in found {
-        let related = ctx.loc_key(&["configs", &key, "auth"]);
+        let related = ctx.loc_key(ypath!["configs", &key, "auth"]);
         let f = Finding::new(
                 Code::CredentialsOverHttp,
                 Severity::Warning,

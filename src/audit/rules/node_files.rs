@@ -10,6 +10,7 @@ use super::super::tomlcheck;
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
 use crate::k3s::translate::DEFAULT_DIR;
+use crate::go::string::{BStr, ByteSlice};
 use crate::write::HOSTS_TOML_HEADER;
 
 /// Files read from the node for `--hosts-dir` and `--containerd-config`.
@@ -51,7 +52,7 @@ fn has_secrets(ctx: &Ctx<'_>) -> bool {
             .mirrors
             .values()
             .flat_map(|m| m.endpoints.iter())
-            .any(|e| e.contains('@') && e.contains("://"))
+            .any(|e| e.contains(&b'@') && e.find("://").is_some())
 }
 
 /// `secrets-file-permissions` for registries.yaml.
@@ -136,7 +137,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
         ctx.extra_sources.push((hosts_name.clone(), s));
     }
     let here = Loc::file_start(&file);
-    let managed = ctx.model.hosts.contains_key(&d.name);
+    let managed = ctx.model.hosts.contains_key(d.name.as_bytes());
     if managed {
         // K3s runs RemoveAll on it before writing its own hosts.toml.
         let mut lost: Vec<String> = d.other_files.clone();
@@ -146,7 +147,7 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
         if lost.is_empty() {
             return;
         }
-        let key = ctx.dir_loc(&d.name);
+        let key = ctx.dir_loc(BStr::new(&d.name));
         let f = Finding::new(
                 Code::UnmanagedHostsDir,
                 Severity::Warning,
@@ -176,8 +177,8 @@ fn host_dir(ctx: &mut Ctx<'_>, root: &str, d: &HostDir) {
         .map(|(h, p)| format!("{h}:{p}"));
     let overrides_k3s = port_form
         .as_ref()
-        .filter(|h| ctx.model.hosts.contains_key(*h));
-    let wildcard = ctx.model.hosts.contains_key(DEFAULT_DIR) && d.name != DEFAULT_DIR;
+        .filter(|h| ctx.model.hosts.contains_key(h.as_bytes()));
+    let wildcard = ctx.model.hosts.contains_key(DEFAULT_DIR.as_bytes()) && d.name != DEFAULT_DIR;
     let message = if let Some(h) = overrides_k3s {
         format!("{dir_name} is not managed by K3s and containerd looks it up before K3s's certs.d/{h}, so registries.yaml's settings for {} are not used", quote(h))
     } else if stale_k3s {

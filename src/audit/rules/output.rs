@@ -8,14 +8,15 @@
 //! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
 //! without a value to blame is still reported.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use super::super::tomlcheck::{self, TomlProblem};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
-use crate::go::quote::quote_str;
+use crate::go::quote::quote as go_quote;
 use crate::k3s::model::HostConfig;
 use crate::k3s::node::ConfigVersion;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::go::string::{BStr, ByteSlice, GoString};
 
 /// Both rules, on the rendered files.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -37,7 +38,7 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
         .strip_prefix(&format!("{CERTS_D}/"))
         .and_then(|r| r.split_once("/hosts.toml"))
     {
-        Some((dir, _)) => (Code::HostsTomlInvalid, ctx.dir_loc(dir)),
+        Some((dir, _)) => (Code::HostsTomlInvalid, ctx.dir_loc(BStr::new(dir))),
         None => {
             let longest = ctx
                 .reg
@@ -58,7 +59,7 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
                 .map(|(k, _)| k.clone());
             let loc = longest.map_or_else(
                 || Loc::file_start(ctx.file),
-                |k| ctx.loc_key(&["configs", &k, "auth"]),
+                |k| ctx.loc_key(ypath!["configs", &k, "auth"]),
             );
             (Code::ConfigTomlInvalid, loc)
         }
@@ -73,13 +74,25 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
     ctx.emit(f);
 }
 
-/// A value as it stands in the template, parsed alone: `Ok` with what containerd reads.
+/// A value as it stands in the template, parsed alone: `Ok` with what containerd reads. The
+/// snippet is bytes, as K3s writes them; TOML must be UTF-8.
 fn parse_alone(
-    snippet: &str,
+    snippet: impl AsRef<[u8]>,
     read: impl Fn(&toml_edit::Document<String>) -> Option<String>,
 ) -> Result<String, TomlProblem> {
-    let doc = tomlcheck::check(snippet)?;
+    let Ok(text) = std::str::from_utf8(snippet.as_ref()) else {
+        return Err(TomlProblem {
+            offset: 0,
+            message: "it is not UTF-8".to_string(),
+        });
+    };
+    let doc = tomlcheck::check(text)?;
     Ok(read(&doc).unwrap_or_default())
+}
+
+/// `parts` joined, as bytes.
+fn snippet(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
 }
 
 fn first_key(doc: &toml_edit::Document<String>, table: &str) -> Option<String> {
@@ -99,7 +112,7 @@ fn value_x(doc: &toml_edit::Document<String>) -> Option<String> {
 fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     let v2 = ctx.node.config_version == ConfigVersion::V2;
     let mut blamed = false;
-    let auths: Vec<(String, crate::registries::AuthConfig)> = ctx
+    let auths: Vec<(GoString, crate::registries::AuthConfig)> = ctx
         .model
         .registry
         .configs
@@ -109,12 +122,12 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     for (key, a) in &auths {
         // The table header: `configs.'<key>'.auth` (v3) or `configs."<key>".auth` (v2).
         let header = if v2 {
-            format!("[a.\"{key}\".auth]\n")
+            snippet(&[b"[a.\"", key.as_bytes(), b"\".auth]\n"])
         } else {
-            format!("[a.'{key}'.auth]\n")
+            snippet(&[b"[a.'", key.as_bytes(), b"'.auth]\n"])
         };
         if let Err(p) = parse_alone(&header, |_| None) {
-            let loc = ctx.loc_key(&["configs", key]);
+            let loc = ctx.loc_key(ypath!["configs", key]);
             let quoting = if v2 { "double" } else { "single" };
             let f = Finding::new(
                 Code::ConfigTomlInvalid,
@@ -139,8 +152,8 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             if value.is_empty() {
                 continue;
             }
-            if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
-                let loc = ctx.loc_value(&["configs", key, "auth", yaml]);
+            if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
+                let loc = ctx.loc_value(ypath!["configs", key, "auth", yaml]);
                 let f = Finding::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
@@ -194,7 +207,7 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
         if ctx.is_injected(&file.dir) {
             continue;
         }
-        let Some(hc) = ctx.model.hosts.get(&file.dir).cloned() else {
+        let Some(hc) = ctx.model.hosts.get(file.dir.as_bytes()).cloned() else {
             continue;
         };
         let blamed = hosts_values(ctx, &file.dir, &hc);
@@ -208,7 +221,7 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
             })
         };
         if let (Err(why), false) = (verdict, blamed) {
-            let loc = ctx.dir_loc(&file.dir);
+            let loc = ctx.dir_loc(file.dir.as_bstr());
             let f = Finding::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
@@ -222,7 +235,7 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
 }
 
 /// Checks each value K3s inserts into one hosts.toml; whether any was blamed.
-fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
+fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
     let ignored = "containerd ignores the whole file, so this registry gets no mirrors, no TLS settings and no rewrites, and is pulled from upstream even with --disable-default-registry-endpoint";
     let mut findings = Vec::new();
     let mirror = hc.mirror.clone();
@@ -236,16 +249,16 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
         // The URL, raw, in `server = "..."` (default) or as a table name (mirrors).
         if let Some(u) = &ep.url {
             let url = u.string();
-            let snippet = if is_default {
-                format!("x = \"{url}\"\n")
+            let text = if is_default {
+                snippet(&[b"x = \"", url.as_bytes(), b"\"\n"])
             } else {
-                format!("[host.\"{url}\"]\n")
+                snippet(&[b"[host.\"", url.as_bytes(), b"\"]\n"])
             };
             let read =
                 |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
-            match parse_alone(&snippet, read) {
+            match parse_alone(&text, read) {
                 Err(p) => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
-                Ok(read) if read != url => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
+                Ok(read) if url != read => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
                 Ok(_) => {}
             }
         }
@@ -255,9 +268,9 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
                 if value.is_empty() {
                     continue;
                 }
-                if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
+                if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
                     let key = ep.config_key.clone().unwrap_or_default();
-                    let l = ctx.loc_value(&["configs", &key, "tls", field]);
+                    let l = ctx.loc_value(ypath!["configs", &key, "tls", field]);
                     findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape TOML 1.0 does not have ({}); {ignored}", quote(value), p.message)));
                 }
             }
@@ -265,11 +278,14 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
         // Rewrites: `"<pattern>" = "<replacement>"`, both raw.
         for (pattern, replacement) in &ep.rewrites {
             let Some(m) = &mirror else { continue };
-            let at = ctx.loc_key(&["mirrors", m, "rewrite", pattern]);
-            let key = parse_alone(&format!("\"{pattern}\" = 1\n"), |d| {
+            let at = ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
+            let key = parse_alone(snippet(&[b"\"", pattern.as_bytes(), b"\" = 1\n"]), |d| {
                 d.as_table().iter().next().map(|(k, _)| k.to_string())
             });
-            let val = parse_alone(&format!("x = \"{replacement}\"\n"), value_x);
+            let val = parse_alone(
+                snippet(&[b"x = \"", replacement.as_bytes(), b"\"\n"]),
+                value_x,
+            );
             for (what, raw, res) in [("pattern", pattern, key), ("replacement", replacement, val)] {
                 match res {
                     Err(p) => findings.push((
@@ -278,10 +294,15 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig) -> bool {
                     )),
                     // `\\` in registries.yaml is the known workaround: TOML turns it into the
                     // intended single backslash.
-                    Ok(read) if read != *raw && read != raw.replace("\\\\", "\\") => findings.push((
+                    Ok(read)
+                        if read.as_bytes() != raw.as_bytes()
+                            && read.as_bytes() != raw.replace("\\\\", "\\").as_slice() =>
+                    {
+                        findings.push((
                         at.clone(),
                         format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as {}: containerd uses a different {what} than the one written", quote(raw), quote(&read)),
-                    )),
+                        ));
+                    }
                     Ok(_) => {}
                 }
             }

@@ -4,17 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
 use crate::go::regexp::Regexp;
 use crate::k3s::endpoint::DOCKER_HUB;
 use crate::k3s::translate::DEFAULT_DIR;
+use crate::go::string::GoString;
 
 /// Every rewrite rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let mirrors: Vec<(String, BTreeMap<String, String>)> = ctx
+    let mirrors: Vec<(GoString, BTreeMap<GoString, GoString>)> = ctx
         .reg
         .mirrors
         .iter()
@@ -24,9 +25,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     for (mirror, rewrites) in &mirrors {
         let mut compiled = Vec::new();
         for (pattern, replacement) in rewrites {
-            match Regexp::compile(pattern) {
+            match Regexp::compile_bytes(pattern.as_bytes()) {
                 Err(e) => {
-                    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
+                    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
                     let f = Finding::new(
                         Code::RewriteInvalidRegex,
                         Severity::Error,
@@ -37,9 +38,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                     ctx.emit(f);
                 }
                 Ok(re) => {
-                    replacement_checks(ctx, mirror, pattern, replacement, &re);
-                    library(ctx, mirror, pattern);
-                    compiled.push((pattern.clone(), re));
+                    // A pattern that compiles is UTF-8.
+                    let pattern = re.as_str().to_string();
+                    replacement_checks(ctx, mirror, &pattern, replacement, &re);
+                    library(ctx, mirror, &pattern);
+                    compiled.push((pattern, re));
                 }
             }
         }
@@ -51,11 +54,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 /// `rewrite-replacement-suspicious`: Go's `Expand` turns an unknown group into nothing.
 fn replacement_checks(
     ctx: &mut Ctx<'_>,
-    mirror: &str,
+    mirror: &GoString,
     pattern: &str,
-    replacement: &str,
+    replacement: &GoString,
     re: &Regexp,
 ) {
+    // Read as text: `$` references are ASCII; other bytes show as `\xNN`.
+    let replacement = &*replacement.to_display();
     let mut problems = Vec::new();
     for r in template_refs(replacement) {
         let known = match r.num {
@@ -88,7 +93,7 @@ fn replacement_checks(
     if problems.is_empty() {
         return;
     }
-    let loc = ctx.loc_value(&["mirrors", mirror, "rewrite", pattern]);
+    let loc = ctx.loc_value(ypath!["mirrors", mirror, "rewrite", pattern]);
     let f = Finding::new(
         Code::RewriteReplacementSuspicious,
         Severity::Warning,
@@ -100,8 +105,8 @@ fn replacement_checks(
 }
 
 /// `rewrite-dockerhub-library`: official images are `library/<name>`.
-fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
-    if mirror != DOCKER_HUB && mirror != "*" {
+fn library(ctx: &mut Ctx<'_>, mirror: &GoString, pattern: &str) {
+    if *mirror != DOCKER_HUB && *mirror != "*" {
         return;
     }
     let Some(prefix) = anchored_literal_prefix(pattern) else {
@@ -110,7 +115,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
     if prefix.contains('/') || "library/".starts_with(&prefix) {
         return;
     }
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
     let f = Finding::new(
         Code::RewriteDockerhubLibrary,
         Severity::Info,
@@ -123,7 +128,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
 
 /// `rewrite-order-nondeterministic`: unless every pattern is anchored on a literal prefix and no
 /// prefix is a prefix of another, two patterns can match the same repository.
-fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
+fn overlaps(ctx: &mut Ctx<'_>, mirror: &GoString, compiled: &[(String, Regexp)]) {
     if compiled.len() < 2 {
         return;
     }
@@ -149,9 +154,9 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
     } else {
         String::new()
     };
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
-    let first = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[i].0]);
-    let second = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[j].0]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
+    let first = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[i].0]);
+    let second = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[j].0]);
     let f = Finding::new(
             Code::RewriteOrderNondeterministic,
             Severity::Warning,
@@ -170,13 +175,21 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
 }
 
 /// `rewrite-unused`: rewrites are rendered only on `[host]` entries that carry them.
-fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
-    let dir = if mirror == "*" { DEFAULT_DIR } else { mirror };
+fn unused(ctx: &mut Ctx<'_>, mirror: &GoString) {
+    let dir = if *mirror == "*" {
+        DEFAULT_DIR.as_bytes()
+    } else {
+        mirror.as_bytes()
+    };
     let hc = ctx.model.hosts.get(dir);
     if hc.is_some_and(|h| h.endpoints.iter().any(|e| !e.rewrites.is_empty())) {
         return;
     }
-    let user_endpoints = ctx.reg.mirrors.get(mirror).map_or(0, |m| m.endpoints.len());
+    let user_endpoints = ctx
+        .reg
+        .mirrors
+        .get(mirror.as_bytes())
+        .map_or(0, |m| m.endpoints.len());
     let why = if user_endpoints == 0 && ctx.node.embedded_registry {
         "its only endpoint is the embedded registry, which K3s never gives rewrites"
     } else if user_endpoints == 0 {
@@ -186,7 +199,7 @@ fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
     } else {
         "none of its endpoints is kept as a mirror entry (invalid or duplicate endpoints are dropped)"
     };
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
     let f = Finding::new(
         Code::RewriteUnused,
         Severity::Warning,
