@@ -24,8 +24,8 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use crate::go::filepath;
-use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 use crate::go::string::GoString;
+use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 
 /// The first line of every hosts.toml K3s writes (`templates.HostsTomlHeader`); clean-up removes
 /// directories whose hosts.toml starts with it.

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use super::Options;
 use crate::diag::finding::{Finding, Loc};
+use crate::go::string::{display, BStr, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
 use crate::k3s::render::Rendered;
 use crate::k3s::translate::DEFAULT_DIR;
-use crate::go::string::{display, BStr, GoString};
 use crate::registries::{Registry, SourceMap};
 use crate::yaml::Position;
 

@@ -14,10 +14,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::go::string::{BStr, GoString};
 use crate::k3s::endpoint::{default_host, is_localhost, normalize_endpoint_address};
 use crate::k3s::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
-use crate::go::string::{BStr, GoString};
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// The certs.d directory containerd uses for registries without one of their own.

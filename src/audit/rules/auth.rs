@@ -6,10 +6,10 @@ use super::super::context::{quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
 use crate::go::base64::decode_string;
+use crate::go::string::GoString;
 use crate::k3s::endpoint::{
     default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
 };
-use crate::go::string::GoString;
 use crate::registries::AuthConfig;
 
 /// Every credential rule.

@@ -5,10 +5,10 @@
 use super::super::context::{effective_port, quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
+use crate::go::string::GoString;
 use crate::k3s::endpoint::{is_localhost, normalize_endpoint_address};
 use crate::k3s::model::{HostConfig, NoteKind, RegistryEndpoint};
 use crate::report::mask::mask_userinfo;
-use crate::go::string::GoString;
 
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

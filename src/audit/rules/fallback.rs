@@ -5,10 +5,10 @@
 use super::super::context::{quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
+use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
-use crate::go::string::GoString;
 
 /// Every fallback and wildcard rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

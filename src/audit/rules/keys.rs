@@ -5,9 +5,9 @@ use super::super::context::{quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
 use crate::go::filepath;
+use crate::go::string::GoString;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
-use crate::go::string::GoString;
 
 /// The rules about registry names.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

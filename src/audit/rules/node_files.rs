@@ -9,8 +9,8 @@ use super::super::files::{self, HostDir};
 use super::super::tomlcheck;
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
-use crate::k3s::translate::DEFAULT_DIR;
 use crate::go::string::{BStr, ByteSlice};
+use crate::k3s::translate::DEFAULT_DIR;
 use crate::write::HOSTS_TOML_HEADER;
 
 /// Files read from the node for `--hosts-dir` and `--containerd-config`.

@@ -13,10 +13,10 @@ use super::super::tomlcheck::{self, TomlProblem};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
 use crate::go::quote::quote as go_quote;
+use crate::go::string::{BStr, ByteSlice, GoString};
 use crate::k3s::model::HostConfig;
 use crate::k3s::node::ConfigVersion;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
-use crate::go::string::{BStr, ByteSlice, GoString};
 
 /// Both rules, on the rendered files.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

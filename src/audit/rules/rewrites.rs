@@ -9,9 +9,9 @@ use super::super::template::{anchored_literal_prefix, template_literal_text, tem
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Severity};
 use crate::go::regexp::Regexp;
+use crate::go::string::GoString;
 use crate::k3s::endpoint::DOCKER_HUB;
 use crate::k3s::translate::DEFAULT_DIR;
-use crate::go::string::GoString;
 
 /// Every rewrite rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {

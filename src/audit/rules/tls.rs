@@ -8,8 +8,8 @@ use super::yaml::intended_tls_key;
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
 use crate::go::filepath;
-use crate::k3s::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::go::string::GoString;
+use crate::k3s::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
 

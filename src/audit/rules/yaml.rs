@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use super::super::context::{fmt_path, quote, ypath, Ctx};
 use crate::diag::codes::Code;
 use crate::diag::finding::{Finding, Loc, Severity};
-use crate::report::mask::mask_text;
 use crate::go::string::{BStr, GoString};
+use crate::report::mask::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
