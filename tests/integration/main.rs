@@ -2,6 +2,7 @@
 //! directories and checks stdout, stderr, exit codes and the files it leaves.
 
 mod audit_cli;
+mod differential;
 mod explain_cli;
 mod fixtures;
 mod harness;
