@@ -8,8 +8,8 @@
 //! even where that makes invalid TOML: parity means writing what K3s writes.
 //!
 //! tera renders text, and Go strings are bytes: a [`GoString`] enters the template context
-//! through [`Transport::encode`], an injective spelling of any bytes as text (see there), and the
-//! rendered text is turned back into bytes by [`Transport::decode`]. The `go_quote` filter decodes
+//! through `Transport::encode`, an injective spelling of any bytes as text (see there), and the
+//! rendered text is turned back into bytes by `Transport::decode`. The `go_quote` filter decodes
 //! its argument and quotes the bytes, and Go's quoting never prints the transport's marker raw.
 
 use std::collections::HashMap;

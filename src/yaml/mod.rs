@@ -10,7 +10,7 @@
 //!    in 512-byte chunks as libyaml does), characters to tokens, tokens to events;
 //! 2. [`tree`]: the node tree of the first document only, as decode.go's `parser`
 //!    (`parse`, `document`, `alias`, `scalar`, `sequence`, `mapping`);
-//! 3. [`decode`]: the tree into [`Registry`](crate::registries::Registry), as decode.go's
+//! 3. [`decode`]: the tree into the caller's schema, as decode.go's
 //!    `decoder` (`unmarshal`, `prepare`, `alias`, `scalar`, `sequence`, `mapping`,
 //!    `mappingStruct`, `merge`, `terror`), with `resolve.go`'s `resolve` ([`resolve`]);
 //!    type errors are collected and decoding goes on, as in Go;
@@ -20,8 +20,14 @@
 //! [`Map`], [`Elem`], [`GoType`], [`Out`]), [`LoadError`] and [`SourceMap`]. This module knows no
 //! schema: `crate::registries` describes wharfie's types with those traits.
 //!
-//! Known differences from yaml.v2: none in what is accepted or decoded, except that
-//! alias and merge chains deeper than 256 levels are refused (Go has no limit).
+//! Known differences from yaml.v2: none in what is accepted, decoded or refused. (Those listed
+//! before the port of libyaml — odd tags, junk after a complete value, CRs in flow keys,
+//! LS/PS/NEL, BOMs inside the document, anchors libyaml cuts short, tabs, the timing of invalid
+//! bytes, error wording — came from the YAML 1.2 parser it replaced; the port reproduces them.
+//! Alias and merge chains nest as deep as memory allows, as Go's growing stacks do.) Messages
+//! print a tag that is not UTF-8 with U+FFFD where Go prints its bytes; tags never reach a
+//! value. The port was checked against yaml.v2 v2.4.0 event for event (marks included) on
+//! 60,000 generated documents, and end to end through K3s's code by the differential tests.
 
 mod decode;
 mod error;

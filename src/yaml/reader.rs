@@ -10,9 +10,9 @@
 //! whole only when the scanner asks for more characters than are decoded. A bad byte is therefore
 //! an error only once the scanner comes near its chunk, and whatever comes before it may already
 //! have failed in the scanner or the parser. This port keeps that schedule exactly: the same
-//! chunks, decoded at the same requests. It keeps every decoded byte (libyaml slides a window of
-//! 1,536 bytes), and remembers where libyaml's window starts, because the scanner's BOM check
-//! looks there (see [`Reader::window_starts_with_bom`]).
+//! chunks, decoded at the same requests, and the same buffer: at each refill the consumed
+//! characters are dropped and the unread ones start the buffer, which matters because the
+//! scanner's BOM check looks at the buffer's start (see [`Reader::window_starts_with_bom`]).
 
 /// libyaml's `input_raw_buffer_size`: how many raw bytes one read takes.
 const RAW_BUFFER_SIZE: usize = 512;
@@ -52,14 +52,45 @@ pub(crate) struct Reader<'a> {
     encoding: Encoding,
     /// `parser.offset`: raw offset of the next character to decode.
     offset: usize,
-    /// Every decoded byte (UTF-8), from the start; after the end of the input, NUL bytes.
+    /// `parser.buffer`: the decoded bytes (UTF-8) since the last refill; after the end of the
+    /// input, NUL bytes.
     buf: Vec<u8>,
-    /// `parser.buffer_pos`, as an index into `buf`.
+    /// `parser.buffer_pos`, an index into `buf`.
     pos: usize,
-    /// Where libyaml's buffer starts in `buf`: the position at its last compaction.
-    window: usize,
     /// `parser.unread`: decoded characters not consumed yet.
     unread: usize,
+    /// Where the dropped bytes ended: for the position of a reader error.
+    dropped: LineCounter,
+}
+
+/// Counts lines and characters the way libyaml's marks do (CRLF, CR, LF, NEL, LS and PS each
+/// end a line), across chunks.
+#[derive(Debug, Clone, Copy)]
+struct LineCounter {
+    line: u32,
+    column: u32,
+    /// The last byte fed was a CR (a following LF belongs to the same break).
+    cr: bool,
+}
+
+impl LineCounter {
+    fn feed(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        for c in text.chars() {
+            match c {
+                '\n' if self.cr => self.cr = false,
+                '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                    self.line += 1;
+                    self.column = 1;
+                    self.cr = c == '\r';
+                }
+                _ => {
+                    self.column += 1;
+                    self.cr = false;
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -73,10 +104,14 @@ impl<'a> Reader<'a> {
             eof: false,
             encoding: Encoding::Any,
             offset: 0,
-            buf: Vec::with_capacity(input.len() + 1),
+            buf: Vec::with_capacity(RAW_BUFFER_SIZE * 3),
             pos: 0,
-            window: 0,
             unread: 0,
+            dropped: LineCounter {
+                line: 1,
+                column: 1,
+                cr: false,
+            },
         }
     }
 
@@ -92,16 +127,18 @@ impl<'a> Reader<'a> {
         self.unread
     }
 
-    /// Every byte decoded so far.
-    pub(crate) fn decoded(&self) -> &[u8] {
-        &self.buf
+    /// The 1-based line and column just past everything decoded: where a reader error is.
+    pub(crate) fn end_position(&self) -> (u32, u32) {
+        let mut c = self.dropped;
+        c.feed(&self.buf);
+        (c.line, c.column)
     }
 
     /// yaml.v2's `is_bom(parser.buffer, parser.buffer_pos)`, which ignores the position and
     /// tests the first three bytes of libyaml's buffer: where the unread characters were moved
     /// at the last refill, not where the scanner is.
     pub(crate) fn window_starts_with_bom(&self) -> bool {
-        self.buf.get(self.window..self.window + 3) == Some(&[0xEF, 0xBB, 0xBF][..])
+        self.buf.get(..3) == Some(&[0xEF, 0xBB, 0xBF][..])
     }
 
     /// Consumes one character of `width` bytes (the pointer part of `skip`, `read`,
@@ -174,7 +211,9 @@ impl<'a> Reader<'a> {
             self.determine_encoding();
         }
         // libyaml moves the unread characters to the front of its buffer.
-        self.window = self.pos;
+        self.dropped.feed(&self.buf[..self.pos.min(self.buf.len())]);
+        self.buf.drain(..self.pos.min(self.buf.len()));
+        self.pos = 0;
         let mut first = true;
         while self.unread < length {
             if !first || self.raw_pos == self.raw_hi {
@@ -294,10 +333,11 @@ mod tests {
 
     fn read_all(input: &[u8]) -> Result<Vec<u8>, ReaderError> {
         let mut r = Reader::new(input);
+        let mut out = Vec::new();
         loop {
             r.cache(1)?;
             if r.at(0) == 0 && r.raw_pos == input.len() {
-                return Ok(r.buf[..r.pos].to_vec());
+                return Ok(out);
             }
             let w = match r.at(0) {
                 b if b & 0x80 == 0 => 1,
@@ -305,6 +345,7 @@ mod tests {
                 b if b & 0xF0 == 0xE0 => 3,
                 _ => 4,
             };
+            out.extend((0..w).map(|k| r.at(k)));
             r.advance(w, 1);
         }
     }

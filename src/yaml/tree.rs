@@ -144,7 +144,7 @@ pub(crate) fn parse_first_document(input: &[u8]) -> Result<Doc, SyntaxError> {
                 let id = b.add(Node {
                     kind: Kind::Scalar,
                     implicit: event.implicit,
-                    value: String::from_utf8_lossy(&event.value).into(),
+                    value: text(event.value),
                     tag: event
                         .tag
                         .as_deref()
@@ -244,10 +244,9 @@ fn syntax_error(parser: &Parser<'_>, e: YamlError) -> SyntaxError {
     match e {
         YamlError::Reader(ReaderError { problem, .. }) => {
             // The bad character follows everything the reader decoded.
-            let decoded = parser.scanner().reader().decoded();
             SyntaxError {
                 message: problem.to_string(),
-                position: end_position(decoded),
+                position: parser.scanner().reader().end_position(),
                 go_line: None,
                 encoding: true,
             }
@@ -291,26 +290,11 @@ fn syntax_error(parser: &Parser<'_>, e: YamlError) -> SyntaxError {
     }
 }
 
-/// The 1-based line and column just past `text`, counting lines and characters as libyaml's
-/// scanner does (CRLF, CR, LF, NEL, LS and PS each end a line).
-fn end_position(text: &[u8]) -> (u32, u32) {
-    let text = String::from_utf8_lossy(text);
-    let mut line = 1u32;
-    let mut column = 1u32;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                chars.next_if_eq(&'\n');
-                line += 1;
-                column = 1;
-            }
-            '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
-                line += 1;
-                column = 1;
-            }
-            _ => column += 1,
-        }
+/// A scalar's value as text. The reader lets only valid UTF-8 through and every escape the
+/// scanner decodes is a Unicode scalar value, so this never replaces anything.
+fn text(value: Vec<u8>) -> Box<str> {
+    match String::from_utf8(value) {
+        Ok(s) => s.into_boxed_str(),
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into(),
     }
-    (line, column)
 }
