@@ -114,6 +114,14 @@ pub struct RenderArgs {
     /// With --output: report what would be written and removed, and touch nothing.
     #[arg(long, requires = "output")]
     pub dry_run: bool,
+    /// With --output: where a registry name makes K3s remove DIR's own entries or certs.d as a
+    /// whole (a registry named `..` or `.`), do so even when they hold files K3s did not write.
+    /// Without it such a run is refused and DIR left unchanged.
+    #[arg(long, requires = "output")]
+    pub allow_wipe: bool,
+    /// With --output: how long to wait for another run writing DIR to finish, in seconds.
+    #[arg(long, requires = "output", value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
     /// Show passwords, auth strings and identity tokens in the preview instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,

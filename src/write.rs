@@ -1,28 +1,42 @@
-//! The only module that writes output: a [`Rendered`] tree into a directory standing for K3s's
-//! `<data-dir>/agent/etc/containerd`, the way K3s's `writeContainerdConfig`,
-//! `cleanContainerdHosts` and `writeContainerdHosts` (pkg/agent/containerd/config.go) do.
+//! The only module that writes output: a [`Rendered`] tree into DIR, the directory standing for
+//! K3s's `<data-dir>/agent/etc/containerd`, ending in the tree K3s's `writeContainerdConfig`,
+//! `cleanContainerdHosts` and `writeContainerdHosts` (pkg/agent/containerd/config.go at
+//! `e19e99911`) leave, and never anywhere else.
 //!
-//! Order, as in K3s: config.toml; then clean-up (the host directories about to be written are
-//! removed, and so is every directory whose hosts.toml starts with K3s's header line); then each
-//! hosts.toml, its directory created 0700. Differences, on purpose:
-//! - every file is written atomically (a temporary file in the same directory, renamed);
-//! - config.toml is 0600, because it holds credentials (K3s writes 0644); hosts.toml 0644 as K3s;
-//! - nothing outside the output directory is touched: a registry name that would make K3s write
-//!   or delete outside its own `agent/etc/containerd` (`../..`, `../../x`) is refused before
-//!   anything is written. Inside it, we do what K3s does, surprises included: a registry named
-//!   `..` makes K3s remove its whole containerd directory, config.toml with it; we empty the
-//!   output directory the same way (its entries; the directory itself stays);
-//! - the whole plan is computed first, so `--dry-run` reports exactly what a run would do, and
-//!   the names are checked against the filesystem's limits before anything is touched;
-//! - every file's bytes are staged (written to a temporary file next to the output directory's
-//!   files) before the first rename or removal, so a full disk or an unwritable directory leaves
-//!   the tree as it was.
+//! K3s's rule, followed for what ends up in DIR: config.toml is written; every directory a
+//! hosts.toml is about to be written in is removed (`os.RemoveAll(filepath.Join(certs.d, host))`),
+//! then every directory in certs.d whose hosts.toml starts with K3s's header line; then each
+//! hosts.toml is written, its directories created 0700.
+//!
+//! How we get there differs from K3s, on purpose (the README's "Safety" section says the same):
+//! - DIR is opened once; everything below it is reached from that open directory one name at a
+//!   time, never following a link ([`crate::fs`]). Where K3s would pass *through* a link (certs.d,
+//!   a directory on a registry's path) we refuse before changing anything. A link K3s removes (a
+//!   host directory that is a link) is removed, not followed; a config.toml that is a link is
+//!   replaced by the file (K3s writes through it to its target).
+//! - A registry name that puts a hosts.toml outside DIR (`../..`) is refused. One that makes K3s
+//!   remove DIR's own entries or certs.d as a whole (`..`, `.`, `../x`) is only followed with
+//!   `--allow-wipe` when it would remove anything K3s did not write; DIR itself stays.
+//! - The whole change is planned and checked first (link and file types along every path, name
+//!   and path lengths, immutable or append-only entries, permissions, one filesystem), then staged
+//!   (every byte written into `DIR/.k3s-registries-txn/new`), then journalled, then carried out by
+//!   renames alone: each host directory is swapped for its new version (`RENAME_EXCHANGE`),
+//!   removed entries are moved into `.k3s-registries-txn/old`, config.toml goes last. An error
+//!   undoes the renames already made; only when every rename has succeeded is the old content
+//!   deleted. A run that finds a journal left by an interrupted run undoes that run first.
+//! - An exclusive advisory lock on `DIR/.k3s-registries.lock` is held from planning to the end.
+//! - config.toml is 0600, because it holds credentials (K3s writes 0644); hosts.toml 0644 and
+//!   host directories 0700, as K3s.
 
-use std::fs;
-use std::io::{self, BufRead, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
 
+use crate::fs::{Dir, FsError, Kind, Lock, LockError, Meta};
 use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
@@ -37,21 +51,34 @@ pub const CONFIG_MODE: u32 = 0o600;
 pub const HOSTS_MODE: u32 = 0o644;
 /// Host directories' mode, as K3s's `os.MkdirAll(hostDir, 0700)`.
 pub const HOST_DIR_MODE: u32 = 0o700;
-/// config.toml's directory, as K3s's `util.WriteFile` creates it.
+/// DIR's mode when we create it, as K3s's `util.WriteFile` creates config.toml's directory.
 pub const CONFIG_DIR_MODE: u32 = 0o755;
+
+/// The lock file in DIR, held for a whole run and removed at its end.
+pub const LOCK_NAME: &str = ".k3s-registries.lock";
+/// The directory in DIR where a run stages, journals and keeps what it replaces until it is done.
+pub const TXN_NAME: &str = ".k3s-registries-txn";
+/// Temporary files earlier versions of this tool staged in DIR: this prefix and six letters or
+/// digits (`tempfile`'s names). A run removes those an interrupted run left.
+const LEGACY_TEMP_PREFIX: &[u8] = b".k3s-registries-";
+
+/// `NAME_MAX` on Linux filesystems.
+const NAME_MAX: usize = 255;
+/// `PATH_MAX` on Linux, the terminating NUL included.
+const PATH_MAX: usize = 4096;
+
+/// The first line of a journal.
+const JOURNAL_HEADER: &str = "k3s-registries journal 1";
+
+/// A path below DIR, one name a component (`[]` is DIR itself).
+type Rel = Vec<Vec<u8>>;
 
 /// A failure to plan or write; always names the path.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// A filesystem call failed.
-    #[error("{}", path.display())]
-    Io {
-        /// The path the call was about.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Fs(#[from] FsError),
     /// A registry name too long for a file name: K3s fails on it too (`mkdir: file name too long`),
     /// after it has already rewritten config.toml and cleaned certs.d; we fail before.
     #[error("registry {name:?} makes a directory name of {len} bytes under certs.d; the limit is {max} (K3s fails on it too)")]
@@ -62,6 +89,25 @@ pub enum WriteError {
         len: usize,
         /// `NAME_MAX`.
         max: usize,
+    },
+    /// A file path longer than the kernel takes: K3s fails on it (after changing DIR), containerd
+    /// could not read it.
+    #[error("{} is {len} bytes long, more than PATH_MAX ({max}) allows{}; K3s fails on it too", path.display(), registry_clause(registry))]
+    PathTooLong {
+        /// The path.
+        path: PathBuf,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+        /// The registry that names it.
+        registry: Option<String>,
+    },
+    /// A registry name holding a NUL byte: no file can be named so (K3s fails on it too).
+    #[error("registry {name:?} holds a NUL byte, which no file name can (K3s fails on it too: invalid argument)")]
+    NulInName {
+        /// The registry key.
+        name: String,
     },
     /// A registry name that would make K3s write or delete outside its own directory.
     #[error(
@@ -74,36 +120,237 @@ pub enum WriteError {
         /// Where it would go.
         path: PathBuf,
     },
+    /// Two registries whose files land on each other: K3s fails on this, whichever it writes first.
+    #[error("registries {first:?} and {second:?} collide: {} would be both a file and a directory (K3s fails on this too)", path.display())]
+    Collision {
+        /// One registry (or `config.toml`).
+        first: String,
+        /// The other.
+        second: String,
+        /// The path.
+        path: PathBuf,
+    },
+    /// K3s would follow a link on its way to a file it writes or removes.
+    #[error("{} is a symbolic link (to {}); K3s would follow it {what}. Refusing to write or remove through a link: make it a real directory, or point --output at where it leads", link.display(), target.display())]
+    Link {
+        /// The link.
+        link: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+        /// What K3s would do through it.
+        what: String,
+    },
+    /// A file where K3s needs a directory.
+    #[error("{} is not a directory, but K3s needs one there {what}; K3s fails on it after rewriting config.toml, we fail before changing anything", path.display())]
+    NotDir {
+        /// The path.
+        path: PathBuf,
+        /// What K3s does there.
+        what: String,
+    },
+    /// config.toml is a directory: K3s fails writing it.
+    #[error("{} is a directory; K3s fails writing config.toml there (is a directory)", path.display())]
+    ConfigIsDir {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A registry name that makes K3s remove DIR's own entries (or certs.d as a whole), which hold
+    /// something K3s did not write.
+    #[error("registry {registry:?} makes K3s remove {}, and with it {}, which K3s did not write; pass --allow-wipe to do what K3s does", target.display(), foreign.display())]
+    Wipe {
+        /// The registry key.
+        registry: String,
+        /// What K3s removes.
+        target: PathBuf,
+        /// The first entry in it that K3s did not write.
+        foreign: PathBuf,
+    },
+    /// Something K3s's rule removes cannot be removed.
+    #[error("{} is {why}, so {} cannot be removed as K3s's rule requires (K3s fails there too, half-way)", path.display(), of.display())]
+    Unremovable {
+        /// The entry.
+        path: PathBuf,
+        /// Why (immutable, append-only, not writable).
+        why: &'static str,
+        /// What had to go.
+        of: PathBuf,
+    },
+    /// A directory we must change cannot be changed.
+    #[error("{} is {why}: entries cannot be added or removed there", path.display())]
+    Unchangeable {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        why: &'static str,
+    },
+    /// A path on another filesystem than DIR: it could not be replaced by a rename.
+    #[error("{} is on another filesystem than {}; files there cannot be replaced atomically by a rename, refusing", path.display(), dir.display())]
+    OtherFilesystem {
+        /// The path.
+        path: PathBuf,
+        /// DIR.
+        dir: PathBuf,
+    },
+    /// Another run holds the lock.
+    #[error("another k3s-registries run{} is writing {} (it holds the lock on {}); gave up after waiting {} s (--lock-timeout)", holder.map(|p| format!(" (pid {p})")).unwrap_or_default(), dir.display(), lock.display(), waited.as_secs())]
+    Busy {
+        /// DIR.
+        dir: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The holder's process id, if the lock file names it.
+        holder: Option<u32>,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// One of our own names, taken by something that is not ours.
+    #[error("{} is not what k3s-registries leaves there ({what}); move it away", path.display())]
+    NotOurs {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        what: &'static str,
+    },
+    /// A fault injected by a unit test.
+    #[cfg(test)]
+    #[error("injected failure at step {0}")]
+    Injected(usize),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
+fn registry_clause(r: &Option<String>) -> String {
+    r.as_ref()
+        .map(|r| format!(" (registry {r:?})"))
+        .unwrap_or_default()
+}
+
+/// A failure, and what it left DIR as.
+#[derive(Debug)]
+pub struct Failed {
+    /// What went wrong.
+    pub cause: WriteError,
+    /// DIR afterwards.
+    pub left: Left,
+}
+
+/// DIR after a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Left {
+    /// Exactly as before the run (any change made was undone).
+    Unchanged(PathBuf),
+    /// Partly changed: undoing failed; the journal stays for the next run to undo.
+    Partial {
+        /// DIR.
+        dir: PathBuf,
+        /// The journal's directory.
+        txn: PathBuf,
+    },
+}
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The cause with its chain, then what DIR is now.
+        write!(f, "{}", self.cause)?;
+        let mut src = std::error::Error::source(&self.cause);
+        while let Some(s) = src {
+            write!(f, ": {s}")?;
+            src = s.source();
+        }
+        match &self.left {
+            Left::Unchanged(dir) => write!(f, "; {} left unchanged", dir.display()),
+            Left::Partial { dir, txn } => write!(
+                f,
+                "; {} is partly updated and could not be restored: the next run undoes the rest (its journal is in {})",
+                dir.display(),
+                txn.display()
+            ),
+        }
     }
 }
 
-/// One file to write.
+impl std::error::Error for Failed {}
+
+/// How to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Plan only: take no exclusive lock, create and change nothing.
+    pub dry_run: bool,
+    /// Follow K3s where a registry name makes it remove DIR's own entries (or certs.d as a whole)
+    /// holding something K3s did not write.
+    pub allow_wipe: bool,
+    /// How long to wait for another run's lock.
+    pub lock_timeout: Duration,
+}
+
+/// What a run found of an earlier, interrupted run and did about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// The journal directory's state.
+    pub journal: Journal,
+    /// Temporary files of earlier versions removed from DIR.
+    pub legacy_temp_files: usize,
+}
+
+/// An interrupted run's journal directory, and what was done with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Journal {
+    /// None found.
+    #[default]
+    None,
+    /// Interrupted before its first change: its staged files were removed.
+    Discarded,
+    /// Interrupted mid-way: its changes were undone.
+    Undone,
+    /// It had finished; what it had replaced was deleted.
+    Finished,
+    /// `--dry-run`: one is there; a real run would deal with it first.
+    Pending,
+}
+
+/// One file a tree ends with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFile {
-    /// Where.
+    /// Where (DIR joined with its path).
     pub path: PathBuf,
     /// Its mode.
     pub mode: u32,
     /// Its bytes.
     pub contents: Vec<u8>,
+    /// Already there, byte for byte and mode for mode: left as it is.
+    pub unchanged: bool,
 }
 
-/// Why a directory is removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why K3s's rule removes an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemovalReason {
-    /// A hosts.toml is about to be written there (K3s removes it first).
-    Replaced,
+    /// A hosts.toml is written there (K3s removes the directory first).
+    Replaced {
+        /// The registry.
+        registry: String,
+    },
     /// Its hosts.toml starts with K3s's header, and no registry writes it any more.
     Stale,
+    /// A registry named `..` (or `a/../..`): K3s removes its whole containerd directory.
+    Wiped {
+        /// The registry.
+        registry: String,
+    },
 }
 
-/// One directory (or file) to remove.
+impl RemovalReason {
+    /// Whether this removal is K3s's usual business (a host directory in certs.d), not one of the
+    /// surprises a registry name like `..` or `.` brings, which are reported one by one.
+    pub fn is_host_dir(&self, path: &Path, dir: &Path) -> bool {
+        match self {
+            RemovalReason::Stale => true,
+            RemovalReason::Wiped { .. } => false,
+            RemovalReason::Replaced { .. } => path
+                .strip_prefix(dir.join(CERTS_D))
+                .is_ok_and(|p| p.components().next().is_some()),
+        }
+    }
+}
+
+/// One entry that goes (or is replaced).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
     /// What.
@@ -112,107 +359,1276 @@ pub struct Removal {
     pub reason: RemovalReason,
 }
 
-/// Everything a write does, in order: config.toml, removals, then hosts files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything a write does, worked out and checked; nothing changed yet.
+#[derive(Debug)]
 pub struct Plan {
-    /// config.toml.
-    pub config: PlannedFile,
-    /// Removals that hit something that exists, in the order they run.
+    /// DIR, absolute.
+    pub dir: PathBuf,
+    /// Every file the tree ends with, sorted by path.
+    pub files: Vec<PlannedFile>,
+    /// Entries that disappear, sorted by path.
     pub removals: Vec<Removal>,
-    /// hosts.toml files, sorted by path.
-    pub hosts: Vec<PlannedFile>,
+    /// Entries replaced by new content (K3s removes them, then writes there), sorted by path.
+    pub replaced: Vec<Removal>,
+    /// Whether config.toml is written (K3s removes it again when a registry is named `..`).
+    pub config_written: bool,
+    items: Vec<Item>,
+    asides: Vec<Rel>,
 }
 
-/// Work out what writing `rendered` into `out_dir` does, reading the directory but changing nothing.
-pub fn plan(out_dir: &Path, rendered: Rendered) -> Result<Plan, WriteError> {
-    let certs_d = out_dir.join(CERTS_D);
-    let mut removals = Vec::new();
-    let mut hosts = Vec::with_capacity(rendered.hosts.len());
-    let mut replaced = std::collections::HashSet::new();
-    for h in rendered.hosts {
-        let host_dir = host_dir(out_dir, &h.dir)?;
-        // cleanContainerdHosts: os.RemoveAll(filepath.Join(dir, host)) for every host written.
-        if fs::symlink_metadata(&host_dir).is_ok() {
-            removals.push(Removal {
-                path: host_dir.clone(),
-                reason: RemovalReason::Replaced,
+impl Plan {
+    /// Whether carrying out the plan changes nothing.
+    pub fn is_noop(&self) -> bool {
+        self.asides.is_empty() && self.items.iter().all(|i| i.unchanged)
+    }
+}
+
+/// A staged subtree and where it goes.
+#[derive(Debug)]
+struct Item {
+    target: Rel,
+    node: Node,
+    existing: Option<Meta>,
+    unchanged: bool,
+}
+
+/// A file (an index into [`Plan::files`]) or a directory (mode 0700) of nodes.
+#[derive(Debug)]
+enum Node {
+    File(usize),
+    Dir(BTreeMap<Vec<u8>, Node>),
+}
+
+/// What a lookup below DIR found.
+#[derive(Debug, Clone, Copy)]
+enum Look {
+    Missing,
+    Present(Meta),
+}
+
+/// Open directories below DIR, by path, each opened from its parent without following links.
+#[derive(Debug)]
+struct Tree {
+    root: Option<Rc<Dir>>,
+    dirs: RefCell<HashMap<Rel, Rc<Dir>>>,
+    looks: RefCell<HashMap<Rel, Look>>,
+}
+
+impl Tree {
+    fn new(root: Option<Rc<Dir>>) -> Tree {
+        Tree {
+            root,
+            dirs: RefCell::new(HashMap::new()),
+            looks: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The directory at `rel`; every component must be a real directory.
+    fn dir(&self, rel: &[Vec<u8>]) -> Result<Rc<Dir>, WriteError> {
+        let Some(root) = &self.root else {
+            return Err(WriteError::NotOurs {
+                path: PathBuf::from("."),
+                what: "no output directory",
+            });
+        };
+        let mut cur = Rc::clone(root);
+        for i in 1..=rel.len() {
+            let key = rel[..i].to_vec();
+            let next = self.dirs.borrow().get(&key).cloned();
+            cur = match next {
+                Some(d) => d,
+                None => {
+                    let d = Rc::new(cur.open_dir(&rel[i - 1])?);
+                    self.dirs.borrow_mut().insert(key, Rc::clone(&d));
+                    d
+                }
+            };
+        }
+        Ok(cur)
+    }
+
+    /// What is at `rel` (not `[]`), looked at without following links; its parent must be a
+    /// real directory (callers walk from the top).
+    fn look(&self, rel: &[Vec<u8>]) -> Result<Look, WriteError> {
+        if let Some(l) = self.looks.borrow().get(rel) {
+            return Ok(*l);
+        }
+        let Some((name, parent)) = rel.split_last() else {
+            return Ok(Look::Missing);
+        };
+        let l = if self.root.is_none() {
+            Look::Missing
+        } else {
+            match self.dir(parent)?.stat(name)? {
+                Some(m) => Look::Present(m),
+                None => Look::Missing,
+            }
+        };
+        self.looks.borrow_mut().insert(rel.to_vec(), l);
+        Ok(l)
+    }
+}
+
+/// DIR, opened and locked for a run.
+#[derive(Debug)]
+pub struct Output {
+    dir: PathBuf,
+    root: Option<Rc<Dir>>,
+    lock: Option<Lock>,
+    opts: Options,
+    recovery: Recovery,
+    /// Directories this run created (DIR and missing parents), outermost first.
+    created: Vec<PathBuf>,
+    /// The run finished (or was a dry run): nothing to take back on drop.
+    done: bool,
+    #[cfg(test)]
+    fail_at: Option<usize>,
+    #[cfg(test)]
+    no_exchange: bool,
+}
+
+impl Output {
+    /// Resolve `dir` once to an absolute path, create it (0755, as K3s) unless this is a dry run,
+    /// open it, take the lock, and deal with what an interrupted run left.
+    pub fn open(dir: &Path, opts: Options) -> Result<Output, Failed> {
+        let abs = std::path::absolute(dir).map_err(|source| Failed {
+            cause: FsError {
+                path: dir.to_path_buf(),
+                source,
+            }
+            .into(),
+            left: Left::Unchanged(dir.to_path_buf()),
+        })?;
+        let unchanged = |cause: WriteError, shown: &Path| Failed {
+            cause,
+            left: Left::Unchanged(shown.to_path_buf()),
+        };
+        // The directories this run creates, outermost first, removed again if it fails.
+        let mut created = Vec::new();
+        if !opts.dry_run {
+            use std::os::unix::fs::DirBuilderExt;
+            let mut p = abs.as_path();
+            while std::fs::symlink_metadata(p).is_err() {
+                created.insert(0, p.to_path_buf());
+                match p.parent() {
+                    Some(q) => p = q,
+                    None => break,
+                }
+            }
+            if let Err(source) = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(CONFIG_DIR_MODE)
+                .create(&abs)
+            {
+                for d in created.iter().rev() {
+                    let _ = std::fs::remove_dir(d);
+                }
+                let cause = FsError {
+                    path: abs.clone(),
+                    source,
+                };
+                return Err(unchanged(cause.into(), &abs));
+            }
+        }
+        let shown = display_path(&abs);
+        let root = match Dir::open(&abs) {
+            Ok(d) => Some(Rc::new(Dir::renamed(d, shown.clone()))),
+            Err(e) if opts.dry_run && e.errno() == Some(rustix::io::Errno::NOENT.raw_os_error()) => {
+                None
+            }
+            Err(e) => return Err(unchanged(e.into(), &shown)),
+        };
+        let mut out = Output {
+            dir: shown,
+            root,
+            lock: None,
+            opts,
+            recovery: Recovery::default(),
+            created,
+            done: false,
+            #[cfg(test)]
+            fail_at: None,
+            #[cfg(test)]
+            no_exchange: false,
+        };
+        if let Some(root) = out.root.clone() {
+            out.lock = match root.lock(LOCK_NAME.as_bytes(), !opts.dry_run, opts.lock_timeout) {
+                Ok(l) => l,
+                Err(LockError::Busy { holder, waited }) => {
+                    return Err(out.unchanged(WriteError::Busy {
+                        dir: out.dir.clone(),
+                        lock: root.join(LOCK_NAME.as_bytes()),
+                        holder,
+                        waited,
+                    }))
+                }
+                Err(LockError::Fs(e)) => return Err(out.unchanged(e.into())),
+            };
+            out.recover(&root)?;
+        }
+        Ok(out)
+    }
+
+    /// What was found of an interrupted run, and done about it.
+    pub fn recovery(&self) -> Recovery {
+        self.recovery
+    }
+
+    /// DIR, absolute.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn unchanged(&self, cause: WriteError) -> Failed {
+        Failed {
+            cause,
+            left: Left::Unchanged(self.dir.clone()),
+        }
+    }
+
+    /// Undo (or finish) an interrupted run, and remove earlier versions' temporary files.
+    fn recover(&mut self, root: &Dir) -> Result<(), Failed> {
+        let txn_name = TXN_NAME.as_bytes();
+        let partial = |cause: WriteError| Failed {
+            cause,
+            left: Left::Partial {
+                dir: root.path().to_path_buf(),
+                txn: root.join(txn_name),
+            },
+        };
+        match root.stat(txn_name).map_err(|e| self.unchanged(e.into()))? {
+            None => {}
+            Some(m) if m.kind != Kind::Dir => {
+                return Err(self.unchanged(WriteError::NotOurs {
+                    path: root.join(txn_name),
+                    what: "not a directory",
+                }))
+            }
+            Some(_) if self.opts.dry_run => self.recovery.journal = Journal::Pending,
+            Some(_) => {
+                let txn = root.open_dir(txn_name).map_err(|e| partial(e.into()))?;
+                self.recovery.journal = if txn.stat(b"committed").map_err(|e| partial(e.into()))?.is_some() {
+                    Journal::Finished
+                } else if let Some(text) = txn
+                    .read_prefix(b"journal", usize::MAX)
+                    .map_err(|e| partial(e.into()))?
+                {
+                    let steps = parse_journal(&text).ok_or_else(|| {
+                        partial(WriteError::NotOurs {
+                            path: txn.join(b"journal"),
+                            what: "a journal that does not parse",
+                        })
+                    })?;
+                    let tree = Tree::new(self.root.clone());
+                    undo(&tree, &txn, &steps).map_err(partial)?;
+                    txn.remove(b"journal", false).map_err(|e| partial(e.into()))?;
+                    Journal::Undone
+                } else {
+                    Journal::Discarded
+                };
+                drop(txn);
+                remove_txn(root).map_err(partial)?;
+            }
+        }
+        if !self.opts.dry_run {
+            for name in root.entries().map_err(|e| self.unchanged(e.into()))? {
+                if is_legacy_temp(&name)
+                    && root
+                        .stat(&name)
+                        .map_err(|e| self.unchanged(e.into()))?
+                        .is_some_and(|m| m.kind == Kind::File)
+                {
+                    root.remove(&name, false)
+                        .map_err(|e| self.unchanged(e.into()))?;
+                    self.recovery.legacy_temp_files += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Work out what writing `rendered` does, and check everything that can be checked; reads
+    /// DIR, changes nothing.
+    pub fn plan(&self, rendered: Rendered) -> Result<Plan, Failed> {
+        self.plan_inner(rendered).map_err(|e| self.unchanged(e))
+    }
+
+    fn plan_inner(&self, rendered: Rendered) -> Result<Plan, WriteError> {
+        let tree = Tree::new(self.root.clone());
+        let certs: Rel = vec![CERTS_D.as_bytes().to_vec()];
+        let config: Rel = vec![CONFIG_TOML.as_bytes().to_vec()];
+
+        // What K3s writes. When two registry names share a directory, the later one in sorted
+        // order wins (K3s's map order is random; audit flags it).
+        let mut host_dirs: BTreeMap<Rel, String> = BTreeMap::new();
+        let mut writes: BTreeMap<Rel, (u32, Vec<u8>, String)> = BTreeMap::new();
+        for h in rendered.hosts {
+            let rel = self.host_rel(&h.dir)?;
+            let mut file = rel.clone();
+            file.push(b"hosts.toml".to_vec());
+            host_dirs.insert(rel, h.dir.clone());
+            writes.insert(file, (HOSTS_MODE, h.contents, h.dir));
+        }
+        // K3s writes config.toml first; a registry named `..` or `../config.toml` removes it again.
+        let config_written = !host_dirs.contains_key(&Vec::new()) && !host_dirs.contains_key(&config);
+        if let Look::Present(m) = tree.look(&config)? {
+            if m.kind == Kind::Dir {
+                return Err(WriteError::ConfigIsDir {
+                    path: self.abs(&config),
+                });
+            }
+        }
+        if config_written {
+            writes.insert(
+                config.clone(),
+                (CONFIG_MODE, rendered.config_toml, CONFIG_TOML.to_string()),
+            );
+        }
+        // A written file that is another's directory: K3s fails, whichever it writes first.
+        let keys: Vec<&Rel> = writes.keys().collect();
+        // Sorted, so what lies below a path comes right after it.
+        for w in keys.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b.starts_with(a) {
+                return Err(WriteError::Collision {
+                    first: writes[a].2.clone(),
+                    second: writes[b].2.clone(),
+                    path: self.abs(a),
+                });
+            }
+        }
+        for (f, (_, _, name)) in &writes {
+            let len = self.abs(f).as_os_str().len();
+            if len >= PATH_MAX {
+                return Err(WriteError::PathTooLong {
+                    path: self.abs(f),
+                    len,
+                    max: PATH_MAX - 1,
+                    registry: (f != &config).then(|| name.clone()),
+                });
+            }
+        }
+
+        // cleanContainerdHosts, first part: every host directory about to be written.
+        let mut removals: BTreeMap<Rel, RemovalReason> = BTreeMap::new();
+        for (d, name) in &host_dirs {
+            if d.is_empty() {
+                removals.insert(
+                    Vec::new(),
+                    RemovalReason::Wiped {
+                        registry: name.clone(),
+                    },
+                );
+            } else if self.exists(&tree, d)? {
+                removals.insert(
+                    d.clone(),
+                    RemovalReason::Replaced {
+                        registry: name.clone(),
+                    },
+                );
+            }
+        }
+        let covered = |p: &[Vec<u8>], r: &BTreeMap<Rel, RemovalReason>| {
+            (0..=p.len()).any(|i| r.contains_key(&p[..i]))
+        };
+        // Second part: what is left in certs.d whose hosts.toml starts with K3s's header.
+        if !covered(&certs, &removals) {
+            match tree.look(&certs)? {
+                Look::Missing => {}
+                Look::Present(m) if m.kind == Kind::Dir => {
+                    let d = tree.dir(&certs)?;
+                    for name in d.entries()? {
+                        let rel = vec![certs[0].clone(), name.clone()];
+                        if removals.contains_key(&rel) {
+                            continue;
+                        }
+                        // ReadDir's IsDir: a link to a directory is not one.
+                        if !matches!(tree.look(&rel)?, Look::Present(m) if m.kind == Kind::Dir) {
+                            continue;
+                        }
+                        // A hosts.toml that is a link is not followed: never K3s's.
+                        let head = tree
+                            .dir(&rel)?
+                            .read_prefix(b"hosts.toml", HOSTS_TOML_HEADER.len())?;
+                        if head.as_deref() == Some(HOSTS_TOML_HEADER) {
+                            removals.insert(rel, RemovalReason::Stale);
+                        }
+                    }
+                }
+                Look::Present(m) => return Err(self.not_a_dir(&tree, &certs, m, "to find and remove the host directories it wrote in it")),
+            }
+        }
+        // K3s removes DIR itself; we remove its entries (ours excepted) and keep the directory.
+        if let Some(reason) = removals.remove(&Vec::new()) {
+            if let Some(root) = &self.root {
+                for name in root.entries()? {
+                    if name != LOCK_NAME.as_bytes() && name != TXN_NAME.as_bytes() {
+                        removals.entry(vec![name]).or_insert_with(|| reason.clone());
+                    }
+                }
+            }
+        }
+        // Keep the outermost: what is inside a removed entry goes with it.
+        // (Sorted, so what lies inside an entry comes right after it.)
+        let mut outer: BTreeMap<Rel, RemovalReason> = BTreeMap::new();
+        let mut last: Option<Rel> = None;
+        for (r, why) in removals {
+            if last.as_ref().is_some_and(|o| r.starts_with(o)) {
+                continue;
+            }
+            last = Some(r.clone());
+            outer.insert(r, why);
+        }
+        let removals = outer;
+
+        // Every written file's way down: what survives the removals must be a real directory.
+        for (f, (_, _, name)) in &writes {
+            for i in 1..f.len() {
+                let p = &f[..i];
+                if covered(p, &removals) {
+                    break;
+                }
+                match tree.look(p)? {
+                    Look::Missing => break,
+                    Look::Present(m) if m.kind == Kind::Dir => {}
+                    Look::Present(m) => {
+                        return Err(self.not_a_dir(
+                            &tree,
+                            p,
+                            m,
+                            &format!("to write {} (registry {name:?})", self.abs(f).display()),
+                        ))
+                    }
+                }
+            }
+        }
+
+        // Group the files under the outermost entry that does not survive the removals (or the
+        // file itself): each group is staged as one subtree and put in place by one rename.
+        let mut files = Vec::with_capacity(writes.len());
+        let mut groups: BTreeMap<Rel, Node> = BTreeMap::new();
+        for (f, (mode, contents, _)) in writes {
+            let cut = (1..=f.len())
+                .find(|&i| {
+                    i == f.len()
+                        || covered(&f[..i], &removals)
+                        || matches!(tree.look(&f[..i]), Ok(Look::Missing))
+                })
+                .unwrap_or(f.len());
+            let idx = files.len();
+            files.push(PlannedFile {
+                path: self.abs(&f),
+                mode,
+                contents,
+                unchanged: false,
+            });
+            let node = groups.entry(f[..cut].to_vec()).or_insert_with(|| {
+                if cut == f.len() {
+                    Node::File(idx)
+                } else {
+                    Node::Dir(BTreeMap::new())
+                }
+            });
+            insert_node(node, &f[cut..], idx);
+        }
+
+        let mut items = Vec::with_capacity(groups.len());
+        let mut replaced = Vec::new();
+        for (target, node) in groups {
+            let existing = match tree.look(&target)? {
+                Look::Present(m) => Some(m),
+                Look::Missing => None,
+            };
+            let unchanged = match existing {
+                Some(m) => {
+                    let (parent, name) = split(&target);
+                    same_tree(&*tree.dir(parent)?, name, m, &node, &files)?
+                }
+                None => false,
+            };
+            if unchanged {
+                mark_unchanged(&node, &mut files);
+            } else if let Some(why) = removals.get(&target) {
+                replaced.push(Removal {
+                    path: self.abs(&target),
+                    reason: why.clone(),
+                });
+            }
+            items.push(Item {
+                target,
+                node,
+                existing,
+                unchanged,
             });
         }
-        replaced.insert(host_dir.clone());
-        hosts.push(PlannedFile {
-            path: host_dir.join("hosts.toml"),
-            mode: HOSTS_MODE,
-            contents: h.contents,
-        });
-    }
-    // cleanContainerdHosts, second part: K3s-written directories no registry writes any more.
-    // (It reads the directory after the first removals; those are left out here by `replaced`.)
-    match fs::read_dir(&certs_d) {
-        Ok(entries) => {
-            let mut stale = Vec::new();
-            for ent in entries {
-                let ent = ent.map_err(io_err(&certs_d))?;
-                let path = ent.path();
-                if replaced.contains(&path) || !ent.file_type().map_err(io_err(&path))?.is_dir() {
-                    continue;
-                }
-                if starts_with_header(&path.join("hosts.toml"))? {
-                    stale.push(Removal {
-                        path,
-                        reason: RemovalReason::Stale,
+        let targets: std::collections::HashSet<&Rel> = items.iter().map(|i| &i.target).collect();
+        let asides: Vec<Rel> = removals
+            .keys()
+            .filter(|r| !targets.contains(r))
+            .cloned()
+            .collect();
+
+        // Wipes: K3s removing DIR's own entries or certs.d whole. Followed only when what goes is
+        // K3s's own, or when asked.
+        for (r, why) in &removals {
+            let kept = items.iter().any(|i| &i.target == r && i.unchanged);
+            if kept || why.is_host_dir(&self.abs(r), &self.dir) {
+                continue;
+            }
+            let registry = match why {
+                RemovalReason::Wiped { registry } | RemovalReason::Replaced { registry } => registry,
+                RemovalReason::Stale => continue,
+            };
+            if !self.opts.allow_wipe {
+                let (parent, name) = split(r);
+                if let Some(foreign) = first_foreign(&*tree.dir(parent)?, name, r.len() == 1)? {
+                    return Err(WriteError::Wipe {
+                        registry: registry.clone(),
+                        target: if matches!(why, RemovalReason::Wiped { .. }) {
+                            self.dir.clone()
+                        } else {
+                            self.abs(r)
+                        },
+                        foreign,
                     });
                 }
             }
-            stale.sort_by(|a, b| a.path.cmp(&b.path));
-            removals.extend(stale);
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_err(&certs_d)(e)),
-    }
-    hosts.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan {
-        config: PlannedFile {
-            path: out_dir.join(CONFIG_TOML),
-            mode: CONFIG_MODE,
-            contents: rendered.config_toml,
-        },
-        removals,
-        hosts,
-    })
-}
 
-/// Carry out a plan: stage every file, then (as K3s orders it) config.toml, the removals, and the
-/// hosts files, each put in place by a rename.
-pub fn apply(plan: &Plan) -> Result<(), WriteError> {
-    let out_dir = plan.config.path.parent().unwrap_or_else(|| Path::new("."));
-    create_dirs(out_dir, CONFIG_DIR_MODE)?;
-    // Stage: every byte is on disk, next to the output directory's files, before anything changes.
-    let config = stage(&plan.config, out_dir)?;
-    let hosts = in_parallel(plan.hosts.iter().collect(), |f| {
-        stage(f, out_dir).map(|t| (f, t))
-    })?;
-    persist(config, &plan.config.path)?;
-    for r in &plan.removals {
-        if r.path == out_dir {
-            // K3s's os.RemoveAll(<its containerd dir>): we empty it and keep the directory (and
-            // our staged files, which have not been put in place yet).
-            for ent in fs::read_dir(out_dir).map_err(io_err(out_dir))? {
-                let path = ent.map_err(io_err(out_dir))?.path();
-                if !hosts.iter().any(|(_, t)| **t == *path) {
-                    remove_all(&path)?;
+        // What the renames need: every entry that goes can go, every directory we change can be
+        // changed, and all of it is on DIR's filesystem.
+        if let Some(root) = &self.root {
+            let dev = root.meta()?.dev;
+            let mut parents_checked = std::collections::HashSet::new();
+            let changed = items
+                .iter()
+                .filter(|i| !i.unchanged)
+                .map(|i| &i.target)
+                .chain(asides.iter());
+            for target in changed {
+                let (parent, name) = split(target);
+                let pdir = tree.dir(parent)?;
+                if parents_checked.insert(parent.to_vec()) {
+                    let pm = pdir.meta()?;
+                    let why = if pm.immutable {
+                        Some("immutable (chattr +i)")
+                    } else if pm.append_only {
+                        Some("append-only (chattr +a)")
+                    } else if !may_change(&tree, parent)? {
+                        Some("not writable")
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        return Err(WriteError::Unchangeable {
+                            path: pdir.path().to_path_buf(),
+                            why,
+                        });
+                    }
+                    if pm.dev != dev {
+                        return Err(WriteError::OtherFilesystem {
+                            path: pdir.path().to_path_buf(),
+                            dir: self.dir.clone(),
+                        });
+                    }
+                }
+                if let Some(m) = pdir.stat(name)? {
+                    if m.dev != dev {
+                        return Err(WriteError::OtherFilesystem {
+                            path: pdir.join(name),
+                            dir: self.dir.clone(),
+                        });
+                    }
+                    check_removable(&pdir, name, m, &pdir.join(name))?;
                 }
             }
+        }
+
+        let removals_out = asides
+            .iter()
+            .map(|r| Removal {
+                path: self.abs(r),
+                reason: removals[r].clone(),
+            })
+            .collect();
+        Ok(Plan {
+            dir: self.dir.clone(),
+            files,
+            removals: removals_out,
+            replaced,
+            config_written,
+            items,
+            asides,
+        })
+    }
+
+    /// `filepath.Join(certs.d, host)` below DIR, refused when it leaves DIR or cannot be a name.
+    fn host_rel(&self, host: &str) -> Result<Rel, WriteError> {
+        let rel = host_rel(host).map_err(|e| match e {
+            WriteError::Escapes { name, path } => WriteError::Escapes {
+                name,
+                path: normalize(&self.dir.join(path)),
+            },
+            e => e,
+        })?;
+        Ok(rel)
+    }
+
+    /// Whether something is at `rel`, reached through real directories (a way through anything
+    /// else is judged later, when the files' ways down are checked).
+    fn exists(&self, tree: &Tree, rel: &[Vec<u8>]) -> Result<bool, WriteError> {
+        for i in 1..=rel.len() {
+            match tree.look(&rel[..i])? {
+                Look::Missing => return Ok(false),
+                Look::Present(_) if i == rel.len() => return Ok(true),
+                Look::Present(m) if m.kind == Kind::Dir => {}
+                Look::Present(_) => return Ok(false),
+            }
+        }
+        Ok(false)
+    }
+
+    fn not_a_dir(&self, tree: &Tree, rel: &[Vec<u8>], m: Meta, what: &str) -> WriteError {
+        let path = self.abs(rel);
+        if m.kind == Kind::Link {
+            let (parent, name) = split(rel);
+            let target = tree
+                .dir(parent)
+                .ok()
+                .and_then(|d| d.read_link(name).ok())
+                .unwrap_or_else(|| PathBuf::from("?"));
+            WriteError::Link {
+                link: path,
+                target,
+                what: what.to_string(),
+            }
         } else {
-            remove_all(&r.path)?;
+            WriteError::NotDir {
+                path,
+                what: what.to_string(),
+            }
         }
     }
-    in_parallel(hosts, |(f, tmp)| {
-        if let Some(dir) = f.path.parent() {
-            create_dirs(dir, HOST_DIR_MODE)?;
+
+    /// DIR joined with `rel`, for messages.
+    fn abs(&self, rel: &[Vec<u8>]) -> PathBuf {
+        let mut p = self.dir.clone();
+        for c in rel {
+            p.push(std::ffi::OsStr::from_bytes(c));
         }
-        persist(tmp, &f.path)
-    })?;
+        p
+    }
+
+    /// Carry out a plan: stage every file, journal the renames, make them (host directories
+    /// first, removals next, config.toml last), then delete what was replaced. On an error every
+    /// rename made is undone.
+    pub fn apply(mut self, plan: Plan) -> Result<Applied, Failed> {
+        let Some(root) = self.root.clone() else {
+            return Err(self.unchanged(WriteError::NotOurs {
+                path: self.dir.clone(),
+                what: "not opened for writing",
+            }));
+        };
+        if plan.is_noop() {
+            self.done = true;
+            let leftover = self.release(&root);
+            return Ok(Applied { plan, leftover });
+        }
+        let tree = Tree::new(Some(Rc::clone(&root)));
+        let steps = match self.stage(&root, &plan) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = remove_txn(&root);
+                return Err(self.unchanged(e));
+            }
+        };
+        let txn = match root.open_dir(TXN_NAME.as_bytes()) {
+            Ok(t) => t,
+            Err(e) => return Err(self.partial(&root, e.into())),
+        };
+        for (k, step) in steps.iter().enumerate() {
+            #[cfg(test)]
+            if self.fail_at == Some(k) {
+                return Err(self.roll_back(&root, &tree, &txn, &steps[..k], WriteError::Injected(k)));
+            }
+            if let Err(e) = do_step(&tree, &txn, step) {
+                return Err(self.roll_back(&root, &tree, &txn, &steps[..k], e));
+            }
+        }
+        // Done: from here on a later run finishes, never undoes.
+        if let Err(e) = txn.write_file(b"committed", 0o600, b"") {
+            return Err(self.roll_back(&root, &tree, &txn, &steps, e.into()));
+        }
+        drop(txn);
+        self.done = true;
+        let mut leftover = remove_txn(&root).err();
+        if let Some(e) = self.release(&root) {
+            leftover.get_or_insert(e);
+        }
+        Ok(Applied { plan, leftover })
+    }
+
+    fn release(&mut self, root: &Dir) -> Option<WriteError> {
+        self.lock.take().and_then(|l| l.release(root).err()).map(Into::into)
+    }
+
+    fn partial(&self, root: &Dir, cause: WriteError) -> Failed {
+        Failed {
+            cause,
+            left: Left::Partial {
+                dir: self.dir.clone(),
+                txn: root.join(TXN_NAME.as_bytes()),
+            },
+        }
+    }
+
+    /// Undo `done`, then remove the journal directory; the failure to report.
+    fn roll_back(&self, root: &Dir, tree: &Tree, txn: &Dir, done: &[Step], cause: WriteError) -> Failed {
+        match undo(tree, txn, done)
+            .and_then(|()| txn.remove(b"journal", false).map_err(Into::into))
+            .and_then(|()| remove_txn(root))
+        {
+            Ok(()) => self.unchanged(cause),
+            Err(_) => self.partial(root, cause),
+        }
+    }
+
+    /// Write every changed item under `.k3s-registries-txn/new`, then the journal of the renames.
+    fn stage(&self, root: &Dir, plan: &Plan) -> Result<Vec<Step>, WriteError> {
+        let txn_name = TXN_NAME.as_bytes();
+        root.mkdir(txn_name, 0o700)?;
+        let txn = root.open_dir(txn_name)?;
+        txn.mkdir(b"new", 0o700)?;
+        txn.mkdir(b"old", 0o700)?;
+        // RENAME_EXCHANGE, tried on our own two directories (and swapped back).
+        let exchange = !self.no_exchange() && txn.exchange(b"new", &txn, b"old").is_ok();
+        if exchange {
+            txn.exchange(b"new", &txn, b"old")?;
+        }
+        let new = txn.open_dir(b"new")?;
+
+        // Directories level by level (parents first), each level's files on every core.
+        let mut level: Vec<(Rel, &Node)> = plan
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| !it.unchanged)
+            .map(|(i, it)| (vec![i.to_string().into_bytes()], &it.node))
+            .collect();
+        while !level.is_empty() {
+            let next = in_parallel(level, |(rel, node)| -> Result<Vec<(Rel, &Node)>, WriteError> {
+                let (parent, name) = split(&rel);
+                let pdir = if parent.is_empty() {
+                    new.open_dir(b".")?
+                } else {
+                    new.open_rel(parent)?
+                };
+                match node {
+                    Node::File(idx) => {
+                        let f = &plan.files[*idx];
+                        pdir.write_file(name, f.mode, &f.contents)?;
+                        Ok(Vec::new())
+                    }
+                    Node::Dir(children) => {
+                        pdir.mkdir(name, HOST_DIR_MODE)?;
+                        let d = pdir.open_dir(name)?;
+                        let mut subdirs = Vec::new();
+                        for (child, n) in children {
+                            match n {
+                                Node::File(idx) => {
+                                    let f = &plan.files[*idx];
+                                    d.write_file(child, f.mode, &f.contents)?;
+                                }
+                                Node::Dir(_) => {
+                                    let mut r = rel.clone();
+                                    r.push(child.clone());
+                                    subdirs.push((r, n));
+                                }
+                            }
+                        }
+                        Ok(subdirs)
+                    }
+                }
+            })?;
+            level = next.into_iter().flatten().collect();
+        }
+
+        // The renames, in the order that keeps an interrupted run's mix harmless: host
+        // directories, then removals, then config.toml.
+        let config: Rel = vec![CONFIG_TOML.as_bytes().to_vec()];
+        let mut steps = Vec::new();
+        let mut olds = 0usize;
+        for (i, it) in plan.items.iter().enumerate() {
+            if !it.unchanged && it.target != config {
+                item_steps(&new, exchange, i, it, &mut steps, &mut olds)?;
+            }
+        }
+        for a in &plan.asides {
+            steps.push(Step::Aside {
+                n: olds,
+                target: a.clone(),
+            });
+            olds += 1;
+        }
+        for (i, it) in plan.items.iter().enumerate() {
+            if !it.unchanged && it.target == config {
+                item_steps(&new, exchange, i, it, &mut steps, &mut olds)?;
+            }
+        }
+        // The journal, put in place whole.
+        let mut text = format!("{JOURNAL_HEADER}\n");
+        for s in &steps {
+            text.push_str(&s.to_line());
+        }
+        txn.write_file(b"journal.tmp", 0o600, text.as_bytes())?;
+        txn.rename(b"journal.tmp", &txn, b"journal")?;
+        Ok(steps)
+    }
+
+    #[cfg(test)]
+    fn no_exchange(&self) -> bool {
+        self.no_exchange
+    }
+
+    #[cfg(not(test))]
+    fn no_exchange(&self) -> bool {
+        false
+    }
+}
+
+impl Drop for Output {
+    /// Release the lock; after a failure, remove the directories this run created (if still
+    /// empty), so that a failed run leaves no trace.
+    fn drop(&mut self) {
+        if let (Some(lock), Some(root)) = (self.lock.take(), self.root.as_ref()) {
+            let _ = lock.release(root);
+        }
+        if !self.done {
+            for d in self.created.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+    }
+}
+
+/// A finished write.
+#[derive(Debug)]
+pub struct Applied {
+    /// What was done.
+    pub plan: Plan,
+    /// Done, but the journal directory (with what was replaced) or the lock file could not be
+    /// removed; the next run removes them.
+    pub leftover: Option<WriteError>,
+}
+
+/// The renames that put item `i` in place: a swap, or (without `RENAME_EXCHANGE`) moving the
+/// old entry aside and renaming the new one in; a plain rename where nothing was.
+fn item_steps(
+    new: &Dir,
+    exchange: bool,
+    i: usize,
+    it: &Item,
+    steps: &mut Vec<Step>,
+    olds: &mut usize,
+) -> Result<(), WriteError> {
+    let ino = new
+        .stat(i.to_string().as_bytes())?
+        .map(|m| m.ino)
+        .unwrap_or(0);
+    let target = it.target.clone();
+    match it.existing {
+        Some(_) if exchange => steps.push(Step::Swap { n: i, ino, target }),
+        Some(_) => {
+            steps.push(Step::Aside {
+                n: *olds,
+                target: target.clone(),
+            });
+            *olds += 1;
+            steps.push(Step::Place { n: i, ino, target });
+        }
+        None => steps.push(Step::Place { n: i, ino, target }),
+    }
     Ok(())
+}
+
+/// One rename of a run, as journalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// Swap `new/<n>` (inode `ino`) with `target`.
+    Swap { n: usize, ino: u64, target: Rel },
+    /// Rename `new/<n>` (inode `ino`) to `target`, which is free.
+    Place { n: usize, ino: u64, target: Rel },
+    /// Rename `target` to `old/<n>`.
+    Aside { n: usize, target: Rel },
+}
+
+impl Step {
+    fn to_line(&self) -> String {
+        match self {
+            Step::Swap { n, ino, target } => format!("swap {n} {ino} {}\n", encode_rel(target)),
+            Step::Place { n, ino, target } => format!("place {n} {ino} {}\n", encode_rel(target)),
+            Step::Aside { n, target } => format!("aside {n} 0 {}\n", encode_rel(target)),
+        }
+    }
+}
+
+fn parse_journal(text: &[u8]) -> Option<Vec<Step>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != JOURNAL_HEADER {
+        return None;
+    }
+    let mut steps = Vec::new();
+    for line in lines {
+        let mut w = line.split(' ');
+        let (kind, n, ino, path) = (w.next()?, w.next()?, w.next()?, w.next()?);
+        if w.next().is_some() {
+            return None;
+        }
+        let (n, ino, target) = (n.parse().ok()?, ino.parse().ok()?, decode_rel(path)?);
+        steps.push(match kind {
+            "swap" => Step::Swap { n, ino, target },
+            "place" => Step::Place { n, ino, target },
+            "aside" => Step::Aside { n, target },
+            _ => return None,
+        });
+    }
+    Some(steps)
+}
+
+/// A path below DIR as one journal word: components joined by `/`, bytes other than printable
+/// ASCII (and `%`, `/` inside a name) as `%XX`.
+fn encode_rel(rel: &[Vec<u8>]) -> String {
+    let mut s = String::new();
+    for (i, c) in rel.iter().enumerate() {
+        if i > 0 {
+            s.push('/');
+        }
+        for &b in c {
+            if b.is_ascii_graphic() && b != b'%' && b != b'/' {
+                s.push(b as char);
+            } else {
+                s.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    s
+}
+
+fn decode_rel(s: &str) -> Option<Rel> {
+    let mut rel = Vec::new();
+    for part in s.split('/') {
+        let b = part.as_bytes();
+        let mut c = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                c.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            } else {
+                c.push(b[i]);
+                i += 1;
+            }
+        }
+        // A journal names entries below DIR, one plain name a component.
+        if c.is_empty() || c == b"." || c == b".." {
+            return None;
+        }
+        rel.push(c);
+    }
+    Some(rel)
+}
+
+fn do_step(tree: &Tree, txn: &Dir, step: &Step) -> Result<(), WriteError> {
+    match step {
+        Step::Swap { n, target, .. } => {
+            let (parent, name) = split(target);
+            let new = tree_txn_dir(txn, b"new")?;
+            new.exchange(n.to_string().as_bytes(), &*tree.dir(parent)?, name)?;
+        }
+        Step::Place { n, target, .. } => {
+            let (parent, name) = split(target);
+            let new = tree_txn_dir(txn, b"new")?;
+            new.rename(n.to_string().as_bytes(), &*tree.dir(parent)?, name)?;
+        }
+        Step::Aside { n, target } => {
+            let (parent, name) = split(target);
+            let old = tree_txn_dir(txn, b"old")?;
+            tree.dir(parent)?.rename(name, &old, n.to_string().as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn tree_txn_dir(txn: &Dir, name: &[u8]) -> Result<Dir, WriteError> {
+    Ok(txn.open_dir(name)?)
+}
+
+/// Undo `steps`, last first, looking at the tree to see which were made: a swap is made when the
+/// target holds the staged inode, a placing when `new/<n>` is gone and the target holds it, a
+/// removal when `old/<n>` exists. Undoing twice is undoing once.
+fn undo(tree: &Tree, txn: &Dir, steps: &[Step]) -> Result<(), WriteError> {
+    let new = txn.open_dir(b"new")?;
+    let old = txn.open_dir(b"old")?;
+    for step in steps.iter().rev() {
+        match step {
+            Step::Swap { n, ino, target } => {
+                let (parent, name) = split(target);
+                let p = tree.dir(parent)?;
+                if p.stat(name)?.is_some_and(|m| m.ino == *ino) {
+                    new.exchange(n.to_string().as_bytes(), &p, name)?;
+                }
+            }
+            Step::Place { n, ino, target } => {
+                let (parent, name) = split(target);
+                let p = tree.dir(parent)?;
+                let staged = n.to_string().into_bytes();
+                if new.stat(&staged)?.is_none() && p.stat(name)?.is_some_and(|m| m.ino == *ino) {
+                    p.rename(name, &new, &staged)?;
+                }
+            }
+            Step::Aside { n, target } => {
+                let (parent, name) = split(target);
+                let kept = n.to_string().into_bytes();
+                if old.stat(&kept)?.is_some() {
+                    old.rename(&kept, &*tree.dir(parent)?, name)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remove the journal directory: its parts on every core, then the rest.
+fn remove_txn(root: &Dir) -> Result<(), WriteError> {
+    let name = TXN_NAME.as_bytes();
+    if root.stat(name)?.is_none() {
+        return Ok(());
+    }
+    let txn = root.open_dir(name)?;
+    for part in [&b"new"[..], b"old"] {
+        if txn.stat(part)?.is_some_and(|m| m.kind == Kind::Dir) {
+            let d = txn.open_dir(part)?;
+            let entries = d.entries()?;
+            in_parallel(entries, |e| d.remove_all(&e).map_err(WriteError::from))?;
+        }
+    }
+    drop(txn);
+    root.remove_all(name)?;
+    Ok(())
+}
+
+/// Whether `name` is a temporary file name earlier versions used.
+fn is_legacy_temp(name: &[u8]) -> bool {
+    name.len() == LEGACY_TEMP_PREFIX.len() + 6
+        && name.starts_with(LEGACY_TEMP_PREFIX)
+        && name[LEGACY_TEMP_PREFIX.len()..]
+            .iter()
+            .all(u8::is_ascii_alphanumeric)
+}
+
+fn split(rel: &[Vec<u8>]) -> (&[Vec<u8>], &[u8]) {
+    match rel.split_last() {
+        Some((name, parent)) => (parent, name),
+        None => (&[], b"."),
+    }
+}
+
+fn insert_node(node: &mut Node, rest: &[Vec<u8>], idx: usize) {
+    let Node::Dir(children) = node else {
+        return;
+    };
+    match rest {
+        [] => {}
+        [name] => {
+            children.insert(name.clone(), Node::File(idx));
+        }
+        [name, more @ ..] => {
+            let child = children
+                .entry(name.clone())
+                .or_insert_with(|| Node::Dir(BTreeMap::new()));
+            insert_node(child, more, idx);
+        }
+    }
+}
+
+fn mark_unchanged(node: &Node, files: &mut [PlannedFile]) {
+    match node {
+        Node::File(i) => files[*i].unchanged = true,
+        Node::Dir(children) => children.values().for_each(|n| mark_unchanged(n, files)),
+    }
+}
+
+/// Whether `name` in `dir` (metadata `m`) is exactly `node`: same types, modes, names, bytes.
+fn same_tree(dir: &Dir, name: &[u8], m: Meta, node: &Node, files: &[PlannedFile]) -> Result<bool, WriteError> {
+    match node {
+        Node::File(i) => {
+            let f = &files[*i];
+            if m.kind != Kind::File || m.perm != f.mode || m.size != f.contents.len() as u64 {
+                return Ok(false);
+            }
+            Ok(dir.read_prefix(name, f.contents.len() + 1)?.as_deref() == Some(&f.contents[..]))
+        }
+        Node::Dir(children) => {
+            if m.kind != Kind::Dir || m.perm != HOST_DIR_MODE {
+                return Ok(false);
+            }
+            let d = dir.open_dir(name)?;
+            let names = d.entries()?;
+            if names.len() != children.len() || !names.iter().zip(children.keys()).all(|(a, b)| a == b) {
+                return Ok(false);
+            }
+            for (child, n) in children {
+                let Some(cm) = d.stat(child)? else {
+                    return Ok(false);
+                };
+                if !same_tree(&d, child, cm, n, files)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+    }
+}
+
+/// The first entry in `name` (or `name` itself) that K3s did not write: anything but DIR's
+/// config.toml (`top`), a hosts.toml starting with K3s's header, a directory holding one (all of
+/// it is K3s's, as its clean-up rule has it), and directories of such entries.
+fn first_foreign(dir: &Dir, name: &[u8], top: bool) -> Result<Option<PathBuf>, WriteError> {
+    let Some(m) = dir.stat(name)? else {
+        return Ok(None);
+    };
+    match m.kind {
+        Kind::File if top && name == CONFIG_TOML.as_bytes() => Ok(None),
+        Kind::File if name == b"hosts.toml" => {
+            let head = dir.read_prefix(name, HOSTS_TOML_HEADER.len())?;
+            Ok((head.as_deref() != Some(HOSTS_TOML_HEADER)).then(|| dir.join(name)))
+        }
+        Kind::Dir => {
+            let d = dir.open_dir(name)?;
+            if d.read_prefix(b"hosts.toml", HOSTS_TOML_HEADER.len())?.as_deref() == Some(HOSTS_TOML_HEADER) {
+                return Ok(None);
+            }
+            for e in d.entries()? {
+                if let Some(f) = first_foreign(&d, &e, false)? {
+                    return Ok(Some(f));
+                }
+            }
+            Ok(None)
+        }
+        _ => Ok(Some(dir.join(name))),
+    }
+}
+
+/// Whether `name` (metadata `m`) and all below it can be renamed and deleted; `of` is what K3s's
+/// rule removes, for the message.
+fn check_removable(dir: &Dir, name: &[u8], m: Meta, of: &Path) -> Result<(), WriteError> {
+    let why = if m.immutable {
+        Some("immutable (chattr +i)")
+    } else if m.append_only {
+        Some("append-only (chattr +a)")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(WriteError::Unremovable {
+            path: dir.join(name),
+            why,
+            of: of.to_path_buf(),
+        });
+    }
+    if m.kind == Kind::Dir {
+        if !dir.may_change(name)? {
+            return Err(WriteError::Unremovable {
+                path: dir.join(name),
+                why: "not writable",
+                of: of.to_path_buf(),
+            });
+        }
+        let d = dir.open_dir(name)?;
+        for e in d.entries()? {
+            if let Some(em) = d.stat(&e)? {
+                check_removable(&d, &e, em, of)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the directory at `rel` may have entries added and removed by this process.
+fn may_change(tree: &Tree, rel: &[Vec<u8>]) -> Result<bool, WriteError> {
+    match rel.split_last() {
+        Some((name, parent)) => Ok(tree.dir(parent)?.may_change(name)?),
+        None => Ok(tree.dir(&[])?.may_change(b".")?),
+    }
+}
+
+/// `filepath.Join(certs.d, host)` below DIR, as components; refused when it leaves DIR, names a
+/// component longer than a file name may be, or holds a NUL byte.
+fn host_rel(host: &str) -> Result<Rel, WriteError> {
+    let rel = filepath::join(&[CERTS_D, host]);
+    if Path::new(&rel).components().next() == Some(Component::ParentDir) {
+        return Err(WriteError::Escapes {
+            name: host.to_string(),
+            path: PathBuf::from(std::ffi::OsStr::from_bytes(&to_go_bytes(&rel))),
+        });
+    }
+    let bytes = to_go_bytes(&rel);
+    if bytes.contains(&0) {
+        return Err(WriteError::NulInName {
+            name: host.to_string(),
+        });
+    }
+    if rel == "." {
+        return Ok(Vec::new());
+    }
+    let comps: Rel = bytes.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+    let longest = comps.iter().map(Vec::len).max().unwrap_or(0);
+    if longest > NAME_MAX {
+        return Err(WriteError::NameTooLong {
+            name: host.to_string(),
+            len: longest,
+            max: NAME_MAX,
+        });
+    }
+    Ok(comps)
+}
+
+/// A lexically cleaned absolute path, for messages about paths that are never touched.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// DIR as messages show it: the real path (links in it resolved) when it exists, else absolute.
+fn display_path(abs: &Path) -> PathBuf {
+    std::fs::canonicalize(abs).unwrap_or_else(|_| {
+        // The existing part resolved, the rest as given.
+        let mut existing = abs.to_path_buf();
+        let mut rest = Vec::new();
+        while let Some(name) = existing.file_name().map(|n| n.to_os_string()) {
+            existing.pop();
+            rest.push(name);
+            if let Ok(c) = std::fs::canonicalize(&existing) {
+                let mut p = c;
+                for n in rest.iter().rev() {
+                    p.push(n);
+                }
+                return normalize(&p);
+            }
+        }
+        normalize(abs)
+    })
 }
 
 /// `f` over `items` on every core (a large tree is thousands of small files, and the filesystem
@@ -242,147 +1658,19 @@ fn in_parallel<T: Send, R: Send>(
             .map(|c| scope.spawn(move || c.into_iter().map(f).collect::<Result<Vec<R>, _>>()))
             .collect();
         let mut out = Vec::new();
+        let mut first_err = None;
         for h in handles {
             match h.join() {
-                Ok(part) => out.extend(part?),
+                Ok(Ok(part)) => out.extend(part),
+                Ok(Err(e)) => {
+                    first_err.get_or_insert(e);
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        Ok(out)
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     })
-}
-
-/// `filepath.Join(<out>/certs.d, host)`, refused when it leaves `<out>`.
-fn host_dir(out_dir: &Path, host: &str) -> Result<PathBuf, WriteError> {
-    // Joined relative to <out>, the cleaned path starts with ".." exactly when it leaves <out>.
-    let rel = filepath::join(&[CERTS_D, host]);
-    let escapes = Path::new(&rel).components().next() == Some(Component::ParentDir);
-    let path = if rel == "." {
-        out_dir.to_path_buf()
-    } else {
-        out_dir.join(bytes_path(&rel))
-    };
-    if escapes {
-        return Err(WriteError::Escapes {
-            name: host.to_string(),
-            path,
-        });
-    }
-    /// `NAME_MAX` on Linux filesystems.
-    const NAME_MAX: usize = 255;
-    let longest = rel
-        .split('/')
-        .map(|c| to_go_bytes(c).len())
-        .max()
-        .unwrap_or(0);
-    if longest > NAME_MAX {
-        return Err(WriteError::NameTooLong {
-            name: host.to_string(),
-            len: longest,
-            max: NAME_MAX,
-        });
-    }
-    Ok(path)
-}
-
-/// A Go path string as an OS path (the bytes, not their UTF-8 re-encoding).
-fn bytes_path(s: &str) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(to_go_bytes(s).into_owned()))
-}
-
-/// Whether the file's first line is K3s's header. As K3s: a missing file, or a first line without
-/// a newline, or one that cannot be read, is not.
-fn starts_with_header(path: &Path) -> Result<bool, WriteError> {
-    let file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(io_err(path)(e)),
-    };
-    let mut line = Vec::new();
-    match io::BufReader::new(file).read_until(b'\n', &mut line) {
-        Ok(_) => Ok(line == HOSTS_TOML_HEADER),
-        Err(_) => Ok(false),
-    }
-}
-
-/// `os.RemoveAll`: a directory tree, a file or a symlink (never followed).
-fn remove_all(path: &Path) -> Result<(), WriteError> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(io_err(path)),
-        Ok(_) => fs::remove_file(path).map_err(io_err(path)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err(path)(e)),
-    }
-}
-
-/// `os.MkdirAll(dir, mode)`: missing directories get `mode` (less the umask), existing ones are
-/// left as they are.
-fn create_dirs(dir: &Path, mode: u32) -> Result<(), WriteError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(mode)
-        .create(dir)
-        .map_err(io_err(dir))
-}
-
-/// Write a file's bytes and mode to a temporary file in `dir` (on the output's filesystem, so the
-/// final rename is atomic).
-fn stage(f: &PlannedFile, dir: &Path) -> Result<tempfile::TempPath, WriteError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".k3s-registries-")
-        .tempfile_in(dir)
-        .map_err(io_err(dir))?;
-    tmp.write_all(&f.contents).map_err(io_err(tmp.path()))?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(f.mode))
-        .map_err(io_err(tmp.path()))?;
-    // Closed now (a large tree stages thousands of files); the path is removed if never persisted.
-    Ok(tmp.into_temp_path())
-}
-
-/// Rename a staged file into place.
-fn persist(tmp: tempfile::TempPath, path: &Path) -> Result<(), WriteError> {
-    tmp.persist(path).map_err(|e| WriteError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_dirs_stay_under_certs_d() {
-        let out = Path::new("/out");
-        assert_eq!(
-            host_dir(out, "docker.io").expect("ok"),
-            Path::new("/out/certs.d/docker.io")
-        );
-        assert_eq!(
-            host_dir(out, "a/../b").expect("ok"),
-            Path::new("/out/certs.d/b")
-        );
-        // "" and "." are certs.d itself, ".." the containerd directory: K3s removes and writes
-        // them, and they are inside the output directory.
-        assert_eq!(host_dir(out, "").expect("ok"), Path::new("/out/certs.d"));
-        assert_eq!(host_dir(out, "..").expect("ok"), Path::new("/out"));
-        assert_eq!(host_dir(out, "../x").expect("ok"), Path::new("/out/x"));
-        assert!(host_dir(out, "../..").is_err());
-        assert!(host_dir(out, "../../etc").is_err());
-        assert!(host_dir(out, "a/../../../etc").is_err());
-        // Longer than a file name may be: refused before anything is touched.
-        assert!(host_dir(out, &"x".repeat(255)).is_ok());
-        assert!(matches!(
-            host_dir(out, &"x".repeat(256)),
-            Err(WriteError::NameTooLong { .. })
-        ));
-        // A scheme in a mirror name makes nested directories, as filepath.Join does.
-        assert_eq!(
-            host_dir(out, "https://x").expect("ok"),
-            Path::new("/out/certs.d/https:/x")
-        );
-    }
 }

@@ -166,14 +166,20 @@ fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
     match &args.output {
         None => rep.preview(&rendered)?,
         Some(dir) => {
-            let plan = write::plan(dir, rendered)?;
+            let out = write::Output::open(
+                dir,
+                write::Options {
+                    dry_run: args.dry_run,
+                    allow_wipe: args.allow_wipe,
+                    lock_timeout: std::time::Duration::from_secs(args.lock_timeout),
+                },
+            )?;
+            rep.recovery(out.dir(), out.recovery())?;
+            let plan = out.plan(rendered)?;
             if args.dry_run {
                 rep.dry_run(&plan)?;
             } else {
-                for r in &plan.removals {
-                    rep.removal(r)?;
-                }
-                write::apply(&plan)?;
+                rep.written(&out.apply(plan)?)?;
             }
         }
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::k3s::model::{Level, Note};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
-use crate::write::{Plan, PlannedFile, Removal, RemovalReason};
+use crate::write::{Applied, Journal, Plan, PlannedFile, Recovery, Removal, RemovalReason};
 
 /// The program's name in messages.
 pub const NAME: &str = "k3s-registries";
@@ -96,34 +96,138 @@ impl<'a> Reporter<'a> {
         self.out.write_all(contents)
     }
 
-    /// A removal about to happen.
-    pub fn removal(&mut self, r: &Removal) -> io::Result<()> {
-        writeln!(
-            self.err,
-            "{NAME}: removing {} ({})",
-            r.path.display(),
-            reason(r.reason)
-        )
+    /// What a run found of an earlier, interrupted run, and did about it (stderr).
+    pub fn recovery(&mut self, dir: &Path, r: Recovery) -> io::Result<()> {
+        let d = dir.display();
+        match r.journal {
+            Journal::None => {}
+            Journal::Discarded => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} was interrupted before changing anything; removed its staged files"
+            )?,
+            Journal::Undone => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} was interrupted; undid its changes"
+            )?,
+            Journal::Finished => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} had finished but not cleaned up; deleted what it replaced"
+            )?,
+            Journal::Pending => writeln!(
+                self.err,
+                "{NAME}: note: an earlier run writing {d} was interrupted; a real run first undoes its changes (the plan below is for {d} as it is now)"
+            )?,
+        }
+        if r.legacy_temp_files > 0 {
+            writeln!(
+                self.err,
+                "{NAME}: removed {} temporary file{} an earlier version left in {d}",
+                r.legacy_temp_files,
+                plural(r.legacy_temp_files)
+            )?;
+        }
+        Ok(())
     }
 
-    /// `--dry-run`: what a write would do, in order, on stdout.
+    /// A finished write, reported after the fact on stderr: each entry that disappeared, then one
+    /// line for what was written.
+    pub fn written(&mut self, done: &Applied) -> io::Result<()> {
+        let plan = &done.plan;
+        for r in &plan.removals {
+            writeln!(
+                self.err,
+                "{NAME}: removed {} ({})",
+                r.path.display(),
+                reason(r, &plan.dir)
+            )?;
+        }
+        let mut host_dirs = 0;
+        for r in &plan.replaced {
+            if r.reason.is_host_dir(&r.path, &plan.dir) {
+                host_dirs += 1;
+            } else {
+                writeln!(
+                    self.err,
+                    "{NAME}: replaced {} ({})",
+                    r.path.display(),
+                    reason(r, &plan.dir)
+                )?;
+            }
+        }
+        let config = plan.dir.join(CONFIG_TOML);
+        let changed: Vec<&PlannedFile> = plan.files.iter().filter(|f| !f.unchanged).collect();
+        let unchanged = plan.files.len() - changed.len();
+        let hosts = changed.iter().filter(|f| f.path != config).count();
+        let mut parts = Vec::new();
+        if changed.iter().any(|f| f.path == config) {
+            parts.push(CONFIG_TOML.to_string());
+        }
+        if hosts > 0 {
+            parts.push(format!("{hosts} hosts.toml file{}", plural(hosts)));
+        }
+        let d = plan.dir.display();
+        if plan.is_noop() {
+            writeln!(
+                self.err,
+                "{NAME}: {d} is up to date ({unchanged} file{} unchanged)",
+                plural(unchanged)
+            )?;
+        } else {
+            let wrote = if parts.is_empty() {
+                "no file".to_string()
+            } else {
+                parts.join(" and ")
+            };
+            let mut line = format!("{NAME}: {d}: wrote {wrote}");
+            if host_dirs > 0 {
+                line += &format!(
+                    " ({host_dirs} host director{} replaced)",
+                    if host_dirs == 1 { "y" } else { "ies" }
+                );
+            }
+            if unchanged > 0 {
+                line += &format!(", {unchanged} unchanged");
+            }
+            writeln!(self.err, "{line}")?;
+        }
+        if let Some(e) = &done.leftover {
+            writeln!(
+                self.err,
+                "{NAME}: warning: written, but {e}; the next run removes what is left"
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `--dry-run`: what a write would do, on stdout: entries that would go, entries that would
+    /// be replaced, then every file of the resulting tree.
     pub fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
-        self.would_write(&plan.config)?;
         for r in &plan.removals {
             writeln!(
                 self.out,
                 "would remove {} ({})",
                 r.path.display(),
-                reason(r.reason)
+                reason(r, &plan.dir)
             )?;
         }
-        for f in &plan.hosts {
+        for r in &plan.replaced {
+            writeln!(
+                self.out,
+                "would replace {} ({})",
+                r.path.display(),
+                reason(r, &plan.dir)
+            )?;
+        }
+        for f in &plan.files {
             self.would_write(f)?;
         }
         self.out.flush()
     }
 
     fn would_write(&mut self, f: &PlannedFile) -> io::Result<()> {
+        if f.unchanged {
+            return writeln!(self.out, "unchanged {}", f.path.display());
+        }
         writeln!(
             self.out,
             "would write {} ({} bytes, mode {:04o})",
@@ -139,9 +243,26 @@ impl<'a> Reporter<'a> {
     }
 }
 
-fn reason(r: RemovalReason) -> &'static str {
-    match r {
-        RemovalReason::Replaced => "a hosts.toml is written there",
-        RemovalReason::Stale => "written by K3s, no longer configured",
+fn reason(r: &Removal, dir: &Path) -> String {
+    match &r.reason {
+        RemovalReason::Replaced { .. } if r.reason.is_host_dir(&r.path, dir) => {
+            "a hosts.toml is written there".to_string()
+        }
+        RemovalReason::Replaced { registry } => {
+            format!("registry {registry:?} has its hosts.toml written there, and K3s removes it first")
+        }
+        RemovalReason::Stale => "written by K3s, no longer configured".to_string(),
+        RemovalReason::Wiped { registry } => format!(
+            "registry {registry:?} makes K3s remove its whole directory, {}",
+            dir.display()
+        ),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
