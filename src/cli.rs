@@ -120,7 +120,12 @@ pub struct RenderArgs {
     #[arg(long, requires = "output")]
     pub allow_wipe: bool,
     /// With --output: how long to wait for another run writing DIR to finish, in seconds.
-    #[arg(long, requires = "output", value_name = "SECONDS", default_value_t = 60)]
+    #[arg(
+        long,
+        requires = "output",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
     pub lock_timeout: u64,
     /// Show passwords, auth strings and identity tokens in the preview instead of masking them.
     #[arg(long)]

@@ -86,7 +86,8 @@ fn meta_of(s: &rfs::Statx) -> Meta {
         rfs::FileType::Symlink => Kind::Link,
         _ => Kind::Other,
     };
-    let attr = |a: rfs::StatxAttributes| s.stx_attributes_mask.contains(a) && s.stx_attributes.contains(a);
+    let attr =
+        |a: rfs::StatxAttributes| s.stx_attributes_mask.contains(a) && s.stx_attributes.contains(a);
     Meta {
         kind,
         perm: u32::from(s.stx_mode) & 0o7777,
@@ -385,14 +386,14 @@ impl Dir {
             if exclusive {
                 let mut f = File::from(fd);
                 let pid = format!("{}\n", std::process::id());
-                f.set_len(0)
-                    .and_then(|()| f.write_all(pid.as_bytes()))
-                    .map_err(|source| {
-                        LockError::Fs(FsError {
-                            path: self.join(name),
-                            source,
-                        })
-                    })?;
+                if let Err(source) = f.set_len(0).and_then(|()| f.write_all(pid.as_bytes())) {
+                    // Ours (we hold it): leave no lock file behind.
+                    let _ = rfs::unlinkat(&self.fd, name, AtFlags::empty());
+                    return Err(LockError::Fs(FsError {
+                        path: self.join(name),
+                        source,
+                    }));
+                }
                 return Ok(Some(Lock {
                     fd: OwnedFd::from(f),
                     name: name.to_vec(),

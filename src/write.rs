@@ -227,7 +227,7 @@ fn registry_clause(r: &Option<String>) -> String {
 #[derive(Debug)]
 pub struct Failed {
     /// What went wrong.
-    pub cause: WriteError,
+    pub cause: Box<WriteError>,
     /// DIR afterwards.
     pub left: Left,
 }
@@ -250,7 +250,7 @@ impl fmt::Display for Failed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The cause with its chain, then what DIR is now.
         write!(f, "{}", self.cause)?;
-        let mut src = std::error::Error::source(&self.cause);
+        let mut src = std::error::Error::source(&*self.cause);
         while let Some(s) = src {
             write!(f, ": {s}")?;
             src = s.source();
@@ -492,15 +492,17 @@ impl Output {
     /// open it, take the lock, and deal with what an interrupted run left.
     pub fn open(dir: &Path, opts: Options) -> Result<Output, Failed> {
         let abs = std::path::absolute(dir).map_err(|source| Failed {
-            cause: FsError {
-                path: dir.to_path_buf(),
-                source,
-            }
-            .into(),
+            cause: Box::new(
+                FsError {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+                .into(),
+            ),
             left: Left::Unchanged(dir.to_path_buf()),
         })?;
         let unchanged = |cause: WriteError, shown: &Path| Failed {
-            cause,
+            cause: Box::new(cause),
             left: Left::Unchanged(shown.to_path_buf()),
         };
         // The directories this run creates, outermost first, removed again if it fails.
@@ -533,7 +535,9 @@ impl Output {
         let shown = display_path(&abs);
         let root = match Dir::open(&abs) {
             Ok(d) => Some(Rc::new(Dir::renamed(d, shown.clone()))),
-            Err(e) if opts.dry_run && e.errno() == Some(rustix::io::Errno::NOENT.raw_os_error()) => {
+            Err(e)
+                if opts.dry_run && e.errno() == Some(rustix::io::Errno::NOENT.raw_os_error()) =>
+            {
                 None
             }
             Err(e) => return Err(unchanged(e.into(), &shown)),
@@ -581,7 +585,7 @@ impl Output {
 
     fn unchanged(&self, cause: WriteError) -> Failed {
         Failed {
-            cause,
+            cause: Box::new(cause),
             left: Left::Unchanged(self.dir.clone()),
         }
     }
@@ -590,7 +594,7 @@ impl Output {
     fn recover(&mut self, root: &Dir) -> Result<(), Failed> {
         let txn_name = TXN_NAME.as_bytes();
         let partial = |cause: WriteError| Failed {
-            cause,
+            cause: Box::new(cause),
             left: Left::Partial {
                 dir: root.path().to_path_buf(),
                 txn: root.join(txn_name),
@@ -607,7 +611,11 @@ impl Output {
             Some(_) if self.opts.dry_run => self.recovery.journal = Journal::Pending,
             Some(_) => {
                 let txn = root.open_dir(txn_name).map_err(|e| partial(e.into()))?;
-                self.recovery.journal = if txn.stat(b"committed").map_err(|e| partial(e.into()))?.is_some() {
+                self.recovery.journal = if txn
+                    .stat(b"committed")
+                    .map_err(|e| partial(e.into()))?
+                    .is_some()
+                {
                     Journal::Finished
                 } else if let Some(text) = txn
                     .read_prefix(b"journal", usize::MAX)
@@ -621,7 +629,8 @@ impl Output {
                     })?;
                     let tree = Tree::new(self.root.clone());
                     undo(&tree, &txn, &steps).map_err(partial)?;
-                    txn.remove(b"journal", false).map_err(|e| partial(e.into()))?;
+                    txn.remove(b"journal", false)
+                        .map_err(|e| partial(e.into()))?;
                     Journal::Undone
                 } else {
                     Journal::Discarded
@@ -670,7 +679,8 @@ impl Output {
             writes.insert(file, (HOSTS_MODE, h.contents, h.dir));
         }
         // K3s writes config.toml first; a registry named `..` or `../config.toml` removes it again.
-        let config_written = !host_dirs.contains_key(&Vec::new()) && !host_dirs.contains_key(&config);
+        let config_written =
+            !host_dirs.contains_key(&Vec::new()) && !host_dirs.contains_key(&config);
         if let Look::Present(m) = tree.look(&config)? {
             if m.kind == Kind::Dir {
                 return Err(WriteError::ConfigIsDir {
@@ -755,7 +765,14 @@ impl Output {
                         }
                     }
                 }
-                Look::Present(m) => return Err(self.not_a_dir(&tree, &certs, m, "to find and remove the host directories it wrote in it")),
+                Look::Present(m) => {
+                    return Err(self.not_a_dir(
+                        &tree,
+                        &certs,
+                        m,
+                        "to find and remove the host directories it wrote in it",
+                    ))
+                }
             }
         }
         // K3s removes DIR itself; we remove its entries (ours excepted) and keep the directory.
@@ -876,7 +893,9 @@ impl Output {
                 continue;
             }
             let registry = match why {
-                RemovalReason::Wiped { registry } | RemovalReason::Replaced { registry } => registry,
+                RemovalReason::Wiped { registry } | RemovalReason::Replaced { registry } => {
+                    registry
+                }
                 RemovalReason::Stale => continue,
             };
             if !self.opts.allow_wipe {
@@ -1049,7 +1068,13 @@ impl Output {
         for (k, step) in steps.iter().enumerate() {
             #[cfg(test)]
             if self.fail_at == Some(k) {
-                return Err(self.roll_back(&root, &tree, &txn, &steps[..k], WriteError::Injected(k)));
+                return Err(self.roll_back(
+                    &root,
+                    &tree,
+                    &txn,
+                    &steps[..k],
+                    WriteError::Injected(k),
+                ));
             }
             if let Err(e) = do_step(&tree, &txn, step) {
                 return Err(self.roll_back(&root, &tree, &txn, &steps[..k], e));
@@ -1069,12 +1094,15 @@ impl Output {
     }
 
     fn release(&mut self, root: &Dir) -> Option<WriteError> {
-        self.lock.take().and_then(|l| l.release(root).err()).map(Into::into)
+        self.lock
+            .take()
+            .and_then(|l| l.release(root).err())
+            .map(Into::into)
     }
 
     fn partial(&self, root: &Dir, cause: WriteError) -> Failed {
         Failed {
-            cause,
+            cause: Box::new(cause),
             left: Left::Partial {
                 dir: self.dir.clone(),
                 txn: root.join(TXN_NAME.as_bytes()),
@@ -1083,7 +1111,14 @@ impl Output {
     }
 
     /// Undo `done`, then remove the journal directory; the failure to report.
-    fn roll_back(&self, root: &Dir, tree: &Tree, txn: &Dir, done: &[Step], cause: WriteError) -> Failed {
+    fn roll_back(
+        &self,
+        root: &Dir,
+        tree: &Tree,
+        txn: &Dir,
+        done: &[Step],
+        cause: WriteError,
+    ) -> Failed {
         match undo(tree, txn, done)
             .and_then(|()| txn.remove(b"journal", false).map_err(Into::into))
             .and_then(|()| remove_txn(root))
@@ -1116,40 +1151,43 @@ impl Output {
             .map(|(i, it)| (vec![i.to_string().into_bytes()], &it.node))
             .collect();
         while !level.is_empty() {
-            let next = in_parallel(level, |(rel, node)| -> Result<Vec<(Rel, &Node)>, WriteError> {
-                let (parent, name) = split(&rel);
-                let pdir = if parent.is_empty() {
-                    new.open_dir(b".")?
-                } else {
-                    new.open_rel(parent)?
-                };
-                match node {
-                    Node::File(idx) => {
-                        let f = &plan.files[*idx];
-                        pdir.write_file(name, f.mode, &f.contents)?;
-                        Ok(Vec::new())
-                    }
-                    Node::Dir(children) => {
-                        pdir.mkdir(name, HOST_DIR_MODE)?;
-                        let d = pdir.open_dir(name)?;
-                        let mut subdirs = Vec::new();
-                        for (child, n) in children {
-                            match n {
-                                Node::File(idx) => {
-                                    let f = &plan.files[*idx];
-                                    d.write_file(child, f.mode, &f.contents)?;
-                                }
-                                Node::Dir(_) => {
-                                    let mut r = rel.clone();
-                                    r.push(child.clone());
-                                    subdirs.push((r, n));
+            let next = in_parallel(
+                level,
+                |(rel, node)| -> Result<Vec<(Rel, &Node)>, WriteError> {
+                    let (parent, name) = split(&rel);
+                    let pdir = if parent.is_empty() {
+                        new.open_dir(b".")?
+                    } else {
+                        new.open_rel(parent)?
+                    };
+                    match node {
+                        Node::File(idx) => {
+                            let f = &plan.files[*idx];
+                            pdir.write_file(name, f.mode, &f.contents)?;
+                            Ok(Vec::new())
+                        }
+                        Node::Dir(children) => {
+                            pdir.mkdir(name, HOST_DIR_MODE)?;
+                            let d = pdir.open_dir(name)?;
+                            let mut subdirs = Vec::new();
+                            for (child, n) in children {
+                                match n {
+                                    Node::File(idx) => {
+                                        let f = &plan.files[*idx];
+                                        d.write_file(child, f.mode, &f.contents)?;
+                                    }
+                                    Node::Dir(_) => {
+                                        let mut r = rel.clone();
+                                        r.push(child.clone());
+                                        subdirs.push((r, n));
+                                    }
                                 }
                             }
+                            Ok(subdirs)
                         }
-                        Ok(subdirs)
                     }
-                }
-            })?;
+                },
+            )?;
             level = next.into_iter().flatten().collect();
         }
 
@@ -1355,7 +1393,8 @@ fn do_step(tree: &Tree, txn: &Dir, step: &Step) -> Result<(), WriteError> {
         Step::Aside { n, target } => {
             let (parent, name) = split(target);
             let old = tree_txn_dir(txn, b"old")?;
-            tree.dir(parent)?.rename(name, &old, n.to_string().as_bytes())?;
+            tree.dir(parent)?
+                .rename(name, &old, n.to_string().as_bytes())?;
         }
     }
     Ok(())
@@ -1461,7 +1500,13 @@ fn mark_unchanged(node: &Node, files: &mut [PlannedFile]) {
 }
 
 /// Whether `name` in `dir` (metadata `m`) is exactly `node`: same types, modes, names, bytes.
-fn same_tree(dir: &Dir, name: &[u8], m: Meta, node: &Node, files: &[PlannedFile]) -> Result<bool, WriteError> {
+fn same_tree(
+    dir: &Dir,
+    name: &[u8],
+    m: Meta,
+    node: &Node,
+    files: &[PlannedFile],
+) -> Result<bool, WriteError> {
     match node {
         Node::File(i) => {
             let f = &files[*i];
@@ -1476,7 +1521,9 @@ fn same_tree(dir: &Dir, name: &[u8], m: Meta, node: &Node, files: &[PlannedFile]
             }
             let d = dir.open_dir(name)?;
             let names = d.entries()?;
-            if names.len() != children.len() || !names.iter().zip(children.keys()).all(|(a, b)| a == b) {
+            if names.len() != children.len()
+                || !names.iter().zip(children.keys()).all(|(a, b)| a == b)
+            {
                 return Ok(false);
             }
             for (child, n) in children {
@@ -1507,7 +1554,10 @@ fn first_foreign(dir: &Dir, name: &[u8], top: bool) -> Result<Option<PathBuf>, W
         }
         Kind::Dir => {
             let d = dir.open_dir(name)?;
-            if d.read_prefix(b"hosts.toml", HOSTS_TOML_HEADER.len())?.as_deref() == Some(HOSTS_TOML_HEADER) {
+            if d.read_prefix(b"hosts.toml", HOSTS_TOML_HEADER.len())?
+                .as_deref()
+                == Some(HOSTS_TOML_HEADER)
+            {
                 return Ok(None);
             }
             for e in d.entries()? {
@@ -1693,14 +1743,23 @@ mod tests {
         assert_eq!(rel("..").expect("ok"), "");
         assert_eq!(rel("../x").expect("ok"), "x");
         assert!(matches!(host_rel("../.."), Err(WriteError::Escapes { .. })));
-        assert!(matches!(host_rel("../../etc"), Err(WriteError::Escapes { .. })));
-        assert!(matches!(host_rel("a/../../../etc"), Err(WriteError::Escapes { .. })));
+        assert!(matches!(
+            host_rel("../../etc"),
+            Err(WriteError::Escapes { .. })
+        ));
+        assert!(matches!(
+            host_rel("a/../../../etc"),
+            Err(WriteError::Escapes { .. })
+        ));
         assert!(host_rel(&"x".repeat(255)).is_ok());
         assert!(matches!(
             host_rel(&"x".repeat(256)),
             Err(WriteError::NameTooLong { len: 256, .. })
         ));
-        assert!(matches!(host_rel("a\0b"), Err(WriteError::NulInName { .. })));
+        assert!(matches!(
+            host_rel("a\0b"),
+            Err(WriteError::NulInName { .. })
+        ));
         // A scheme in a mirror name makes nested directories, as filepath.Join does.
         assert_eq!(rel("https://x").expect("ok"), "certs.d/https:/x");
     }
@@ -1719,9 +1778,20 @@ mod tests {
         assert_eq!(decode_rel("certs.d/../../etc"), None);
         assert_eq!(decode_rel("a//b"), None);
         let steps = vec![
-            Step::Swap { n: 3, ino: 77, target: vec![b"x".to_vec()] },
-            Step::Place { n: 0, ino: 5, target: vec![b"y".to_vec(), b"z".to_vec()] },
-            Step::Aside { n: 1, target: vec![b"w".to_vec()] },
+            Step::Swap {
+                n: 3,
+                ino: 77,
+                target: vec![b"x".to_vec()],
+            },
+            Step::Place {
+                n: 0,
+                ino: 5,
+                target: vec![b"y".to_vec(), b"z".to_vec()],
+            },
+            Step::Aside {
+                n: 1,
+                target: vec![b"w".to_vec()],
+            },
         ];
         let text: String = std::iter::once(format!("{JOURNAL_HEADER}\n"))
             .chain(steps.iter().map(Step::to_line))
@@ -1739,13 +1809,22 @@ mod tests {
                 let rel = p.strip_prefix(base).expect("below").display().to_string();
                 let mode = m.permissions().mode() & 0o7777;
                 if m.file_type().is_symlink() {
-                    out.insert(rel, format!("link {}", std::fs::read_link(&p).expect("readlink").display()));
+                    out.insert(
+                        rel,
+                        format!(
+                            "link {}",
+                            std::fs::read_link(&p).expect("readlink").display()
+                        ),
+                    );
                 } else if m.is_dir() {
                     out.insert(rel.clone(), format!("dir {mode:o}"));
                     walk(base, &p, out);
                 } else {
                     let bytes = std::fs::read(&p).expect("read");
-                    out.insert(rel, format!("file {mode:o} {}", String::from_utf8_lossy(&bytes)));
+                    out.insert(
+                        rel,
+                        format!("file {mode:o} {}", String::from_utf8_lossy(&bytes)),
+                    );
                 }
             }
         }
@@ -1825,9 +1904,13 @@ mod tests {
                 let plan = out.plan(new_render()).expect("plan");
                 match out.apply(plan) {
                     Err(f) => {
-                        assert!(matches!(f.cause, WriteError::Injected(n) if n == k));
+                        assert!(matches!(*f.cause, WriteError::Injected(n) if n == k));
                         assert_eq!(f.left, Left::Unchanged(display_path(tmp.path())));
-                        assert_eq!(listing(tmp.path()), before, "exchange {exchange}, failure at step {k}");
+                        assert_eq!(
+                            listing(tmp.path()),
+                            before,
+                            "exchange {exchange}, failure at step {k}"
+                        );
                     }
                     Ok(_) => {
                         assert_eq!(listing(tmp.path()), expected);
@@ -1868,7 +1951,10 @@ mod tests {
                 assert_eq!(out.recovery().journal, Journal::Undone);
                 let mut after = listing(tmp.path());
                 after.retain(|k, _| !k.starts_with(LOCK_NAME));
-                assert_eq!(after, before, "exchange {exchange}, stopped after {k} renames");
+                assert_eq!(
+                    after, before,
+                    "exchange {exchange}, stopped after {k} renames"
+                );
                 let plan = out.plan(new_render()).expect("plan");
                 out.apply(plan).expect("apply");
                 assert_eq!(listing(tmp.path()), expected);
@@ -1890,12 +1976,19 @@ mod tests {
         assert_eq!(out.recovery().legacy_temp_files, 1);
         drop(out);
         let mut after = listing(tmp.path());
-        assert_eq!(after.remove(".k3s-registries-keep").as_deref(), Some("file 644 not ours"));
+        assert_eq!(
+            after.remove(".k3s-registries-keep").as_deref(),
+            Some("file 644 not ours")
+        );
         assert_eq!(after, before);
         // Committed: what is left is deleted, nothing undone.
         std::fs::create_dir_all(tmp.path().join(TXN_NAME).join("old/0")).expect("mkdir");
         std::fs::write(tmp.path().join(TXN_NAME).join("committed"), b"").expect("write");
-        std::fs::write(tmp.path().join(TXN_NAME).join("journal"), format!("{JOURNAL_HEADER}\naside 0 0 notes.txt\n")).expect("write");
+        std::fs::write(
+            tmp.path().join(TXN_NAME).join("journal"),
+            format!("{JOURNAL_HEADER}\naside 0 0 notes.txt\n"),
+        )
+        .expect("write");
         let out = Output::open(tmp.path(), opts()).expect("open");
         assert_eq!(out.recovery().journal, Journal::Finished);
         drop(out);
@@ -1911,7 +2004,7 @@ mod tests {
         o.lock_timeout = Duration::from_millis(200);
         let second = Output::open(tmp.path(), o).expect_err("locked");
         assert!(
-            matches!(second.cause, WriteError::Busy { holder: Some(p), .. } if p == std::process::id()),
+            matches!(*second.cause, WriteError::Busy { holder: Some(p), .. } if p == std::process::id()),
             "{second}"
         );
         assert!(second.to_string().ends_with("left unchanged"), "{second}");

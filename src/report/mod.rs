@@ -249,7 +249,9 @@ fn reason(r: &Removal, dir: &Path) -> String {
             "a hosts.toml is written there".to_string()
         }
         RemovalReason::Replaced { registry } => {
-            format!("registry {registry:?} has its hosts.toml written there, and K3s removes it first")
+            format!(
+                "registry {registry:?} has its hosts.toml written there, and K3s removes it first"
+            )
         }
         RemovalReason::Stale => "written by K3s, no longer configured".to_string(),
         RemovalReason::Wiped { registry } => format!(

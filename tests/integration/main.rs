@@ -5,6 +5,7 @@ mod audit_cli;
 mod explain_cli;
 mod fixtures;
 mod harness;
+mod output_safety;
 mod properties;
 mod readme;
 mod render_cli;
