@@ -1728,7 +1728,7 @@ fn in_parallel<T: Send, R: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::HostsFile;
+    use crate::k3s::render::HostsFile;
     use std::collections::BTreeMap as Map;
     use std::os::unix::fs::PermissionsExt;
 
