@@ -859,7 +859,16 @@ impl Output {
             let unchanged = match existing {
                 Some(m) => {
                     let (parent, name) = split(&target);
-                    same_tree(&*tree.dir(parent)?, name, m, &node, &files)?
+                    // What cannot be read cannot be known to be unchanged: it is replaced (and
+                    // the checks below say whether it can be).
+                    match same_tree(&*tree.dir(parent)?, name, m, &node, &files) {
+                        Err(WriteError::Fs(e))
+                            if e.errno() == Some(rustix::io::Errno::ACCESS.raw_os_error()) =>
+                        {
+                            false
+                        }
+                        r => r?,
+                    }
                 }
                 None => false,
             };
@@ -2008,10 +2017,43 @@ mod tests {
             "{second}"
         );
         assert!(second.to_string().ends_with("left unchanged"), "{second}");
+        // --dry-run waits for a run in progress too (it would read a tree half-way through).
+        let dry = Options { dry_run: true, ..o };
+        let third = Output::open(tmp.path(), dry).expect_err("locked");
+        assert!(matches!(*third.cause, WriteError::Busy { .. }), "{third}");
         drop(first);
         // Released, and the lock file is gone with it.
         assert!(!tmp.path().join(LOCK_NAME).exists());
-        let third = Output::open(tmp.path(), o).expect("open");
-        drop(third);
+        let fourth = Output::open(tmp.path(), o).expect("open");
+        drop(fourth);
+        // A dry run takes no lock when nobody writes, and creates nothing.
+        let dry = Output::open(&tmp.path().join("missing"), dry).expect("dry run");
+        drop(dry);
+        assert!(!tmp.path().join("missing").exists());
+        assert!(!tmp.path().join(LOCK_NAME).exists());
+    }
+
+    #[test]
+    fn a_dry_run_reports_an_interrupted_run_and_changes_nothing() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        old_tree(tmp.path());
+        std::fs::create_dir_all(tmp.path().join(TXN_NAME).join("new")).expect("mkdir");
+        std::fs::create_dir_all(tmp.path().join(TXN_NAME).join("old")).expect("mkdir");
+        std::fs::write(
+            tmp.path().join(TXN_NAME).join("journal"),
+            format!("{JOURNAL_HEADER}\naside 0 0 notes.txt\n"),
+        )
+        .expect("journal");
+        let before = listing(tmp.path());
+        let dry = Options {
+            dry_run: true,
+            ..opts()
+        };
+        let out = Output::open(tmp.path(), dry).expect("open");
+        assert_eq!(out.recovery().journal, Journal::Pending);
+        let plan = out.plan(new_render()).expect("plan");
+        assert!(!plan.is_noop());
+        drop(out);
+        assert_eq!(listing(tmp.path()), before);
     }
 }

@@ -918,3 +918,46 @@ fn a_host_directory_on_another_filesystem_is_refused() {
         "is on another filesystem than",
     );
 }
+
+#[test]
+fn a_directory_the_user_may_not_change_changes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let name = "a_directory_the_user_may_not_change_changes_nothing";
+    if !rustix::process::geteuid().is_root() {
+        return cannot_run(name, "needs root, to run the binary as another user");
+    }
+    let w = World::new();
+    // DIR writable by everyone (so the lock can be taken), certs.d only by root.
+    fs::set_permissions(w.tmp.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
+    fs::set_permissions(&w.out, fs::Permissions::from_mode(0o777)).expect("chmod");
+    fs::set_permissions(w.out.join("certs.d"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    for host in ["docker.io", "registry.example.com"] {
+        let p = w.out.join("certs.d").join(host);
+        fs::set_permissions(p, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let before = w.snapshot();
+    let out = Command::new(bin())
+        .args([
+            "render",
+            "--registries",
+            s(&root().join(EXAMPLE)),
+            "--output",
+            s(&w.out),
+        ])
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("spawn as nobody");
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_refused(
+        &w,
+        &r,
+        &before,
+        "certs.d is not writable: entries cannot be added or removed there",
+    );
+}
