@@ -104,6 +104,19 @@ const STATX_MASK: rfs::StatxFlags = rfs::StatxFlags::TYPE
     .union(rfs::StatxFlags::INO)
     .union(rfs::StatxFlags::SIZE);
 
+/// Whether the process's umask takes bits from `mode` (then a chmod must follow a create). The
+/// umask is read once from /proc/self/status (reading it with umask(2) would change it, racing
+/// with threads creating files); when it cannot be read, always chmod.
+fn masked(mode: Mode) -> bool {
+    static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    let umask = UMASK.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+        u32::from_str_radix(line.trim(), 8).ok()
+    });
+    umask.is_none_or(|u| u & mode.as_raw_mode() != 0)
+}
+
 /// An open directory and the path it is shown as.
 #[derive(Debug)]
 pub struct Dir {
@@ -172,15 +185,6 @@ impl Dir {
         })
     }
 
-    /// Open the directory at `rel` below this one, one component at a time.
-    pub fn open_rel(&self, rel: &[Vec<u8>]) -> Result<Dir> {
-        let mut cur = self.open_dir(b".")?;
-        for c in rel {
-            cur = cur.open_dir(c)?;
-        }
-        Ok(cur)
-    }
-
     /// The names in this directory (not `.` and `..`), sorted bytewise.
     pub fn entries(&self) -> Result<Vec<Vec<u8>>> {
         let path = || self.path.clone();
@@ -235,8 +239,11 @@ impl Dir {
     pub fn mkdir(&self, name: &[u8], mode: u32) -> Result<()> {
         let mode = Mode::from_raw_mode(mode);
         rfs::mkdirat(&self.fd, name, mode).map_err(at(self.join(name)))?;
-        // The directory was just made by us, in a directory the caller owns: no link to follow.
-        rfs::chmodat(&self.fd, name, mode, AtFlags::empty()).map_err(at(self.join(name)))
+        if masked(mode) {
+            // The directory was just made by us, in a directory the caller owns: no link to follow.
+            rfs::chmodat(&self.fd, name, mode, AtFlags::empty()).map_err(at(self.join(name)))?;
+        }
+        Ok(())
     }
 
     /// Create the file `name` (it must not exist) holding `bytes`, with exactly `mode`.
@@ -253,7 +260,9 @@ impl Dir {
             mode,
         )
         .map_err(at(self.join(name)))?;
-        rfs::fchmod(&fd, mode).map_err(at(self.join(name)))?;
+        if masked(mode) {
+            rfs::fchmod(&fd, mode).map_err(at(self.join(name)))?;
+        }
         let mut f = File::from(fd);
         f.write_all(bytes).map_err(err)?;
         Ok(())

@@ -34,6 +34,7 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::fs::{Dir, FsError, Kind, Lock, LockError, Meta};
@@ -896,9 +897,13 @@ impl Output {
 
         // Wipes: K3s removing DIR's own entries or certs.d whole. Followed only when what goes is
         // K3s's own, or when asked.
+        let kept: std::collections::HashSet<&Rel> = items
+            .iter()
+            .filter(|i| i.unchanged)
+            .map(|i| &i.target)
+            .collect();
         for (r, why) in &removals {
-            let kept = items.iter().any(|i| &i.target == r && i.unchanged);
-            if kept || why.is_host_dir(&self.abs(r), &self.dir) {
+            if kept.contains(r) || why.is_host_dir(&self.abs(r), &self.dir) {
                 continue;
             }
             let registry = match why {
@@ -1151,52 +1156,40 @@ impl Output {
         }
         let new = txn.open_dir(b"new")?;
 
-        // Directories level by level (parents first), each level's files on every core.
-        let mut level: Vec<(Rel, &Node)> = plan
+        // Directories level by level (parents first), each level's on every core; a level
+        // hands the next its open parent directories, so nothing is looked up twice.
+        let new = Arc::new(new);
+        let mut level: Vec<(Arc<Dir>, Vec<u8>, &Node)> = plan
             .items
             .iter()
             .enumerate()
             .filter(|(_, it)| !it.unchanged)
-            .map(|(i, it)| (vec![i.to_string().into_bytes()], &it.node))
+            .map(|(i, it)| (Arc::clone(&new), i.to_string().into_bytes(), &it.node))
             .collect();
         while !level.is_empty() {
-            let next = in_parallel(
-                level,
-                |(rel, node)| -> Result<Vec<(Rel, &Node)>, WriteError> {
-                    let (parent, name) = split(&rel);
-                    let pdir = if parent.is_empty() {
-                        new.open_dir(b".")?
-                    } else {
-                        new.open_rel(parent)?
-                    };
-                    match node {
-                        Node::File(idx) => {
-                            let f = &plan.files[*idx];
-                            pdir.write_file(name, f.mode, &f.contents)?;
-                            Ok(Vec::new())
-                        }
-                        Node::Dir(children) => {
-                            pdir.mkdir(name, HOST_DIR_MODE)?;
-                            let d = pdir.open_dir(name)?;
-                            let mut subdirs = Vec::new();
-                            for (child, n) in children {
-                                match n {
-                                    Node::File(idx) => {
-                                        let f = &plan.files[*idx];
-                                        d.write_file(child, f.mode, &f.contents)?;
-                                    }
-                                    Node::Dir(_) => {
-                                        let mut r = rel.clone();
-                                        r.push(child.clone());
-                                        subdirs.push((r, n));
-                                    }
+            let next = in_parallel(level, |(parent, name, node)| {
+                let mut subdirs = Vec::new();
+                match node {
+                    Node::File(idx) => {
+                        let f = &plan.files[*idx];
+                        parent.write_file(&name, f.mode, &f.contents)?;
+                    }
+                    Node::Dir(children) => {
+                        parent.mkdir(&name, HOST_DIR_MODE)?;
+                        let d = Arc::new(parent.open_dir(&name)?);
+                        for (child, n) in children {
+                            match n {
+                                Node::File(idx) => {
+                                    let f = &plan.files[*idx];
+                                    d.write_file(child, f.mode, &f.contents)?;
                                 }
+                                Node::Dir(_) => subdirs.push((Arc::clone(&d), child.clone(), n)),
                             }
-                            Ok(subdirs)
                         }
                     }
-                },
-            )?;
+                }
+                Ok(subdirs)
+            })?;
             level = next.into_iter().flatten().collect();
         }
 
