@@ -18,7 +18,6 @@ pub mod cmd;
 pub mod containerd;
 pub mod diag;
 pub mod explain;
-pub mod fs;
 pub mod go;
 pub mod k3s;
 pub mod registries;

@@ -10,7 +10,7 @@
 //!
 //! How we get there differs from K3s, on purpose (the README's "Safety" section says the same):
 //! - DIR is opened once; everything below it is reached from that open directory one name at a
-//!   time, never following a link ([`crate::fs`]). Where K3s would pass *through* a link (certs.d,
+//!   time, never following a link ([`dir`]). Where K3s would pass *through* a link (certs.d,
 //!   a directory on a registry's path) we refuse before changing anything. A link K3s removes (a
 //!   host directory that is a link) is removed, not followed; a config.toml that is a link is
 //!   replaced by the file (K3s writes through it to its target).
@@ -37,10 +37,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::fs::{Dir, FsError, Kind, Lock, LockError, Meta};
+mod dir;
+
 use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
+use dir::{Dir, DirError, Kind, Lock, LockError, Meta};
 
 /// The first line of every hosts.toml K3s writes (`templates.HostsTomlHeader`); clean-up removes
 /// directories whose hosts.toml starts with it.
@@ -79,7 +81,7 @@ type Rel = Vec<Vec<u8>>;
 pub enum WriteError {
     /// A filesystem call failed.
     #[error(transparent)]
-    Fs(#[from] FsError),
+    Fs(#[from] DirError),
     /// A registry name too long for a file name: K3s fails on it too (`mkdir: file name too long`),
     /// after it has already rewritten config.toml and cleaned certs.d; we fail before.
     #[error("registry {name:?} makes a directory name of {len} bytes under certs.d; the limit is {max} (K3s fails on it too)")]
@@ -494,7 +496,7 @@ impl Output {
     pub fn open(dir: &Path, opts: Options) -> Result<Output, Failed> {
         let abs = std::path::absolute(dir).map_err(|source| Failed {
             cause: Box::new(
-                FsError {
+                DirError {
                     path: dir.to_path_buf(),
                     source,
                 }
@@ -526,7 +528,7 @@ impl Output {
                 for d in created.iter().rev() {
                     let _ = std::fs::remove_dir(d);
                 }
-                let cause = FsError {
+                let cause = DirError {
                     path: abs.clone(),
                     source,
                 };

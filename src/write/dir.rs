@@ -1,12 +1,13 @@
 //! The writer's filesystem calls. Every call below the output directory is made relative to an
 //! open directory and never follows a symbolic link; every error names the path it was about.
+//! (Reads of input files are [`crate::fs`]'s.)
 //!
 //! Paths below the output directory are never joined as text and handed to the kernel: each
 //! directory is opened from its parent with `O_NOFOLLOW | O_DIRECTORY`, and each name is looked at
 //! with `statx(AT_SYMLINK_NOFOLLOW)`, so a link met on the way is seen (and reported by the
 //! caller) instead of followed. Only the output directory itself, the path the user named, is
 //! opened the ordinary way. Nothing here decides what to write or remove: that is
-//! [`crate::write`]'s job.
+//! [`super`]'s job.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -22,7 +23,7 @@ use rustix::io::Errno;
 /// A failed filesystem call, with the path it was about.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", path.display())]
-pub struct FsError {
+pub struct DirError {
     /// The path the call was about.
     pub path: PathBuf,
     /// The OS error.
@@ -30,7 +31,7 @@ pub struct FsError {
     pub source: io::Error,
 }
 
-impl FsError {
+impl DirError {
     /// The OS error number, if the error came from the OS.
     pub fn errno(&self) -> Option<i32> {
         self.source.raw_os_error()
@@ -38,10 +39,10 @@ impl FsError {
 }
 
 /// A filesystem call's result.
-pub type Result<T> = std::result::Result<T, FsError>;
+pub type Result<T> = std::result::Result<T, DirError>;
 
-fn at(path: PathBuf) -> impl FnOnce(Errno) -> FsError {
-    move |e| FsError {
+fn at(path: PathBuf) -> impl FnOnce(Errno) -> DirError {
+    move |e| DirError {
         path,
         source: e.into(),
     }
@@ -222,7 +223,7 @@ impl Dir {
         File::from(fd)
             .take(limit as u64)
             .read_to_end(&mut buf)
-            .map_err(|source| FsError {
+            .map_err(|source| DirError {
                 path: self.join(name),
                 source,
             })?;
@@ -248,7 +249,7 @@ impl Dir {
 
     /// Create the file `name` (it must not exist) holding `bytes`, with exactly `mode`.
     pub fn write_file(&self, name: &[u8], mode: u32, bytes: &[u8]) -> Result<()> {
-        let err = |source| FsError {
+        let err = |source| DirError {
             path: self.join(name),
             source,
         };
@@ -398,7 +399,7 @@ impl Dir {
                 if let Err(source) = f.set_len(0).and_then(|()| f.write_all(pid.as_bytes())) {
                     // Ours (we hold it): leave no lock file behind.
                     let _ = rfs::unlinkat(&self.fd, name, AtFlags::empty());
-                    return Err(LockError::Fs(FsError {
+                    return Err(LockError::Fs(DirError {
                         path: self.join(name),
                         source,
                     }));
@@ -457,5 +458,5 @@ pub enum LockError {
         waited: Duration,
     },
     /// A filesystem call failed.
-    Fs(FsError),
+    Fs(DirError),
 }
