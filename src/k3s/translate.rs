@@ -14,7 +14,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::k3s::endpoint::{default_host, is_localhost, normalize_endpoint_address};
+use crate::containerd::docker::{default_host, is_localhost};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};

@@ -1,29 +1,35 @@
 //! Every printer: the only module that writes to stdout and stderr. Everything it prints for
-//! people goes through here, so masking and wording live in one place.
+//! people goes through here, so masking secrets (unless `--show-secrets`) and sanitising what
+//! comes from files ([`sanitize`]) happen in one place, when printing.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
 mod explain;
-pub(crate) mod mask;
-pub mod sarif;
+mod sanitize;
+mod sarif;
 mod versions;
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use sanitize::{clean, clean_bytes};
+
 use crate::k3s::model::{Level, Note};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::secret::{mask_spans, mask_userinfo};
 use crate::write::{Plan, PlannedFile, Removal, RemovalReason};
 
 /// The program's name in messages.
-pub const NAME: &str = "k3s-registries";
+pub(crate) const NAME: &str = "k3s-registries";
 
 /// Prints results on stdout and messages on stderr.
 pub struct Reporter<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
-    /// `--show-secrets`: print URL passwords in K3s's messages as they are.
+    /// `--show-secrets`: print secrets as they are.
     show_secrets: bool,
+    /// stdout is a terminal: file contents printed there are sanitised too.
+    stdout_terminal: bool,
 }
 
 impl std::fmt::Debug for Reporter<'_> {
@@ -39,6 +45,16 @@ impl<'a> Reporter<'a> {
             out,
             err,
             show_secrets: false,
+            stdout_terminal: false,
+        }
+    }
+
+    /// A reporter for the process's own streams: knows whether stdout is a terminal.
+    pub fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+        use std::io::IsTerminal as _;
+        Reporter {
+            stdout_terminal: io::stdout().is_terminal(),
+            ..Reporter::new(out, err)
         }
     }
 
@@ -58,9 +74,13 @@ impl<'a> Reporter<'a> {
             let message = if self.show_secrets {
                 n.message.clone()
             } else {
-                crate::report::mask::mask_userinfo(&n.message)
+                mask_userinfo(&n.message)
             };
-            writeln!(self.err, "{NAME}: K3s would log ({level}): {message}")?;
+            writeln!(
+                self.err,
+                "{NAME}: K3s would log ({level}): {}",
+                clean(&message)
+            )?;
         }
         Ok(())
     }
@@ -70,30 +90,41 @@ impl<'a> Reporter<'a> {
         writeln!(
             self.err,
             "{NAME}: note: {} does not exist; K3s then configures no registries, and neither do we",
-            path.display()
+            clean(&path.display().to_string())
         )
     }
 
     /// The preview: config.toml, then each hosts.toml by path, each under a `==> path <==` line,
-    /// with a blank line between files.
+    /// with a blank line between files. Secrets are masked unless `--show-secrets`; on a terminal
+    /// the files' control characters are escaped (piped, the bytes are K3s's).
     pub fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
-        self.file_block(CONFIG_TOML, &rendered.config_toml, true)?;
+        let config = self.secrets_shown(&rendered.config_toml, &rendered.config_secrets);
+        self.file_block(CONFIG_TOML, &config, true)?;
         for h in &rendered.hosts {
-            self.file_block(
-                &format!("{CERTS_D}/{}/hosts.toml", h.dir),
-                &h.contents,
-                false,
-            )?;
+            let contents = self.secrets_shown(&h.contents, &h.secrets);
+            self.file_block(&format!("{CERTS_D}/{}/hosts.toml", h.dir), &contents, false)?;
         }
         self.out.flush()
+    }
+
+    fn secrets_shown(&self, bytes: &[u8], spans: &[crate::secret::SecretSpan]) -> Vec<u8> {
+        if self.show_secrets {
+            bytes.to_vec()
+        } else {
+            mask_spans(bytes, spans)
+        }
     }
 
     fn file_block(&mut self, name: &str, contents: &[u8], first: bool) -> io::Result<()> {
         if !first {
             writeln!(self.out)?;
         }
-        writeln!(self.out, "==> {name} <==")?;
-        self.out.write_all(contents)
+        writeln!(self.out, "==> {} <==", clean(name))?;
+        if self.stdout_terminal {
+            self.out.write_all(clean_bytes(contents).as_bytes())
+        } else {
+            self.out.write_all(contents)
+        }
     }
 
     /// A removal about to happen.
@@ -101,7 +132,7 @@ impl<'a> Reporter<'a> {
         writeln!(
             self.err,
             "{NAME}: removing {} ({})",
-            r.path.display(),
+            clean(&r.path.display().to_string()),
             reason(r.reason)
         )
     }
@@ -113,7 +144,7 @@ impl<'a> Reporter<'a> {
             writeln!(
                 self.out,
                 "would remove {} ({})",
-                r.path.display(),
+                clean(&r.path.display().to_string()),
                 reason(r.reason)
             )?;
         }
@@ -127,7 +158,7 @@ impl<'a> Reporter<'a> {
         writeln!(
             self.out,
             "would write {} ({} bytes, mode {:04o})",
-            f.path.display(),
+            clean(&f.path.display().to_string()),
             f.contents.len(),
             f.mode
         )
@@ -135,7 +166,12 @@ impl<'a> Reporter<'a> {
 
     /// A fatal error, `{:#}`-formatted by the caller.
     pub fn error(&mut self, message: &str) -> io::Result<()> {
-        writeln!(self.err, "{NAME}: error: {message}")
+        // Parser errors list one problem a line.
+        writeln!(
+            self.err,
+            "{NAME}: error: {}",
+            sanitize::clean_keeping(message, &['\n'])
+        )
     }
 }
 

@@ -5,7 +5,6 @@ mod audit_cli;
 mod explain_cli;
 mod fixtures;
 mod harness;
-mod properties;
 mod readme;
 mod render_cli;
 mod versions_cli;
