@@ -16,6 +16,8 @@
 //! only ones that touch the filesystem.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+#[cfg(test)]
+mod agreement;
 pub(crate) mod audit;
 pub mod cli;
 pub mod cmd;

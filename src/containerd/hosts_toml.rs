@@ -646,9 +646,8 @@ capabilities = [\"pull\", \"resolve\", \"push\"]
     \"^library/(.*)\" = \"mirrored/$1\"
 ";
 
-    fn parse(text: &str, flavor: Flavor) -> Result<ParsedHosts, String> {
+    fn parse(text: &str, flavor: Flavor) -> Result<ParsedHosts, DecodeError> {
         parse_hosts_file("/etc/containerd/certs.d/docker.io", text.as_bytes(), flavor)
-            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -784,7 +783,7 @@ capabilities = [\"pull\", \"resolve\", \"push\"]
                 "invalid character at start of key",
             ),
         ] {
-            let err = parse(text, Flavor::K3sFork).expect_err(text);
+            let err = parse(text, Flavor::K3sFork).expect_err(text).to_string();
             assert!(err.contains(want), "{text:?}: {err}");
         }
         // Unknown keys, whatever their type, are ignored; field names match case-insensitively.

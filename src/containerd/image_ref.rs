@@ -122,7 +122,7 @@ struct Patterns {
 }
 
 fn patterns() -> Result<&'static Patterns, RefError> {
-    static PATTERNS: OnceLock<Result<Patterns, String>> = OnceLock::new();
+    static PATTERNS: OnceLock<Result<Patterns, crate::go::regexp::Error>> = OnceLock::new();
     PATTERNS
         .get_or_init(|| {
             const ALPHANUMERIC: &str = "[a-z0-9]+";
@@ -140,7 +140,7 @@ fn patterns() -> Result<&'static Patterns, RefError> {
             let path_component = format!("{ALPHANUMERIC}(?:{SEPARATOR}{ALPHANUMERIC})*");
             let remote_name = format!("{path_component}(?:/{path_component})*");
             let name_pat = format!("(?:{domain_and_port}/)?{remote_name}");
-            let compile = |p: &str| Regexp::compile(p).map_err(|e| e.to_string());
+            let compile = |p: &str| Regexp::compile(p);
             Ok(Patterns {
                 reference: compile(&format!("^({name_pat})(?::({TAG}))?(?:@({DIGEST}))?$"))?,
                 anchored_name: compile(&format!("^(?:({domain_and_port})/)?({remote_name})$"))?,
@@ -151,7 +151,7 @@ fn patterns() -> Result<&'static Patterns, RefError> {
             })
         })
         .as_ref()
-        .map_err(|e| RefError::Internal(e.clone()))
+        .map_err(|e| RefError::Internal(e.to_string()))
 }
 
 /// `splitDockerDomain` (v0.5.0): the registry and the rest. The first component is the registry

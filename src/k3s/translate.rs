@@ -286,15 +286,26 @@ fn dir_name(host: &str) -> &str {
     }
 }
 
+/// A registry name K3s cannot parse as an endpoint (`defaultHostConfig`'s error, as K3s words
+/// it).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid endpoint URL {host} for {host}: {source}")]
+struct InvalidRegistry {
+    host: String,
+    source: crate::go::url::UrlError,
+}
+
 /// K3s's `defaultHostConfig`: the registry's own endpoint, carrying `config`.
 fn default_host_config(
     host: &str,
     mirror_addr: &str,
     config: Arc<RegistryConfig>,
     config_key: Option<String>,
-) -> Result<HostConfig, String> {
-    let n = normalize_endpoint_address(host, mirror_addr)
-        .map_err(|err| format!("invalid endpoint URL {host} for {host}: {err}"))?;
+) -> Result<HostConfig, InvalidRegistry> {
+    let n = normalize_endpoint_address(host, mirror_addr).map_err(|source| InvalidRegistry {
+        host: host.to_string(),
+        source,
+    })?;
     Ok(HostConfig {
         default: Some(RegistryEndpoint {
             url: if host == "*" {
@@ -329,7 +340,7 @@ pub fn config_for_host(
     }
 }
 
-fn invalid_registry(host: &str, err: &str) -> Note {
+fn invalid_registry(host: &str, err: &InvalidRegistry) -> Note {
     Note {
         level: Level::Error,
         message: format!("Failed to generate config for registry {host}: {err}"),

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the real `k3s-registries` binary in temporary
 //! directories and checks stdout, stderr, exit codes and the files it leaves.
 
+mod agreement_cli;
 mod audit_cli;
 mod explain_cli;
 mod fixtures;

@@ -9,12 +9,13 @@
 //! without a value to blame is still reported.
 
 use super::super::context::{quote, Ctx};
-use crate::containerd::gotoml::{self, TomlError};
+use crate::containerd::gotoml::{self, DecodeError, TomlError};
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::hosts_toml::parse_hosts_file;
 use crate::containerd::Flavor;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
+use crate::fs::PathError;
 use crate::go::quote::quote_str;
 use crate::k3s::model::HostConfig;
 use crate::k3s::node::ConfigVersion;
@@ -225,20 +226,31 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
 
 /// What containerd makes of one rendered hosts.toml: the model's reading of the directory when
 /// containerd can find it (a name without `/`), else the file decoded on its own.
-fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), String> {
+fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), Refusal> {
     if let Some(view) = ctx.containerd.filter(|_| !dir.contains('/')) {
         if let Some(state) = view.tree.load(dir, Flavor::K3sFork) {
             return match state.map(|l| l.source) {
-                Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(e.error.to_string()),
+                Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
                 Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(Refusal::Read(e)),
             };
         }
     }
     let dir_path = crate::go::filepath::join(&[&ctx.model.paths.registry_dir, dir]);
     parse_hosts_file(&dir_path, contents, Flavor::K3sFork)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(Refusal::Decode)
+}
+
+/// Why containerd cannot use a rendered hosts.toml.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// It does not decode.
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// Its directory cannot be read.
+    #[error("{0}")]
+    Read(PathError),
 }
 
 /// Checks each value K3s inserts into one hosts.toml; whether any was blamed.
