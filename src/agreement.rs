@@ -114,6 +114,30 @@ fn explained_dirs(
     (invalid, visited)
 }
 
+/// The first property: the directories with a `hosts-toml-invalid` finding are exactly those
+/// explain says containerd cannot use, among the directories explain visits (audit also looks
+/// at directories no image's registry leads to). `tree_root` locates findings about a node's
+/// files; without it, findings are about registries.yaml keys.
+fn same_hosts_toml_problems(
+    report: &Report,
+    explanations: &[Explanation],
+    tree: &CertsTree,
+    tree_root: Option<&str>,
+) -> Result<(), Disagreement> {
+    let (invalid, visited) = explained_dirs(explanations, tree);
+    let audited: BTreeSet<String> = dirs_with(report, Code::HostsTomlInvalid, tree_root)
+        .into_iter()
+        .filter(|d| visited.contains(d))
+        .collect();
+    if audited != invalid {
+        return Err(Disagreement(format!(
+            "hosts.toml problems under {}: audit {audited:?}, explain {invalid:?}",
+            tree.display_root
+        )));
+    }
+    Ok(())
+}
+
 /// Checks both properties for one registries file (as text) on one node. Returns a description
 /// of the first disagreement.
 fn agree(yaml: &[u8], node: &NodeOptions) -> Result<(), Disagreement> {
@@ -138,16 +162,7 @@ fn agree(yaml: &[u8], node: &NodeOptions) -> Result<(), Disagreement> {
         .collect();
 
     // hosts.toml problems, per directory containerd looks up.
-    let (invalid, visited) = explained_dirs(&explanations, &files.node.tree);
-    let audited: BTreeSet<String> = dirs_with(&report, Code::HostsTomlInvalid, None)
-        .into_iter()
-        .filter(|d| visited.contains(d))
-        .collect();
-    if audited != invalid {
-        return Err(Disagreement(format!(
-            "hosts.toml problems: audit {audited:?}, explain {invalid:?}"
-        )));
-    }
+    same_hosts_toml_problems(&report, &explanations, &files.node.tree, None)?;
 
     // Credentials: which configs keys reach a host, and which go over plain HTTP.
     let Some(Ok(cri)) = &files.node.config else {
@@ -273,19 +288,7 @@ fn agree_on_node(tree_dir: &Path, config: Option<&Path>) -> Result<(), Disagreem
         .collect();
     let explanations: Vec<Explanation> =
         registries.iter().map(|r| explain_for(r, &files)).collect();
-    let (invalid, visited) = explained_dirs(&explanations, &tree);
-    let root = tree.display_root.clone();
-    let audited: BTreeSet<String> = dirs_with(&report, Code::HostsTomlInvalid, Some(&root))
-        .into_iter()
-        .filter(|d| visited.contains(d))
-        .collect();
-    if audited != invalid {
-        return Err(Disagreement(format!(
-            "hosts.toml problems in {}: audit {audited:?}, explain {invalid:?}",
-            tree_dir.display()
-        )));
-    }
-    Ok(())
+    same_hosts_toml_problems(&report, &explanations, &tree, Some(&tree.display_root))
 }
 
 /// The node flags of a fixture's `args` that change what K3s writes.
@@ -508,11 +511,7 @@ proptest! {
         disable_default in any::<bool>(),
         embedded in any::<bool>(),
     ) {
-        let node = NodeOptions {
-            disable_default_registry_endpoint: disable_default,
-            embedded_registry: embedded,
-            ..NodeOptions::default()
-        };
+        let node = NodeOptions::with_flags(disable_default, embedded);
         let text = yaml(&entries);
         if let Err(e) = agree(text.as_bytes(), &node) {
             prop_assert!(false, "{}\n---\n{}", e, text);

@@ -11,17 +11,17 @@ use std::path::{Path, PathBuf};
 /// A read of ours failed.
 #[derive(Debug, thiserror::Error)]
 #[error("reading {}", path.display())]
-pub struct FsError {
+pub(crate) struct FsError {
     /// The path read.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Why.
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 impl FsError {
     /// Whether the file does not exist.
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.source.kind() == io::ErrorKind::NotFound
     }
 }

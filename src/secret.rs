@@ -167,31 +167,31 @@ pub(crate) fn mask_userinfo(text: &str) -> String {
 }
 
 /// What a masked secret prints as.
-pub const MASK: &str = "********";
+pub(crate) const MASK: &str = "********";
 
 /// A secret value. `Display`, `Debug` and `Serialize` print [`MASK`] (or nothing for an empty
 /// secret); only [`Secret::reveal`] gives the value.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
     /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
     /// The value itself, for files written to disk and `--show-secrets`.
-    pub fn reveal(&self) -> &str {
+    pub(crate) fn reveal(&self) -> &str {
         &self.0
     }
 
     /// Whether it is empty (an empty secret hides nothing).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The value when `reveal`, else the mask (an empty secret stays empty).
-    pub fn shown(&self, reveal: bool) -> &str {
+    pub(crate) fn shown(&self, reveal: bool) -> &str {
         if reveal || self.0.is_empty() {
             &self.0
         } else {
@@ -220,11 +220,11 @@ impl serde::Serialize for Secret {
 
 /// Where a secret is in a rendered file, and what a preview prints instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretSpan {
+pub(crate) struct SecretSpan {
     /// The bytes of the secret.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// What to print instead.
-    pub mask: &'static str,
+    pub(crate) mask: &'static str,
 }
 
 /// `bytes` with every span replaced by its mask (spans sorted, not overlapping).

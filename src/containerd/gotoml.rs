@@ -453,18 +453,8 @@ impl Parser<'_> {
             match self.at(i) {
                 None => return self.err(i, "multiline basic string not terminated by \"\"\""),
                 Some(b'"') if self.follows(i, b"\"\"\"") => {
-                    let body_end = i;
-                    i += 3;
-                    // Up to two more quotes belong to the string.
-                    let mut extra = 0;
-                    while extra < 2 && self.at(i) == Some(b'"') {
-                        i += 1;
-                        extra += 1;
-                    }
-                    if extra == 2 && self.at(i) == Some(b'"') {
-                        return self.err(i - 3, "\"\"\" not allowed in multiline basic string");
-                    }
-                    break (body_end + extra, i);
+                    let (extra, end) = self.close_multiline(i, b'"', "basic")?;
+                    break (i + extra, end);
                 }
                 Some(b'\\') => {
                     if self.at(i + 1).is_none() {
@@ -473,14 +463,7 @@ impl Parser<'_> {
                     escaped = true;
                     i += 2;
                 }
-                Some(b'\r') => {
-                    match self.at(i + 1) {
-                        None => return self.err(i + 1, "need a \\n after \\r"),
-                        Some(b'\n') => {}
-                        Some(_) => return self.err(i, "need a \\n after \\r"),
-                    }
-                    i += 2;
-                }
+                Some(b'\r') => i = self.crlf_in_multiline(i)?,
                 Some(_) => i += 1,
             }
         };
@@ -581,6 +564,35 @@ impl Parser<'_> {
         Ok(i + length)
     }
 
+    /// The closing delimiter of a multi-line string (three `q` at `i`), eagerly: up to two more
+    /// `q` belong to the string, a third is an error. Returns how many belong to the string and
+    /// where the string ends.
+    fn close_multiline(&self, i: usize, q: u8, kind: &str) -> Result<(usize, usize), PErr> {
+        let mut end = i + 3;
+        let mut extra = 0;
+        while extra < 2 && self.at(end) == Some(q) {
+            end += 1;
+            extra += 1;
+        }
+        if extra == 2 && self.at(end) == Some(q) {
+            let delim = char::from(q).to_string().repeat(3);
+            return self.err(
+                end - 3,
+                format!("{delim} not allowed in multiline {kind} string"),
+            );
+        }
+        Ok((extra, end))
+    }
+
+    /// A CR inside a multi-line string must start a CRLF.
+    fn crlf_in_multiline(&self, i: usize) -> PResult {
+        match self.at(i + 1) {
+            None => self.err(i + 1, "need a \\n after \\r"),
+            Some(b'\n') => Ok(i + 2),
+            Some(_) => self.err(i, "need a \\n after \\r"),
+        }
+    }
+
     /// `scanLiteralString`.
     fn literal_string(&self, start: usize) -> PResult {
         let mut i = start + 1;
@@ -605,24 +617,11 @@ impl Parser<'_> {
         while i < self.data.len() {
             match self.data[i] {
                 b'\'' if self.follows(i, b"'''") => {
-                    i += 3;
-                    let mut extra = 0;
-                    while extra < 2 && self.at(i) == Some(b'\'') {
-                        i += 1;
-                        extra += 1;
-                    }
-                    if extra == 2 && self.at(i) == Some(b'\'') {
-                        return self.err(i - 3, "''' not allowed in multiline literal string");
-                    }
-                    return Ok(i);
+                    let (_, end) = self.close_multiline(i, b'\'', "literal")?;
+                    return Ok(end);
                 }
                 b'\r' => {
-                    match self.at(i + 1) {
-                        None => return self.err(i + 1, "need a \\n after \\r"),
-                        Some(b'\n') => {}
-                        Some(_) => return self.err(i, "need a \\n after \\r"),
-                    }
-                    i += 2;
+                    i = self.crlf_in_multiline(i)?;
                     continue;
                 }
                 _ => {}

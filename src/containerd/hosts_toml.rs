@@ -161,7 +161,7 @@ pub(crate) fn parse_hosts_file(
     let mut host_configs: BTreeMap<String, FileConfig> = BTreeMap::new();
     let mut root_config = FileConfig::default();
     for (key, item) in root.iter() {
-        match field(key, ROOT_FIELDS) {
+        match field(key, FILE_FIELDS).or_else(|| field(key, ROOT_ONLY_FIELDS)) {
             Some("server") => server = decode_string(item, "server")?,
             Some("host") => {
                 let table = item
@@ -268,18 +268,8 @@ const FILE_FIELDS: &[&str] = &[
     "dial_timeout",
     "rewrite",
 ];
-const ROOT_FIELDS: &[&str] = &[
-    "capabilities",
-    "ca",
-    "client",
-    "skip_verify",
-    "header",
-    "override_path",
-    "dial_timeout",
-    "rewrite",
-    "server",
-    "host",
-];
+/// The root's own fields, besides the `hostFileConfig` ones it embeds.
+const ROOT_ONLY_FIELDS: &[&str] = &["server", "host"];
 
 /// go-toml's `structFieldPath`: a key names a field exactly, or case-insensitively.
 pub(super) fn field(key: &str, fields: &[&'static str]) -> Option<&'static str> {

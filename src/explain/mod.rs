@@ -1168,11 +1168,7 @@ mod tests {
             disable_default in any::<bool>(),
             embedded in any::<bool>(),
         ) {
-            let node = NodeOptions {
-                disable_default_registry_endpoint: disable_default,
-                embedded_registry: embedded,
-                ..NodeOptions::default()
-            };
+            let node = NodeOptions::with_flags(disable_default, embedded);
             let model = crate::k3s::translate::translate(&reg, &node);
             let rendered = crate::k3s::render::render(&model).expect("renders");
             let files = Files::rendered("test", &model, &rendered);

@@ -9,15 +9,15 @@ use crate::go::url::{self, Url, UrlError};
 
 /// What `normalizeEndpointAddress` returns on success.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NormalizedEndpoint {
+pub(crate) struct NormalizedEndpoint {
     /// The registry name the endpoint's host stands for (`docker.io` for `registry-1.docker.io`);
     /// `configForHost` looks credentials up under it.
-    pub registry: String,
+    pub(crate) registry: String,
     /// The endpoint URL: scheme defaulted, Docker Hub's host substituted, path `/v2` unless an
     /// override path was given.
-    pub url: Url,
+    pub(crate) url: Url,
     /// The endpoint had a path of its own, so hosts.toml gets `override_path = true`.
-    pub override_path: bool,
+    pub(crate) override_path: bool,
 }
 
 /// K3s's `normalizeEndpointAddress(endpoint, mirrorAddr)`.
@@ -31,7 +31,7 @@ pub struct NormalizedEndpoint {
 ///
 /// Note that K3s sets `Path` but leaves `RawPath` alone, so an escaped spelling of `/v2` prints
 /// as written; [`Url`] keeps both, as Go does.
-pub fn normalize_endpoint_address(
+pub(crate) fn normalize_endpoint_address(
     endpoint: &str,
     mirror_addr: &str,
 ) -> Result<NormalizedEndpoint, UrlError> {

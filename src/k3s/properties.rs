@@ -114,7 +114,7 @@ proptest! {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             shuffled.swap(i, (s >> 33) as usize % (i + 1));
         }
-        let node = NodeOptions { embedded_registry: embedded, disable_default_registry_endpoint: no_default, ..NodeOptions::default() };
+        let node = NodeOptions::with_flags(no_default, embedded);
         prop_assert_eq!(render(&yaml(&entries), &node), render(&yaml(&shuffled), &node));
     }
 }

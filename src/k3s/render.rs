@@ -27,9 +27,9 @@ use crate::registries::AuthConfig;
 use crate::secret::{SecretSpan, MASK};
 
 /// Where the files go, relative to K3s's `<data-dir>/agent/etc/containerd`.
-pub const CONFIG_TOML: &str = "config.toml";
+pub(crate) const CONFIG_TOML: &str = "config.toml";
 /// The certs.d directory, relative to the same.
-pub const CERTS_D: &str = "certs.d";
+pub(crate) const CERTS_D: &str = "certs.d";
 /// What a masked URL password prints as (Go's `URL.Redacted`).
 const URL_PASSWORD_MASK: &str = "xxxxx";
 
@@ -40,24 +40,24 @@ const AUTH_TEMPLATE: &str = include_str!("../../templates/auth.tera");
 
 /// One rendered hosts.toml.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostsFile {
+pub(crate) struct HostsFile {
     /// The certs.d directory name, as K3s names it (the registry key; `_default` for `*`).
-    pub dir: String,
+    pub(crate) dir: String,
     /// The file's bytes.
-    pub contents: Vec<u8>,
+    pub(crate) contents: Vec<u8>,
     /// Where the passwords of endpoint URLs are.
-    pub secrets: Vec<SecretSpan>,
+    pub(crate) secrets: Vec<SecretSpan>,
 }
 
 /// Everything K3s writes for a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// `config.toml`'s bytes.
-    pub config_toml: Vec<u8>,
+    pub(crate) config_toml: Vec<u8>,
     /// Where config.toml's passwords, `auth` strings and identity tokens are.
-    pub config_secrets: Vec<SecretSpan>,
+    pub(crate) config_secrets: Vec<SecretSpan>,
     /// Every hosts.toml, sorted by directory name.
-    pub hosts: Vec<HostsFile>,
+    pub(crate) hosts: Vec<HostsFile>,
 }
 
 impl Rendered {
@@ -80,7 +80,7 @@ impl Rendered {
 
 /// A rendering failure. K3s fails the same way (and refuses to start).
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A template could not be rendered (a bug in our templates, never in the input).
     #[error("template {name}")]
     Template {
@@ -103,13 +103,13 @@ pub enum RenderError {
 
 /// The renderer: the templates, parsed once.
 #[derive(Debug)]
-pub struct Renderer {
+pub(crate) struct Renderer {
     tera: Tera,
 }
 
 impl Renderer {
     /// Parse the embedded templates.
-    pub fn new() -> Result<Self, RenderError> {
+    pub(crate) fn new() -> Result<Self, RenderError> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         tera.register_filter("go_quote", go_quote_filter);
@@ -127,7 +127,7 @@ impl Renderer {
     }
 
     /// Render every file K3s writes for the model.
-    pub fn render(&self, model: &Model) -> Result<Rendered, RenderError> {
+    pub(crate) fn render(&self, model: &Model) -> Result<Rendered, RenderError> {
         let hosts = model
             .hosts
             .iter()
@@ -143,7 +143,7 @@ impl Renderer {
 
     /// [`Self::render`], consuming the model: each host's model is dropped once its file is
     /// rendered, which keeps the peak memory of a large file down.
-    pub fn render_owned(&self, mut model: Model) -> Result<Rendered, RenderError> {
+    pub(crate) fn render_owned(&self, mut model: Model) -> Result<Rendered, RenderError> {
         let hosts = std::mem::take(&mut model.hosts)
             .into_iter()
             .map(|(dir, host)| self.render_hosts(dir, &host))
@@ -330,7 +330,7 @@ fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Va
 /// `\n`. Lines are read as `bufio.ScanLines` reads them: split at `\n`, one trailing `\r` dropped.
 /// The scanner's buffer is 64 KiB, so a line of 65536 bytes or more fails; the error carries the
 /// line's length.
-pub fn trim_empty(text: &str) -> Result<Vec<u8>, usize> {
+pub(crate) fn trim_empty(text: &str) -> Result<Vec<u8>, usize> {
     /// `bufio.MaxScanTokenSize`: a line and its `\n` must fit.
     const MAX_LINE: usize = 64 * 1024;
     let bytes = to_go_bytes(text);

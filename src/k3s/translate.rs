@@ -21,16 +21,16 @@ use crate::k3s::node::NodeOptions;
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// The certs.d directory containerd uses for registries without one of their own.
-pub const DEFAULT_DIR: &str = "_default";
+pub(crate) const DEFAULT_DIR: &str = "_default";
 
 /// Translate a registry for a node: `InjectMirror` when the embedded registry is on, then
 /// `getHostConfigs` with the node's `mirrorAddr` and `--disable-default-registry-endpoint`.
-pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
+pub(crate) fn translate(registry: &Registry, node: &NodeOptions) -> Model {
     translate_owned(registry.clone(), node)
 }
 
 /// [`translate`], taking the registry by value (no copy of a large file's registry).
-pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
+pub(crate) fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
     let paths = node.paths();
     let injected = node.embedded_registry.then(|| {
         inject_mirror(
@@ -88,17 +88,17 @@ pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
 
 /// What [`inject_mirror`] changed in the user's mirrors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Injected {
+pub(crate) struct Injected {
     /// Mirrors whose endpoint list got the embedded registry first.
-    pub prepended: std::collections::BTreeSet<String>,
+    pub(crate) prepended: std::collections::BTreeSet<String>,
     /// The embedded registry's own mirror (its address), wholly K3s's.
-    pub own: String,
+    pub(crate) own: String,
 }
 
 /// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
 /// mirror whose name is not localhost, gets a mirror of its own, and its TLS config replaces any
 /// config the user wrote for its address.
-pub fn inject_mirror(
+pub(crate) fn inject_mirror(
     registry: &mut Registry,
     mirror_addr: &str,
     server_ca: &str,
@@ -140,7 +140,7 @@ pub fn inject_mirror(
 }
 
 /// K3s's `getHostConfigs`: one [`HostConfig`] per certs.d directory, keyed by directory name.
-pub fn get_host_configs(
+pub(crate) fn get_host_configs(
     registry: &Registry,
     no_default_endpoint: bool,
     mirror_addr: &str,
@@ -324,7 +324,7 @@ fn default_host_config(
 
 /// K3s's `configForHost`: the config under the `DefaultHost` name (`registry-1.docker.io` for
 /// `docker.io`) wins if there is one; else the config under the name itself. Returns the key used.
-pub fn config_for_host(
+pub(crate) fn config_for_host(
     configs: &BTreeMap<&str, Arc<RegistryConfig>>,
     host: &str,
 ) -> (Arc<RegistryConfig>, Option<String>) {

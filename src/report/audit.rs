@@ -159,7 +159,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 impl Reporter<'_> {
     /// Whether the text output should be coloured: stdout is a terminal, NO_COLOR is unset (and
     /// CLICOLOR/CLICOLOR_FORCE, TERM=dumb are honoured), as anstream decides.
-    pub fn stdout_color() -> bool {
+    pub(crate) fn stdout_color() -> bool {
         anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
     }
 

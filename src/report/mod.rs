@@ -23,7 +23,7 @@ use crate::write::{Plan, PlannedFile, Removal, RemovalReason};
 pub(crate) const NAME: &str = "k3s-registries";
 
 /// Prints results on stdout and messages on stderr.
-pub struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     /// `--show-secrets`: print secrets as they are.
@@ -40,7 +40,7 @@ impl std::fmt::Debug for Reporter<'_> {
 
 impl<'a> Reporter<'a> {
     /// A reporter over the two streams.
-    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+    pub(crate) fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
         Reporter {
             out,
             err,
@@ -50,7 +50,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// A reporter for the process's own streams: knows whether stdout is a terminal.
-    pub fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+    pub(crate) fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
         use std::io::IsTerminal as _;
         Reporter {
             stdout_terminal: io::stdout().is_terminal(),
@@ -59,12 +59,12 @@ impl<'a> Reporter<'a> {
     }
 
     /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.
-    pub fn show_secrets(&mut self, yes: bool) {
+    pub(crate) fn show_secrets(&mut self, yes: bool) {
         self.show_secrets = yes;
     }
 
     /// K3s's log messages from translation, each on one stderr line.
-    pub fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
+    pub(crate) fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
         for n in notes {
             let level = match n.level {
                 Level::Warning => "warning",
@@ -86,7 +86,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// The registries file does not exist.
-    pub fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
         writeln!(
             self.err,
             "{NAME}: note: {} does not exist; K3s then configures no registries, and neither do we",
@@ -97,7 +97,7 @@ impl<'a> Reporter<'a> {
     /// The preview: config.toml, then each hosts.toml by path, each under a `==> path <==` line,
     /// with a blank line between files. Secrets are masked unless `--show-secrets`; on a terminal
     /// the files' control characters are escaped (piped, the bytes are K3s's).
-    pub fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
+    pub(crate) fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
         let config = self.secrets_shown(&rendered.config_toml, &rendered.config_secrets);
         self.file_block(CONFIG_TOML, &config, true)?;
         for h in &rendered.hosts {
@@ -128,7 +128,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// A removal about to happen.
-    pub fn removal(&mut self, r: &Removal) -> io::Result<()> {
+    pub(crate) fn removal(&mut self, r: &Removal) -> io::Result<()> {
         writeln!(
             self.err,
             "{NAME}: removing {} ({})",
@@ -138,7 +138,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// `--dry-run`: what a write would do, in order, on stdout.
-    pub fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
+    pub(crate) fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
         self.would_write(&plan.config)?;
         for r in &plan.removals {
             writeln!(
@@ -165,7 +165,7 @@ impl<'a> Reporter<'a> {
     }
 
     /// A fatal error, `{:#}`-formatted by the caller.
-    pub fn error(&mut self, message: &str) -> io::Result<()> {
+    pub(crate) fn error(&mut self, message: &str) -> io::Result<()> {
         // Parser errors list one problem a line.
         writeln!(
             self.err,
