@@ -169,13 +169,13 @@ the schema has mappings. audit exits 2 on this finding: K3s would refuse the fil
 the key raw between single quotes (double quotes in the containerd 1.7 template) and printing
 the credentials with Go's %q (k3s: pkg/agent/templates/templates.go, V3 template). A key holding
 `'` (or `\"`/`\\` with the v2 template) or a control character breaks the table header; a
-credential holding a control character is printed with Go escapes (\\a, \\v, \\x01) that TOML
-1.0 does not have. containerd cannot load config.toml, exits, and K3s shuts down
+credential holding a control character is printed with Go escapes (\\a, \\v, \\x01) that
+containerd's go-toml does not have. containerd cannot load config.toml, exits, and K3s shuts down
 (k3s: pkg/agent/containerd/containerd.go: \"containerd exited\").
 
-audit renders config.toml exactly as K3s would and parses it with a TOML 1.0 reading (toml_edit,
-plus a check for the TOML 1.1-only escapes \\e and \\xHH, which containerd's parser rejects).
-With --containerd-config it also parses the node's existing config.toml.
+audit renders config.toml exactly as K3s would and decodes it as containerd does (a port of
+go-toml/v2's parser, the version K3s's go.mod links: `\\e` is an escape, `\\xHH` is not). With
+--containerd-config it also decodes the node's existing config.toml, as explain does.
 
 Triggers:
     configs:

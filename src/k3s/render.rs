@@ -470,6 +470,36 @@ mod tests {
         String::from_utf8(trim_empty(s).expect("short lines")).expect("utf-8")
     }
 
+    /// Rendered once with the real secrets; the spans say where they are, for the preview.
+    #[test]
+    fn secrets_are_rendered_once_and_located() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://u:pw%40x@m.example.com\"]\nconfigs:\n  m.example.com:\n    auth: {username: u, password: \"s3\\\"cret\", identity_token: tok}\n";
+        let loaded = crate::registries::load_str(yaml.as_bytes(), "r.yaml").expect("loads");
+        let model = crate::k3s::translate::translate(&loaded.registry, &Default::default());
+        let r = render(&model).expect("renders");
+        let config = String::from_utf8(r.config_toml.clone()).expect("utf-8");
+        assert!(config.contains("  password = \"s3\\\"cret\"\n"), "{config}");
+        let masked =
+            String::from_utf8(crate::secret::mask_spans(&r.config_toml, &r.config_secrets))
+                .expect("utf-8");
+        assert!(masked.contains("  password = \"********\"\n"), "{masked}");
+        assert!(
+            masked.contains("  identitytoken = \"********\"\n"),
+            "{masked}"
+        );
+        assert!(masked.contains("  username = \"u\"\n"), "{masked}");
+        let hosts = &r.hosts[0];
+        let text = String::from_utf8(hosts.contents.clone()).expect("utf-8");
+        assert!(text.contains("https://u:pw%40x@m.example.com/v2"), "{text}");
+        let masked = String::from_utf8(crate::secret::mask_spans(&hosts.contents, &hosts.secrets))
+            .expect("utf-8");
+        assert!(
+            masked.contains("[host.\"https://u:xxxxx@m.example.com/v2\"]"),
+            "{masked}"
+        );
+        assert!(!masked.contains("pw"), "{masked}");
+    }
+
     #[test]
     fn trim_empty_drops_blank_lines_and_spaces_tables() {
         assert_eq!(trim("a\n\n  \nb\n[c]\n\t\n  [d]\n"), "a\nb\n\n[c]\n  [d]\n");
