@@ -1,29 +1,35 @@
 //! Every printer: the only module that writes to stdout and stderr. Everything it prints for
-//! people goes through here, so masking and wording live in one place.
+//! people goes through here, so masking secrets (unless `--show-secrets`) and sanitising what
+//! comes from files ([`sanitize`]) happen in one place, when printing.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
 mod explain;
-pub(crate) mod mask;
-pub mod sarif;
+mod sanitize;
+mod sarif;
 mod versions;
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use sanitize::{clean, clean_bytes};
+
 use crate::k3s::model::{Level, Note};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
+use crate::secret::{mask_spans, mask_userinfo};
 use crate::write::{Applied, Journal, Plan, PlannedFile, Recovery, Removal, RemovalReason};
 
 /// The program's name in messages.
-pub const NAME: &str = "k3s-registries";
+pub(crate) const NAME: &str = "k3s-registries";
 
 /// Prints results on stdout and messages on stderr.
-pub struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
-    /// `--show-secrets`: print URL passwords in K3s's messages as they are.
+    /// `--show-secrets`: print secrets as they are.
     show_secrets: bool,
+    /// stdout is a terminal: file contents printed there are sanitised too.
+    stdout_terminal: bool,
 }
 
 impl std::fmt::Debug for Reporter<'_> {
@@ -34,21 +40,31 @@ impl std::fmt::Debug for Reporter<'_> {
 
 impl<'a> Reporter<'a> {
     /// A reporter over the two streams.
-    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+    pub(crate) fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
         Reporter {
             out,
             err,
             show_secrets: false,
+            stdout_terminal: false,
+        }
+    }
+
+    /// A reporter for the process's own streams: knows whether stdout is a terminal.
+    pub(crate) fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+        use std::io::IsTerminal as _;
+        Reporter {
+            stdout_terminal: io::stdout().is_terminal(),
+            ..Reporter::new(out, err)
         }
     }
 
     /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.
-    pub fn show_secrets(&mut self, yes: bool) {
+    pub(crate) fn show_secrets(&mut self, yes: bool) {
         self.show_secrets = yes;
     }
 
     /// K3s's log messages from translation, each on one stderr line.
-    pub fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
+    pub(crate) fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
         for n in notes {
             let level = match n.level {
                 Level::Warning => "warning",
@@ -58,47 +74,62 @@ impl<'a> Reporter<'a> {
             let message = if self.show_secrets {
                 n.message.clone()
             } else {
-                crate::report::mask::mask_userinfo(&n.message)
+                mask_userinfo(&n.message)
             };
-            writeln!(self.err, "{NAME}: K3s would log ({level}): {message}")?;
+            writeln!(
+                self.err,
+                "{NAME}: K3s would log ({level}): {}",
+                clean(&message)
+            )?;
         }
         Ok(())
     }
 
     /// The registries file does not exist.
-    pub fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
         writeln!(
             self.err,
             "{NAME}: note: {} does not exist; K3s then configures no registries, and neither do we",
-            path.display()
+            clean(&path.display().to_string())
         )
     }
 
     /// The preview: config.toml, then each hosts.toml by path, each under a `==> path <==` line,
-    /// with a blank line between files.
-    pub fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
-        self.file_block(CONFIG_TOML, &rendered.config_toml, true)?;
+    /// with a blank line between files. Secrets are masked unless `--show-secrets`; on a terminal
+    /// the files' control characters are escaped (piped, the bytes are K3s's).
+    pub(crate) fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
+        let config = self.secrets_shown(&rendered.config_toml, &rendered.config_secrets);
+        self.file_block(CONFIG_TOML, &config, true)?;
         for h in &rendered.hosts {
-            self.file_block(
-                &format!("{CERTS_D}/{}/hosts.toml", h.dir),
-                &h.contents,
-                false,
-            )?;
+            let contents = self.secrets_shown(&h.contents, &h.secrets);
+            self.file_block(&format!("{CERTS_D}/{}/hosts.toml", h.dir), &contents, false)?;
         }
         self.out.flush()
+    }
+
+    fn secrets_shown(&self, bytes: &[u8], spans: &[crate::secret::SecretSpan]) -> Vec<u8> {
+        if self.show_secrets {
+            bytes.to_vec()
+        } else {
+            mask_spans(bytes, spans)
+        }
     }
 
     fn file_block(&mut self, name: &str, contents: &[u8], first: bool) -> io::Result<()> {
         if !first {
             writeln!(self.out)?;
         }
-        writeln!(self.out, "==> {name} <==")?;
-        self.out.write_all(contents)
+        writeln!(self.out, "==> {} <==", clean(name))?;
+        if self.stdout_terminal {
+            self.out.write_all(clean_bytes(contents).as_bytes())
+        } else {
+            self.out.write_all(contents)
+        }
     }
 
     /// What a run found of an earlier, interrupted run, and did about it (stderr).
-    pub fn recovery(&mut self, dir: &Path, r: Recovery) -> io::Result<()> {
-        let d = dir.display();
+    pub(crate) fn recovery(&mut self, dir: &Path, r: Recovery) -> io::Result<()> {
+        let d = clean(&dir.display().to_string()).into_owned();
         match r.journal {
             Journal::None => {}
             Journal::Discarded => writeln!(
@@ -131,13 +162,13 @@ impl<'a> Reporter<'a> {
 
     /// A finished write, reported after the fact on stderr: each entry that disappeared, then one
     /// line for what was written.
-    pub fn written(&mut self, done: &Applied) -> io::Result<()> {
+    pub(crate) fn written(&mut self, done: &Applied) -> io::Result<()> {
         let plan = &done.plan;
         for r in &plan.removals {
             writeln!(
                 self.err,
                 "{NAME}: removed {} ({})",
-                r.path.display(),
+                clean(&r.path.display().to_string()),
                 reason(r, &plan.dir)
             )?;
         }
@@ -149,7 +180,7 @@ impl<'a> Reporter<'a> {
                 writeln!(
                     self.err,
                     "{NAME}: replaced {} ({})",
-                    r.path.display(),
+                    clean(&r.path.display().to_string()),
                     reason(r, &plan.dir)
                 )?;
             }
@@ -165,7 +196,7 @@ impl<'a> Reporter<'a> {
         if hosts > 0 {
             parts.push(format!("{hosts} hosts.toml file{}", plural(hosts)));
         }
-        let d = plan.dir.display();
+        let d = clean(&plan.dir.display().to_string()).into_owned();
         if plan.is_noop() {
             writeln!(
                 self.err,
@@ -201,12 +232,12 @@ impl<'a> Reporter<'a> {
 
     /// `--dry-run`: what a write would do, on stdout: entries that would go, entries that would
     /// be replaced, then every file of the resulting tree.
-    pub fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
+    pub(crate) fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
         for r in &plan.removals {
             writeln!(
                 self.out,
                 "would remove {} ({})",
-                r.path.display(),
+                clean(&r.path.display().to_string()),
                 reason(r, &plan.dir)
             )?;
         }
@@ -214,7 +245,7 @@ impl<'a> Reporter<'a> {
             writeln!(
                 self.out,
                 "would replace {} ({})",
-                r.path.display(),
+                clean(&r.path.display().to_string()),
                 reason(r, &plan.dir)
             )?;
         }
@@ -226,20 +257,29 @@ impl<'a> Reporter<'a> {
 
     fn would_write(&mut self, f: &PlannedFile) -> io::Result<()> {
         if f.unchanged {
-            return writeln!(self.out, "unchanged {}", f.path.display());
+            return writeln!(
+                self.out,
+                "unchanged {}",
+                clean(&f.path.display().to_string())
+            );
         }
         writeln!(
             self.out,
             "would write {} ({} bytes, mode {:04o})",
-            f.path.display(),
+            clean(&f.path.display().to_string()),
             f.contents.len(),
             f.mode
         )
     }
 
     /// A fatal error, `{:#}`-formatted by the caller.
-    pub fn error(&mut self, message: &str) -> io::Result<()> {
-        writeln!(self.err, "{NAME}: error: {message}")
+    pub(crate) fn error(&mut self, message: &str) -> io::Result<()> {
+        // Parser errors list one problem a line.
+        writeln!(
+            self.err,
+            "{NAME}: error: {}",
+            sanitize::clean_keeping(message, &['\n'])
+        )
     }
 }
 
@@ -256,7 +296,7 @@ fn reason(r: &Removal, dir: &Path) -> String {
         RemovalReason::Stale => "written by K3s, no longer configured".to_string(),
         RemovalReason::Wiped { registry } => format!(
             "registry {registry:?} makes K3s remove its whole directory, {}",
-            dir.display()
+            clean(&dir.display().to_string())
         ),
     }
 }

@@ -373,8 +373,6 @@ pub struct Plan {
     pub removals: Vec<Removal>,
     /// Entries replaced by new content (K3s removes them, then writes there), sorted by path.
     pub replaced: Vec<Removal>,
-    /// Whether config.toml is written (K3s removes it again when a registry is named `..`).
-    pub config_written: bool,
     items: Vec<Item>,
     asides: Vec<Rel>,
 }
@@ -991,7 +989,6 @@ impl Output {
             files,
             removals: removals_out,
             replaced,
-            config_written,
             items,
             asides,
         })
@@ -1861,9 +1858,11 @@ mod tests {
     fn new_render() -> Rendered {
         Rendered {
             config_toml: b"new config".to_vec(),
+            config_secrets: Vec::new(),
             hosts: ["a", "b", "n/m", "z"]
                 .iter()
                 .map(|d| HostsFile {
+                    secrets: Vec::new(),
                     dir: d.to_string(),
                     contents: hosts(if *d == "a" { "new a" } else { d }),
                 })

@@ -3,11 +3,12 @@
 //! endpoints, path overrides, credentials in URLs, plain HTTP, defaulted schemes.
 
 use super::super::context::{quote, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
-use crate::k3s::endpoint::{is_localhost, normalize_endpoint_address};
+use crate::containerd::docker::is_localhost;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, NoteKind, RegistryEndpoint};
-use crate::report::mask::mask_userinfo;
+use crate::secret::mask_userinfo;
 
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -78,7 +79,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            Finding::new(
+            Diagnostic::new(
                 Code::EndpointInvalid,
                 Severity::Error,
                 loc,
@@ -122,7 +123,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            let mut f = Finding::new(
+            let mut f = Diagnostic::new(
                 Code::EndpointDuplicate,
                 Severity::Warning,
                 loc,
@@ -149,7 +150,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
 }
 
 /// The rules about one kept endpoint.
-fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, loc: Loc) {
+fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, loc: Location) {
     let Some(u) = &ep.url else { return };
     let shown = u.redacted();
     let q = quote(mirror);
@@ -176,7 +177,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         .as_ref()
         .is_some_and(|(s, _)| *s == Severity::Error);
     if let Some((severity, why)) = unusable {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointInvalid,
             severity,
             loc.clone(),
@@ -187,7 +188,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 
     if u.user.is_some() {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointUserinfo,
             Severity::Error,
             loc.clone(),
@@ -205,7 +206,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         } else {
             format!("{} is used as given", quote(&u.path))
         };
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointPathOverride,
             Severity::Warning,
             loc.clone(),
@@ -220,7 +221,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
         .iter()
         .any(|s| hostname.ends_with(s))
     {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::ClusterDnsEndpoint,
             Severity::Warning,
             loc.clone(),
@@ -231,7 +232,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 
     if u.scheme == "http" && !is_localhost(&u.host) && ep.config.auth.is_none() && !broken {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::PlainHttpEndpoint,
             Severity::Info,
             loc.clone(),
@@ -243,7 +244,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
 
     if !raw.contains("://") && !raw.is_empty() && !broken {
         let port80 = u.port() == "80" && u.scheme == "https";
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointSchemeDefaulted,
             if port80 {
                 Severity::Warning
@@ -326,7 +327,7 @@ fn self_reference(ctx: &mut Ctx<'_>, hc: &HostConfig, mirror: &str) {
         }
     }
     for (severity, loc, message) in findings {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointSelfReference,
             severity,
             loc,

@@ -3,8 +3,8 @@
 //! directory containerd uses only for registries without one of their own.
 
 use super::super::context::{quote, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
@@ -39,7 +39,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     };
     if c.auth.is_some() {
         let loc = ctx.loc_key(&["configs", "*", "auth"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::WildcardConfigIgnored,
             Severity::Error,
             loc,
@@ -54,7 +54,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     let loc = ctx.loc_key(&["configs", "*", "tls"]);
     if ctx.reg.mirrors.contains_key("*") {
         let related = ctx.loc_key(&["mirrors", "*"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::WildcardConfigIgnored,
                 Severity::Error,
                 loc,
@@ -78,7 +78,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
         .map(|d| quote(d))
         .collect::<Vec<_>>()
         .join(", ");
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::WildcardConfigIgnored,
         Severity::Warning,
         loc,
@@ -105,7 +105,7 @@ fn default_kept(ctx: &mut Ctx<'_>) {
     for (mirror, url) in kept {
         let loc = ctx.loc_key(&["mirrors", &mirror]);
         let related = ctx.loc_key(&["configs", &mirror]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::DefaultEndpointKept,
                 Severity::Warning,
                 loc,
@@ -145,7 +145,7 @@ fn no_effect(ctx: &mut Ctx<'_>) {
             continue;
         }
         let loc = ctx.loc_key(&["mirrors", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::DisableDefaultNoEffect,
             Severity::Warning,
             loc,
@@ -176,7 +176,7 @@ fn wildcard_no_fallback(ctx: &mut Ctx<'_>) {
         .filter_map(|e| e.url.as_ref().map(|u| u.redacted()))
         .collect();
     let loc = ctx.loc_key(&["mirrors", "*"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::WildcardNoFallback,
         Severity::Warning,
         loc,
@@ -215,7 +215,7 @@ fn wildcard_shadowed(ctx: &mut Ctx<'_>) {
     };
     for dir in dirs {
         let loc = ctx.dir_loc(&dir);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::WildcardShadowed,
                 Severity::Warning,
                 loc,
@@ -245,7 +245,7 @@ fn without_endpoints(ctx: &mut Ctx<'_>) {
         .collect();
     for key in empty {
         let loc = ctx.loc_key(&["mirrors", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::MirrorWithoutEndpoints,
             Severity::Info,
             loc,
@@ -268,7 +268,7 @@ fn airgap(ctx: &mut Ctx<'_>) {
     }
     upstreams.dedup();
     let loc = ctx.loc_key(&["mirrors"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::AirgapDefaultFallback,
         Severity::Info,
         loc,

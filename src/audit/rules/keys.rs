@@ -2,8 +2,8 @@
 //! (K3s deletes what they point at) and names that can never match an image's registry.
 
 use super::super::context::{quote, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::filepath;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
@@ -44,7 +44,7 @@ fn collisions(ctx: &mut Ctx<'_>) {
         };
         for (section, key) in rest {
             let loc = ctx.loc_key(&[section, key]);
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::RegistryDirCollision,
                 Severity::Error,
                 loc,
@@ -84,7 +84,7 @@ fn unsafe_paths(ctx: &mut Ctx<'_>) {
         };
         let loc = ctx.dir_loc(&dir);
         let key = ctx.dir_key(&dir).map_or(dir.clone(), |(_, k)| k);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::RegistryKeyUnsafePath,
             Severity::Error,
             loc,
@@ -184,7 +184,7 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
             continue;
         };
         let loc = ctx.loc_key(&[section, &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::RegistryKeyInvalid,
             severity,
             loc,

@@ -1,15 +1,16 @@
-//! Rules about `rewrite`: patterns Go's regexp rejects, replacements that reference missing
-//! groups, patterns that overlap (containerd tries them in Go's random map order), rewrites no
-//! endpoint receives, and Docker Hub's `library/` prefix.
+//! Rules about `rewrite`: patterns Go's regexp rejects (as containerd reads them from
+//! hosts.toml), replacements that reference missing groups, patterns that overlap (containerd
+//! picks one in Go's random map order for every request), rewrites no endpoint receives, and
+//! Docker Hub's `library/` prefix.
 
 use std::collections::BTreeMap;
 
 use super::super::context::{quote, Ctx};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::containerd::docker::DOCKER_HUB;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::regexp::Regexp;
-use crate::k3s::endpoint::DOCKER_HUB;
 use crate::k3s::translate::DEFAULT_DIR;
 
 /// Every rewrite rule.
@@ -24,10 +25,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     for (mirror, rewrites) in &mirrors {
         let mut compiled = Vec::new();
         for (pattern, replacement) in rewrites {
-            match Regexp::compile(pattern) {
+            // containerd compiles the pattern it reads from hosts.toml, after TOML unescaping
+            // (`\e` there is an escape character, which Go's regexp accepts). A pattern that
+            // breaks the file is hosts-toml-invalid's, and containerd never compiles it.
+            let Ok(as_read) = super::output::pattern_as_read(pattern) else {
+                continue;
+            };
+            match Regexp::compile(&as_read) {
                 Err(e) => {
                     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
-                    let f = Finding::new(
+                    let f = Diagnostic::new(
                         Code::RewriteInvalidRegex,
                         Severity::Error,
                         loc,
@@ -89,7 +96,7 @@ fn replacement_checks(
         return;
     }
     let loc = ctx.loc_value(&["mirrors", mirror, "rewrite", pattern]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteReplacementSuspicious,
         Severity::Warning,
         loc,
@@ -111,7 +118,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
         return;
     }
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteDockerhubLibrary,
         Severity::Info,
         loc,
@@ -152,12 +159,12 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
     let first = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[i].0]);
     let second = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[j].0]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
             Code::RewriteOrderNondeterministic,
             Severity::Warning,
             loc,
             format!(
-                "rewrites {} and {} of {} can both match one repository; containerd tries rewrites in random order, so either may win on each pull{more}",
+                "rewrites {} and {} of {} can both match one repository; containerd picks one in random order for every request, so one pull can mix both and fail with not found{more}",
                 quote(&compiled[i].0),
                 quote(&compiled[j].0),
                 quote(mirror)
@@ -187,7 +194,7 @@ fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
         "none of its endpoints is kept as a mirror entry (invalid or duplicate endpoints are dropped)"
     };
     let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteUnused,
         Severity::Warning,
         loc,

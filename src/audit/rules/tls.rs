@@ -3,13 +3,15 @@
 //! contacted endpoint does not have.
 
 use super::super::context::{quote, Ctx};
-use super::super::files;
 use super::yaml::intended_tls_key;
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
+use crate::containerd::docker::{DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::containerd::pem::pem_facts;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::fs;
 use crate::go::filepath;
 use crate::go::url::Url;
-use crate::k3s::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
 
@@ -85,7 +87,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
                 "Set cert_file too (or remove key_file).".to_string(),
             ),
         };
-        let mut f = Finding::new(
+        let mut f = Diagnostic::new(
             Code::TlsKeyWithoutCert,
             Severity::Error,
             loc.clone(),
@@ -97,7 +99,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         );
         if let Some((name, pos)) = typo {
             f = f.related(
-                &Loc {
+                &Location {
                     line: pos.line,
                     column: pos.column,
                     ..loc
@@ -113,7 +115,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         // hosts directory itself: reading it as the key fails. (Only the single-string form,
         // client = "<cert>", makes containerd take the key from the certificate file.)
         let loc = ctx.loc_key(&["configs", key, "tls", "cert_file"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::TlsCertWithoutKey,
             Severity::Error,
             loc,
@@ -139,7 +141,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         if !value.starts_with('/') {
             let dir = dirs.first().cloned().unwrap_or_else(|| key.to_string());
             let resolved = filepath::join(&[&certs_d, &dir, value]);
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::TlsRelativePath,
                 Severity::Error,
                 loc,
@@ -156,8 +158,8 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         if !ctx.opts.check_files {
             continue;
         }
-        let problem = match files::inspect_pem(value) {
-            Err(e) => Some(format!("cannot be read here: {e}")),
+        let problem = match fs::read_tls_file(std::path::Path::new(value)).map(|b| pem_facts(&b)) {
+            Err(e) => Some(format!("cannot be read here: {}", e.reason)),
             Ok(p) => match field {
                 "ca_file" if p.certificates == 0 => Some(
                     "holds no PEM certificate (containerd: `unable to load CA cert`)".to_string(),
@@ -177,7 +179,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
             },
         };
         if let Some(problem) = problem {
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::TlsFileUnusable,
                 Severity::Error,
                 loc,
@@ -197,7 +199,7 @@ fn skip_verify(ctx: &mut Ctx<'_>, key: &str, has_auth: bool) {
     } else {
         ""
     };
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::InsecureSkipVerify,
         Severity::Warning,
         loc,
@@ -284,7 +286,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
     }
     for (loc, key, url, host, why) in found {
         let related = ctx.loc_key(&["configs", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::ConfigNotForEndpoint,
                 Severity::Warning,
                 loc,
@@ -311,7 +313,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
         && !ctx.reg.configs.contains_key(DOCKER_HUB)
     {
         let loc = ctx.loc_key(&["configs", DOCKER_HUB_HOST, "tls"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::ConfigNotForEndpoint,
             Severity::Warning,
             loc,
