@@ -62,7 +62,7 @@ fn image_registries(reg: &Registry) -> Vec<String> {
 fn explain_for(registry: &str, files: &Files) -> Explanation {
     let input = format!("{registry}/team/app:1");
     let image = parse_docker_ref(&input).expect("valid reference");
-    explain(&input, &image, files)
+    explain(&input, &image, files, crate::containerd::Flavor::K3sFork)
 }
 
 /// The directory a finding about registries.yaml is about (its mirrors/configs key's), or the

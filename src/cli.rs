@@ -161,12 +161,28 @@ pub struct ExplainArgs {
     /// Show secrets instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+    /// The containerd build that reads the files (how each reads certs.d differently: see the
+    /// README).
+    #[arg(long, value_enum, value_name = "BUILD", default_value = "k3s")]
+    pub containerd: ContainerdArg,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub files: NodeFilesArgs,
     #[command(flatten)]
     pub node: NodeArgs,
+}
+
+/// `--containerd`: the containerd build whose reading of the files is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContainerdArg {
+    /// K3s's fork of containerd 2.x, as K3s ships it.
+    K3s,
+    /// Stock containerd 2.x.
+    Upstream,
+    /// Stock containerd 1.6.20 (Debian 12's).
+    #[value(name = "1.6")]
+    V1_6,
 }
 
 /// `audit --format`.

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 
-use super::{node_options, pipeline, Status};
+use super::{containerd_flavor, node_options, pipeline, Status};
 use crate::cli::ExplainArgs;
 use crate::containerd::cri::parse_config_toml;
 use crate::containerd::hosts_dir::CertsTree;
@@ -41,7 +41,7 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             Files::rendered(&p.source.display_name(), &p.model, &rendered)
         }
     };
-    let exp = explain(&args.image, &image, &files);
+    let exp = explain(&args.image, &image, &files, containerd_flavor(args.containerd));
     if args.json {
         rep.explain_json(&exp)?;
     } else {

@@ -10,7 +10,8 @@ mod render;
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::{Cli, Command, ConfigVersionArg, InputArgs, NodeArgs};
+use crate::cli::{Cli, Command, ConfigVersionArg, ContainerdArg, InputArgs, NodeArgs};
+use crate::containerd::Flavor;
 use crate::fs;
 use crate::k3s::model::Model;
 use crate::k3s::node::{ConfigVersion, NodeOptions};
@@ -111,6 +112,15 @@ fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<
         registries::load_str_without_positions(&bytes, &name)?
     };
     Ok((source, loaded))
+}
+
+/// `--containerd`: which containerd build reads the files.
+fn containerd_flavor(arg: ContainerdArg) -> Flavor {
+    match arg {
+        ContainerdArg::K3s => Flavor::K3sFork,
+        ContainerdArg::Upstream => Flavor::Upstream,
+        ContainerdArg::V1_6 => Flavor::Containerd16,
+    }
 }
 
 /// Resolve the node flags; `containerd_dir` is the directory standing for K3s's

@@ -15,6 +15,7 @@ use super::docker::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use super::gotoml::DecodeError;
 use super::hosts_toml::{parse_hosts_file, Capabilities, HostConfig, HostOrigin};
 use super::http::{validate_headers, HeaderError};
+use super::builds::{HttpWithTls, LoopbackDefault};
 use super::Flavor;
 use crate::fs::{self, PathError, Stat};
 use crate::go::{filepath, net};
@@ -399,7 +400,7 @@ impl CertsTree {
         let mut hosts = hosts.unwrap_or_else(|| vec![HostConfig::empty(HostOrigin::NoDirectory)]);
         let mut fill = None;
         if let Some(last) = hosts.last_mut().filter(|h| h.host.is_empty()) {
-            fill = Some(fill_default(last, host));
+            fill = Some(fill_default(last, host, flavor));
         }
         let n = hosts.len();
         res.hosts = hosts
@@ -411,7 +412,8 @@ impl CertsTree {
                     || config.client_pairs.is_some()
                     || config.skip_verify.is_some();
                 let mut http_fallback = false;
-                if config.scheme == "http" && explicit_tls {
+                let fallback = flavor.build().http_with_tls == HttpWithTls::HttpsThenHttp;
+                if fallback && config.scheme == "http" && explicit_tls {
                     let port = net::split_host_port(&config.host)
                         .map(|(_, p)| p)
                         .unwrap_or_default();
@@ -436,11 +438,19 @@ impl CertsTree {
 }
 
 /// `ConfigureHosts`' fill-in of a last entry without a host: the registry's own endpoint.
-fn fill_default(h: &mut HostConfig, host: &str) -> DefaultFill {
+fn fill_default(h: &mut HostConfig, host: &str, flavor: Flavor) -> DefaultFill {
     let kind = if host == DOCKER_HUB {
         h.scheme = "https".to_string();
         h.host = DOCKER_HUB_HOST.to_string();
         DefaultFill::DockerHub
+    } else if is_localhost(host)
+        && flavor.build().loopback_default == LoopbackDefault::PlainHttp
+    {
+        // Plain http on any port, skipping TLS verification for localhost.
+        h.host = host.to_string();
+        h.scheme = "http".to_string();
+        h.skip_verify = Some(true);
+        DefaultFill::Localhost
     } else if is_localhost(host) {
         h.host = host.to_string();
         let port = net::split_host_port(host)

@@ -14,6 +14,7 @@ use std::fmt;
 use toml_edit::{Item, TableLike};
 
 use super::gotoml::{self, DecodeError};
+use super::builds::RootWithoutServer;
 use super::Flavor;
 use crate::go::{filepath, url};
 
@@ -154,6 +155,11 @@ pub(crate) fn parse_hosts_file(
 ) -> Result<ParsedHosts, DecodeError> {
     let doc = gotoml::parse(bytes)?;
     let root = doc.as_table();
+    // containerd 1.6's getSortedHosts: `root.Get("host").(*toml.Tree)`, an error when the file has
+    // no `host` table (go-toml v1 gives inline tables the same type).
+    if flavor.build().host_table_required && !root.get("host").is_some_and(Item::is_table_like) {
+        return Err(DecodeError::msg("invalid `host` tree"));
+    }
     let ordered = sorted_hosts(root);
 
     // toml.Unmarshal into struct { hostFileConfig; Server string; HostConfigs map[..] }.
@@ -196,12 +202,12 @@ pub(crate) fn parse_hosts_file(
         .get("server")
         .is_some_and(|i| !i.is_table() && !i.is_array_of_tables());
     let has_host_entries = !hosts.is_empty();
-    let append_root = match flavor {
+    let append_root = match flavor.build().root_without_server {
         // Parse root host config and append it as the last element.
-        Flavor::Upstream => true,
+        RootWithoutServer::Appended => true,
         // K3s's fork: only if the server key is set at the root of the tree, or no other hosts
         // are configured (so that leaving out `server` disables the fallback upstream).
-        Flavor::K3sFork => has_server_key || hosts.is_empty(),
+        RootWithoutServer::DroppedWithHosts => has_server_key || hosts.is_empty(),
     };
     if append_root {
         let mut h = parse_host_config(&server, base_dir, &root_config)?;
@@ -341,8 +347,8 @@ fn decode_field(
                 .ok_or_else(|| decode_error(item, f, "bool"))?
         }
         "dial_timeout" => c.dial_timeout = decode_string(item, f)?,
-        // Upstream containerd has no such field: there the key is ignored like any unknown key.
-        "rewrite" if flavor == Flavor::K3sFork => {
+        // Stock containerd has no such field: there the key is ignored like any unknown key.
+        "rewrite" if flavor.build().rewrites => {
             let t = item
                 .as_table_like()
                 .ok_or_else(|| decode_error(item, f, "map[string]string"))?;

@@ -13,6 +13,7 @@
 //! Pure apart from [`hosts_dir::CertsTree::read`], which reads through [`crate::fs`]. Knows
 //! nothing about registries.yaml or K3s's rules, and prints nothing.
 
+pub(crate) mod builds;
 pub(crate) mod cri;
 pub(crate) mod docker;
 pub(crate) mod gotoml;
@@ -22,15 +23,19 @@ pub(crate) mod http;
 pub mod image_ref;
 pub(crate) mod pem;
 
-/// Which containerd reads the files.
+/// Which containerd reads the files (`--containerd`); how they differ is data, in
+/// [`builds::BUILDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Flavor {
     /// The containerd K3s ships (k3s-io/containerd): reads `rewrite` tables, and a file with
     /// `[host]` entries but no top-level `server` key has no default endpoint.
     #[default]
     K3sFork,
-    /// Upstream containerd: ignores `rewrite`, always appends the default endpoint.
+    /// Stock containerd 2.x: ignores `rewrite`, always appends the default endpoint.
     Upstream,
+    /// Stock containerd 1.6.20 (Debian 12's): also plain http for `http://` hosts with TLS
+    /// settings and for a loopback registry's own endpoint, and no file without a `host` table.
+    Containerd16,
 }
 
 /// The files containerd reads on a node: its certs.d and, when known, its config.toml (or why

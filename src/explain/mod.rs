@@ -98,6 +98,8 @@ pub(crate) struct Explanation {
     pub(crate) input: String,
     /// The reference as containerd normalises it.
     pub(crate) image: ImageRef,
+    /// The containerd build that reads the files.
+    pub(crate) containerd: Flavor,
     /// Where the files came from.
     pub(crate) origin: Origin,
     /// The directory containerd reads (`certs.d/docker.io`), if any.
@@ -253,11 +255,12 @@ pub(crate) struct DefaultEndpoint {
     pub(crate) upstream: Option<String>,
 }
 
-/// Explain the pull of `image` (written `input`) from `files`, as K3s's containerd does it.
-pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
+/// Explain the pull of `image` (written `input`) from `files`, as containerd build `flavor` does
+/// it.
+pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files, flavor: Flavor) -> Explanation {
     let ns = image.domain.as_str();
     let tree = &files.node.tree;
-    let res = tree.configure_hosts(ns, Flavor::K3sFork);
+    let res = tree.configure_hosts(ns, flavor);
     let mut warnings: Vec<Diagnostic> = Vec::new();
     let hosts_dir = res.lookup.chosen.as_ref().map(|n| tree.display(n));
     let candidates = res
@@ -282,7 +285,7 @@ pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanati
         // Only mirrors make the shadowing a surprise: a _default without [host] entries gives every
         // registry its own endpoint anyway.
         let wild: Vec<String> = tree
-            .host_entries(DEFAULT_DIR, Flavor::K3sFork)
+            .host_entries(DEFAULT_DIR, flavor)
             .iter()
             .map(|h| format!("{}://{}{}", h.scheme, h.host, h.path))
             .collect();
@@ -379,6 +382,7 @@ pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanati
                 registry,
                 &registry_note,
                 resolves,
+                flavor,
                 &mut warnings,
             ));
             if let Some(dir) = &dir_path {
@@ -402,7 +406,7 @@ pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanati
         }
     }
     credential_warnings(image, registry, &attempts, &mut warnings);
-    let default_endpoint = default_endpoint(ns, &res, files, hosts_dir.as_deref());
+    let default_endpoint = default_endpoint(ns, &res, files, hosts_dir.as_deref(), flavor);
     // The same surprise found for several hosts is said once, where it was first found.
     let mut seen = Vec::new();
     warnings.retain(|w| {
@@ -415,6 +419,7 @@ pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanati
     Explanation {
         input: input.to_string(),
         image: image.clone(),
+        containerd: flavor,
         origin: files.origin.clone(),
         hosts_dir,
         candidates,
@@ -439,11 +444,12 @@ fn attempt(
     registry: Option<&CriRegistry>,
     registry_note: &str,
     resolves: bool,
+    flavor: Flavor,
     warnings: &mut Vec<Diagnostic>,
 ) -> Attempt {
     let c = &h.config;
     let ns = image.domain.as_str();
-    let (rewrite, rewrite_note) = rewrite_for(image, h, warnings);
+    let (rewrite, rewrite_note) = rewrite_for(image, h, flavor, warnings);
     let repository = rewrite
         .as_ref()
         .map_or(image.path.as_str(), |r| r.repository.as_str());
@@ -501,6 +507,9 @@ fn attempt(
         }
         (HostOrigin::Root { server: Some(_) }, Some(_)) => {
             format!("server = \"\" in {dir}/{HOSTS_TOML}, filled in by containerd")
+        }
+        (HostOrigin::Root { server: None }, _) if res.host_entries() > 0 => {
+            format!("root of {dir}/{HOSTS_TOML} (no server key), filled in by containerd")
         }
         (HostOrigin::Root { server: None }, _) => {
             format!("root of {dir}/{HOSTS_TOML} (no [host] entries), filled in by containerd")
@@ -565,10 +574,17 @@ fn request_url(
 fn rewrite_for(
     image: &ImageRef,
     h: &RegistryHost,
+    flavor: Flavor,
     warnings: &mut Vec<Diagnostic>,
 ) -> (Option<Rewrite>, String) {
     let c = &h.config;
     let repo = image.path.as_str();
+    if !flavor.build().rewrites {
+        return (
+            None,
+            format!("none: {} does not read rewrite tables", flavor.build().title),
+        );
+    }
     if c.rewrites.is_empty() {
         let note = if h.is_default() {
             "none: rewrites never apply to the registry's own endpoint (K3s writes them only for mirrors)"
@@ -884,6 +900,7 @@ fn default_endpoint(
     res: &Resolution,
     files: &Files,
     dir: Option<&str>,
+    flavor: Flavor,
 ) -> DefaultEndpoint {
     let last = res
         .hosts
@@ -908,6 +925,10 @@ fn default_endpoint(
                 "server = \"\" in {dir}/{HOSTS_TOML}: containerd fills in {ns}'s own endpoint and tries it last"
             ),
             (_, HostOrigin::Root { server: Some(_) }) => format!("server in {dir}/{HOSTS_TOML}"),
+            (_, HostOrigin::Root { server: None }) if res.host_entries() > 0 => format!(
+                "{dir}/{HOSTS_TOML} has no top-level server key, and {} appends the registry's own endpoint anyway",
+                flavor.build().title
+            ),
             _ => format!("{dir}/{HOSTS_TOML} has no [host] entries, so containerd uses its root as the endpoint"),
         };
         return DefaultEndpoint {
@@ -967,7 +988,7 @@ mod tests {
     fn explain_str(yaml: &str, image: &str, node: &NodeOptions) -> Explanation {
         let (_, files) = files_for(yaml, node);
         let r = image_ref::parse_docker_ref(image).expect("valid reference");
-        explain(image, &r, &files)
+        explain(image, &r, &files, Flavor::K3sFork)
     }
 
     fn urls(e: &Explanation) -> Vec<&str> {
@@ -1174,7 +1195,7 @@ mod tests {
             let files = Files::rendered("test", &model, &rendered);
             for key in reg.mirrors.keys() {
                 let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
-                let e = explain(key, &image, &files);
+                let e = explain(key, &image, &files, Flavor::K3sFork);
                 let got: Vec<String> = e
                     .attempts
                     .iter()

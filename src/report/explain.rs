@@ -11,6 +11,7 @@ use super::sanitize::clean;
 use super::Reporter;
 use crate::containerd::cri::AuthKind;
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
+use crate::containerd::Flavor;
 use crate::explain::{Attempt, Credentials, Explanation, Origin, Tls, TlsMode};
 use crate::secret::mask_userinfo;
 
@@ -74,6 +75,10 @@ fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> 
         clean(&e.image.to_string()),
         clean(&written)
     )?;
+    if e.containerd != Flavor::default() {
+        let b = e.containerd.build();
+        writeln!(out, "containerd {}: {}", b.name, b.title)?;
+    }
     match &e.origin {
         Origin::Rendered { registries, .. } => writeln!(
             out,
@@ -191,6 +196,7 @@ struct JsonDoc<'a> {
     registry: &'a str,
     repository: &'a str,
     object: &'a str,
+    containerd: &'static str,
     files: JsonFiles<'a>,
     hosts_dir: Option<&'a str>,
     hosts_dir_candidates: Vec<JsonCandidate<'a>>,
@@ -346,6 +352,7 @@ impl<'a> JsonDoc<'a> {
             registry: &e.image.domain,
             repository: &e.image.path,
             object: e.image.object(),
+            containerd: e.containerd.build().name,
             files,
             hosts_dir: e.hosts_dir.as_deref(),
             hosts_dir_candidates: e
@@ -538,7 +545,11 @@ fn list(items: &[&str]) -> String {
 fn tls_text(t: &Tls) -> String {
     let mut parts: Vec<String> = Vec::new();
     match t.mode {
-        TlsMode::PlainHttp => parts.push("plain HTTP, no TLS".to_string()),
+        TlsMode::PlainHttp if t.ca.is_empty() && t.client.is_empty() => {
+            parts.push("plain HTTP, no TLS".to_string())
+        }
+        // containerd 1.6: TLS settings on an http:// host are never used.
+        TlsMode::PlainHttp => parts.push("plain HTTP, no TLS (its TLS settings are not used)".to_string()),
         TlsMode::Https => parts.push("https".to_string()),
         TlsMode::HttpsThenHttp => {
             let also = if t.fallback_on_connection_error {

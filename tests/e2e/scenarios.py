@@ -48,6 +48,9 @@ class Scenario:
     log: tuple = ()
     # Further checks on explain's JSON: a function returning a list of problems.
     check: object = None
+    # certs.d/<dir>/hosts.toml written by hand after rendering (a node K3s did not write): explain
+    # then reads the node's files (--hosts-dir, --containerd-config) only.
+    hosts_dir: dict = field(default_factory=dict)
 
 
 def attempt_urls(ex):
@@ -465,6 +468,29 @@ configs:
         check=lambda ex: expect(
             attempt_urls(ex) == ["http://127.0.0.1:5000/v2/library/e2e/manifests/1"] and ex["attempts"][0]["tls"]["mode"] == "http",
             f"explain: {attempt_urls(ex)}, TLS {[a['tls'] for a in ex['attempts']]}",
+        ),
+    ),
+    Scenario(
+        "hand-written-hosts-toml-without-host-table-1.6",
+        "containerd 1.6 ignores a hosts.toml without a host table (\"invalid `host` tree\"), even one that names a server",
+        "mirrors: {}\n",
+        hosts_dir={"docker.io": 'server = "http://mirror-a.test:5000"\n'},
+        served_by="hub",
+        log=("invalid `host` tree",),
+        check=lambda ex: expect(
+            ex["hosts_toml"]["status"] == "invalid" and attempt_urls(ex) == ["https://registry-1.docker.io/v2/library/e2e/manifests/1"],
+            f"explain: hosts.toml {ex['hosts_toml']}, URLs {attempt_urls(ex)}",
+        ),
+    ),
+    Scenario(
+        "hand-written-hosts-toml-server-only-with-host-table",
+        "the same file with an empty [host] table: the server is used, and no registry endpoint follows it",
+        "mirrors: {}\n",
+        hosts_dir={"docker.io": 'server = "http://mirror-a.test:5000"\n[host]\n'},
+        served_by="mirror-a",
+        check=lambda ex: expect(
+            attempt_urls(ex) == ["http://mirror-a.test:5000/v2/library/e2e/manifests/1?ns=docker.io"],
+            f"explain: URLs {attempt_urls(ex)}",
         ),
     ),
 ]

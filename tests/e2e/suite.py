@@ -406,6 +406,22 @@ def start_containerd(procs, config, log):
         if time.monotonic() > deadline:
             raise RuntimeError(f"containerd did not create {CTD_SOCKET}: see {log}")
         time.sleep(0.02)
+    # The socket comes before the CRI plugin is ready ("server is not initialized yet"): wait
+    # until it answers ListImages.
+    channel = grpc.insecure_channel(f"unix://{CTD_SOCKET}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=10)
+        list_images = channel.unary_unary("/runtime.v1.ImageService/ListImages")
+        while True:
+            try:
+                list_images(b"", timeout=5)
+                break
+            except grpc.RpcError as e:
+                if "not initialized" not in (e.details() or "") or time.monotonic() > deadline:
+                    raise RuntimeError(f"containerd's CRI plugin does not answer: {e.details()} (see {log})")
+                time.sleep(0.02)
+    finally:
+        channel.close()
     return p
 
 
@@ -536,10 +552,16 @@ class Suite:
         (base / "registries.yaml").write_text(s.registries)
         self.k3s_registries("render", "--registries", str(base / "registries.yaml"), "--config-version", "2",
                             "--data-dir", str(data), "--output", str(etc), *s.flags)
+        for name, text in s.hosts_dir.items():
+            # Written by hand, as on a node that is not K3s's: only explain --hosts-dir can see it.
+            (etc / "certs.d" / name).mkdir(parents=True)
+            (etc / "certs.d" / name / "hosts.toml").write_text(text)
         shutil.copytree(etc, out / "rendered", dirs_exist_ok=True)
         (out / "registries.yaml").write_text(s.registries)
 
         ex, ex_dir = self.explain(s, data, etc)
+        if s.hosts_dir:
+            ex, ex_dir = ex_dir, None
         (out / "explain.json").write_text(json.dumps(ex, indent=2))
         if ex_dir:
             (out / "explain-hosts-dir.json").write_text(json.dumps(ex_dir, indent=2))

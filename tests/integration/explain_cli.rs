@@ -303,6 +303,62 @@ configs:
     assert!(text.contains("https://registry.example.com/v2/team/app/manifests/1"));
 }
 
+/// `--containerd`: the same files read by each containerd build (the ways they differ are
+/// crate::containerd::builds; explain's unit tests cite the source of each).
+#[test]
+fn containerd_builds() {
+    let yaml = r#"mirrors:
+  docker.io:
+    endpoint: ["http://cache.example.com:5000"]
+    rewrite:
+      "^library/(.*)": "mirrored/$1"
+configs:
+  cache.example.com:5000:
+    tls: {ca_file: /etc/ca.pem}
+"#;
+    let images = ["nginx", "127.0.0.1:5000/app:dev"];
+    let fork = case(
+        "containerd_k3s",
+        yaml,
+        &["--disable-default-registry-endpoint", "--containerd", "k3s"],
+        &images,
+    );
+    let upstream = case(
+        "containerd_upstream",
+        yaml,
+        &[
+            "--disable-default-registry-endpoint",
+            "--containerd",
+            "upstream",
+        ],
+        &images,
+    );
+    let old = case(
+        "containerd_1_6",
+        yaml,
+        &["--disable-default-registry-endpoint", "--containerd", "1.6"],
+        &images,
+    );
+    assert!(fork.contains(
+        "1. HEAD https://cache.example.com:5000/v2/mirrored/nginx/manifests/latest?ns=docker.io"
+    ));
+    assert!(fork.contains("Last: no default endpoint"));
+    assert!(upstream.contains(
+        "1. HEAD https://cache.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+    ));
+    assert!(
+        upstream.contains("2. HEAD https://registry-1.docker.io/v2/library/nginx/manifests/latest")
+    );
+    assert!(old.contains(
+        "1. HEAD http://cache.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+    ));
+    assert!(old.contains("1. HEAD http://127.0.0.1:5000/v2/app/manifests/dev"));
+    assert!(upstream.contains("1. HEAD https://127.0.0.1:5000/v2/app/manifests/dev"));
+    assert!(old.contains("containerd 1.6: stock containerd 1.6.20 (Debian 12's)"));
+    assert!(old.contains("plain HTTP, no TLS (its TLS settings are not used)"));
+    assert!(old.contains("\"containerd\": \"1.6\""));
+}
+
 #[test]
 fn embedded_registry() {
     let text = case(
