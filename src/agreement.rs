@@ -1,5 +1,6 @@
-//! explain and audit stand on one model of containerd, so they must never disagree. Checked over
-//! generated registries files and over every fixture tree (the registries files of examples/
+//! explain and audit stand on one model of containerd, so they must never disagree, whichever
+//! containerd build they model (`--containerd`). Checked over generated registries files and over
+//! every fixture tree (the registries files of examples/
 //! and tests/fixtures/, and the trees K3s's own code wrote for them, read as a node's
 //! `--hosts-dir`):
 //!
@@ -23,6 +24,7 @@ use crate::containerd::hosts_dir::{
     host_directory, CertFilesReason, CertsTree, Source, DEFAULT_DIR,
 };
 use crate::containerd::image_ref::parse_docker_ref;
+use crate::containerd::Flavor;
 use crate::diag::{Code, Diagnostic};
 use crate::explain::{explain, Explanation, Files, TlsMode};
 use crate::k3s::node::NodeOptions;
@@ -59,10 +61,32 @@ fn image_registries(reg: &Registry) -> Vec<String> {
     names
 }
 
-fn explain_for(registry: &str, files: &Files) -> Explanation {
+fn explain_for(registry: &str, files: &Files, flavor: Flavor) -> Explanation {
     let input = format!("{registry}/team/app:1");
     let image = parse_docker_ref(&input).expect("valid reference");
-    explain(&input, &image, files, crate::containerd::Flavor::K3sFork)
+    explain(&input, &image, files, flavor)
+}
+
+/// The builds explain and audit model.
+const FLAVORS: [Flavor; 3] = [Flavor::K3sFork, Flavor::Upstream, Flavor::Containerd16];
+
+/// The builds a fixture case is checked for: all of them for the examples and the corners (the
+/// K3s unit cases and the eras add no hosts.toml the corners lack; checking them once keeps the
+/// test fast), K3s's fork for the rest.
+fn flavors_for(case: &Path) -> &'static [Flavor] {
+    let group = case.parent().and_then(Path::file_name);
+    if group.is_some_and(|g| g == "examples" || g == "corners") {
+        &FLAVORS
+    } else {
+        &FLAVORS[..1]
+    }
+}
+
+fn audit_options(flavor: Flavor) -> Options {
+    Options {
+        flavor,
+        ..Options::default()
+    }
 }
 
 /// The directory a finding about registries.yaml is about (its mirrors/configs key's), or the
@@ -140,7 +164,7 @@ fn same_hosts_toml_problems(
 
 /// Checks both properties for one registries file (as text) on one node. Returns a description
 /// of the first disagreement.
-fn agree(yaml: &[u8], node: &NodeOptions) -> Result<(), Disagreement> {
+fn agree(yaml: &[u8], node: &NodeOptions, flavor: Flavor) -> Result<(), Disagreement> {
     let Ok(loaded) = registries::load_str(yaml, "r.yaml") else {
         return Ok(()); // K3s refuses the file: nothing to explain
     };
@@ -155,10 +179,10 @@ fn agree(yaml: &[u8], node: &NodeOptions) -> Result<(), Disagreement> {
         bytes: yaml.to_vec(),
     };
     let report =
-        check(&input, node, &Options::default(), &NodeFiles::default()).expect("audit runs");
+        check(&input, node, &audit_options(flavor), &NodeFiles::default()).expect("audit runs");
     let explanations: Vec<Explanation> = image_registries(&loaded.registry)
         .iter()
-        .map(|r| explain_for(r, &files))
+        .map(|r| explain_for(r, &files, flavor))
         .collect();
 
     // hosts.toml problems, per directory containerd looks up.
@@ -239,7 +263,11 @@ fn agree(yaml: &[u8], node: &NodeOptions) -> Result<(), Disagreement> {
 }
 
 /// The hosts.toml property for a node's tree (`--hosts-dir`), e.g. what K3s's own code wrote.
-fn agree_on_node(tree_dir: &Path, config: Option<&Path>) -> Result<(), Disagreement> {
+fn agree_on_node(
+    tree_dir: &Path,
+    config: Option<&Path>,
+    flavor: Flavor,
+) -> Result<(), Disagreement> {
     let tree = CertsTree::read(tree_dir).map_err(|e| Disagreement(e.to_string()))?;
     let config_file = config.map(|p| {
         let bytes = std::fs::read(p).expect("config.toml");
@@ -268,7 +296,7 @@ fn agree_on_node(tree_dir: &Path, config: Option<&Path>) -> Result<(), Disagreem
     let report = check(
         &input,
         &NodeOptions::default(),
-        &Options::default(),
+        &audit_options(flavor),
         &node_files,
     )
     .expect("audit runs");
@@ -286,8 +314,10 @@ fn agree_on_node(tree_dir: &Path, config: Option<&Path>) -> Result<(), Disagreem
         })
         .filter(|r| parse_docker_ref(&format!("{r}/x")).is_ok_and(|i| i.domain == *r))
         .collect();
-    let explanations: Vec<Explanation> =
-        registries.iter().map(|r| explain_for(r, &files)).collect();
+    let explanations: Vec<Explanation> = registries
+        .iter()
+        .map(|r| explain_for(r, &files, flavor))
+        .collect();
     same_hosts_toml_problems(&report, &explanations, &tree, Some(&tree.display_root))
 }
 
@@ -346,8 +376,10 @@ fn every_fixture_registries_file() {
     for case in cases {
         let yaml = std::fs::read(case.join("registries.yaml")).expect("registries.yaml");
         let args = std::fs::read_to_string(case.join("args")).unwrap_or_default();
-        if let Err(e) = agree(&yaml, &fixture_node(&args)) {
-            panic!("{}: {e}", case.display());
+        for &flavor in flavors_for(&case) {
+            if let Err(e) = agree(&yaml, &fixture_node(&args), flavor) {
+                panic!("{} ({flavor:?}): {e}", case.display());
+            }
         }
     }
     let audit = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit");
@@ -355,8 +387,10 @@ fn every_fixture_registries_file() {
         let args = std::fs::read_to_string(rule.join("args")).unwrap_or_default();
         for f in ["triggers.yaml", "clean.yaml"] {
             let yaml = std::fs::read(rule.join(f)).expect("fixture");
-            if let Err(e) = agree(&yaml, &fixture_node(&args)) {
-                panic!("{}/{f}: {e}", rule.display());
+            for flavor in FLAVORS {
+                if let Err(e) = agree(&yaml, &fixture_node(&args), flavor) {
+                    panic!("{}/{f} ({flavor:?}): {e}", rule.display());
+                }
             }
         }
     }
@@ -372,8 +406,10 @@ fn every_fixture_tree_as_a_node() {
         }
         let config = expected.join("config.toml");
         let config = config.is_file().then_some(config.as_path());
-        if let Err(e) = agree_on_node(&expected.join("certs.d"), config) {
-            panic!("{e}");
+        for &flavor in flavors_for(&case) {
+            if let Err(e) = agree_on_node(&expected.join("certs.d"), config, flavor) {
+                panic!("{flavor:?}: {e}");
+            }
         }
         n += 1;
     }
@@ -384,8 +420,10 @@ fn every_fixture_tree_as_a_node() {
             .into_iter()
             .filter(|d| d.ends_with("certs.d") || d.to_string_lossy().ends_with("-certs.d"))
         {
-            if let Err(e) = agree_on_node(&tree, None) {
-                panic!("{e}");
+            for flavor in FLAVORS {
+                if let Err(e) = agree_on_node(&tree, None, flavor) {
+                    panic!("{flavor:?}: {e}");
+                }
             }
         }
     }
@@ -510,11 +548,12 @@ proptest! {
             .prop_map(|mut v| { let mut seen = BTreeSet::new(); v.retain(|e| seen.insert(e.name.clone())); v }),
         disable_default in any::<bool>(),
         embedded in any::<bool>(),
+        flavor in proptest::sample::select(FLAVORS.to_vec()),
     ) {
         let node = NodeOptions::with_flags(disable_default, embedded);
         let text = yaml(&entries);
-        if let Err(e) = agree(text.as_bytes(), &node) {
-            prop_assert!(false, "{}\n---\n{}", e, text);
+        if let Err(e) = agree(text.as_bytes(), &node, flavor) {
+            prop_assert!(false, "{} ({:?})\n---\n{}", e, flavor, text);
         }
     }
 }

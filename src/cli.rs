@@ -223,6 +223,10 @@ pub struct AuditArgs {
     /// Also check that TLS files named in the configuration exist and are readable here.
     #[arg(long)]
     pub check_files: bool,
+    /// The containerd build that reads the files (how each reads certs.d differently: see the
+    /// README).
+    #[arg(long, value_enum, value_name = "BUILD", default_value = "k3s")]
+    pub containerd: ContainerdArg,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

@@ -54,10 +54,15 @@ impl<'a> Ctx<'a> {
         self.out.push(f);
     }
 
-    /// What containerd (K3s's fork) decides for `registry` from the rendered files.
+    /// What containerd (the `--containerd` build) decides for `registry` from the rendered files.
     pub(crate) fn resolution(&self, registry: &str) -> Option<Resolution> {
         self.containerd
-            .map(|v| v.tree.configure_hosts(registry, Flavor::K3sFork))
+            .map(|v| v.tree.configure_hosts(registry, self.flavor()))
+    }
+
+    /// The containerd build that reads the files (`--containerd`).
+    pub(crate) fn flavor(&self) -> Flavor {
+        self.opts.flavor
     }
 
     /// The registry names an image can carry that this file configures (every mirrors and

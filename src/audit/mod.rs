@@ -20,6 +20,7 @@ pub(crate) use report::{Report, Summary};
 use crate::containerd::cri::CriRegistry;
 use crate::containerd::gotoml::DecodeError;
 use crate::containerd::hosts_dir::CertsTree;
+use crate::containerd::Flavor;
 use crate::diag::Code;
 use crate::k3s::node::NodeOptions;
 use crate::k3s::render::{RenderError, Renderer};
@@ -35,6 +36,8 @@ pub(crate) struct Options {
     pub(crate) check_files: bool,
     /// `--allow`: codes to silence.
     pub(crate) allow: Vec<Code>,
+    /// `--containerd`: the containerd build that reads the rendered files.
+    pub(crate) flavor: Flavor,
 }
 
 /// The registries file to audit.

@@ -71,6 +71,7 @@ pub(super) fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<St
     let opts = Options {
         check_files: args.check_files,
         allow,
+        flavor: super::containerd_flavor(args.containerd),
     };
     let node_files = read_node_files(args)?;
     let report = check(&input, &node, &opts, &node_files)?;

@@ -41,7 +41,12 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             Files::rendered(&p.source.display_name(), &p.model, &rendered)
         }
     };
-    let exp = explain(&args.image, &image, &files, containerd_flavor(args.containerd));
+    let exp = explain(
+        &args.image,
+        &image,
+        &files,
+        containerd_flavor(args.containerd),
+    );
     if args.json {
         rep.explain_json(&exp)?;
     } else {

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use super::builds::{HttpWithTls, LoopbackDefault};
 use super::docker::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use super::gotoml::DecodeError;
 use super::hosts_toml::{parse_hosts_file, Capabilities, HostConfig, HostOrigin};
 use super::http::{validate_headers, HeaderError};
-use super::builds::{HttpWithTls, LoopbackDefault};
 use super::Flavor;
 use crate::fs::{self, PathError, Stat};
 use crate::go::{filepath, net};
@@ -443,9 +443,7 @@ fn fill_default(h: &mut HostConfig, host: &str, flavor: Flavor) -> DefaultFill {
         h.scheme = "https".to_string();
         h.host = DOCKER_HUB_HOST.to_string();
         DefaultFill::DockerHub
-    } else if is_localhost(host)
-        && flavor.build().loopback_default == LoopbackDefault::PlainHttp
-    {
+    } else if is_localhost(host) && flavor.build().loopback_default == LoopbackDefault::PlainHttp {
         // Plain http on any port, skipping TLS verification for localhost.
         h.host = host.to_string();
         h.scheme = "http".to_string();

@@ -13,8 +13,8 @@ use std::fmt;
 
 use toml_edit::{Item, TableLike};
 
-use super::gotoml::{self, DecodeError};
 use super::builds::RootWithoutServer;
+use super::gotoml::{self, DecodeError};
 use super::Flavor;
 use crate::go::{filepath, url};
 

@@ -533,6 +533,24 @@ Fine:
 
 Fix: RE2 has no look-around or back-references; rewrite with anchored alternatives.";
 
+    RewriteIgnored = "rewrite-ignored", Error, Offline,
+    "With --containerd upstream or 1.6, rewrite tables are ignored: mirrors are asked for the original repository.",
+    "Only K3s's containerd fork reads `[host.\"…\".rewrite]` from hosts.toml (fork: hosts.go
+`hostFileConfig.Rewrites`, resolver.go `withRewritesFromHost`). Stock containerd has no such
+field (ctrd: v2.1.5 and v1.6.20 hosts.go `hostFileConfig`): go-toml skips the unknown key, and
+every endpoint is asked for the image's own repository. Reported when audit models a stock
+containerd (`--containerd upstream` or `--containerd 1.6`).
+
+Triggers (with --containerd 1.6):
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+        rewrite:
+          '^library/(.*)': 'mirrored/$1'
+Fine: the same with --containerd k3s (the default).
+
+Fix: mirror the repositories under their original names, or run K3s's own containerd.";
+
     TlsKeyWithoutCert = "tls-key-without-cert", Error, Offline,
     "key_file is set without cert_file: containerd fails every pull from that registry.",
     "K3s writes `client = [[\"\", \"<key_file>\"]]` (k3s: templates.go). containerd makes the empty
@@ -799,6 +817,24 @@ Triggers (with --disable-default-registry-endpoint):
 Fine: the same without the flag (K3s writes server = \"\", which keeps the fallback).
 
 Fix: list registries that must reach upstream with their own URL as an endpoint.";
+
+    DisableDefaultIgnored = "disable-default-ignored", Warning, Offline,
+    "With --containerd upstream or 1.6, --disable-default-registry-endpoint has no effect: the registry itself is still tried last.",
+    "With the flag K3s writes no `server` line for mirrored registries (k3s: config.go
+`getHostConfigs`). Only K3s's containerd fork then leaves the registry's own endpoint out
+(fork: hosts.go `parseHostsFile`, `getTopLevelKeyValues`); stock containerd parses the root
+entry and appends it whether or not `server` is there (ctrd: v2.1.5 hosts.go `parseHostsFile`,
+v1.6.20 the same), and fills in the registry's own host, so every pull falls back to it after
+the mirrors. Reported when audit models a stock containerd (`--containerd upstream` or
+`--containerd 1.6`).
+
+Triggers (with --disable-default-registry-endpoint --containerd 1.6):
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+Fine: the same with --containerd k3s (the default).
+
+Fix: run K3s's own containerd, or block the registry's own host on the network.";
 
     WildcardShadowed = "wildcard-shadowed", Warning, Offline,
     "A registry with its own certs.d directory does not use the \"*\" mirror.",
@@ -1203,7 +1239,7 @@ mod tests {
             assert!(r.description.contains("Fix:"), "{c} has no fix");
             assert!(r.description.contains("Trigger"), "{c} has no example");
         }
-        assert_eq!(RULES.len(), 58);
+        assert_eq!(RULES.len(), 60);
     }
 
     /// The README's rule table is this catalogue, row for row.

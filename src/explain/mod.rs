@@ -582,7 +582,10 @@ fn rewrite_for(
     if !flavor.build().rewrites {
         return (
             None,
-            format!("none: {} does not read rewrite tables", flavor.build().title),
+            format!(
+                "none: {} does not read rewrite tables",
+                flavor.build().title
+            ),
         );
     }
     if c.rewrites.is_empty() {
@@ -1226,6 +1229,214 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+    // The ways the containerd builds read certs.d differently (crate::containerd::builds), one
+    // test each, over all three builds. The `1.6` column is also observed against a real
+    // containerd 1.6.20 by tests/e2e; the fork's and 2.x's rest on reading their source.
+
+    fn explain_as(yaml: &str, image: &str, node: &NodeOptions, flavor: Flavor) -> Explanation {
+        let (_, files) = files_for(yaml, node);
+        let r = image_ref::parse_docker_ref(image).expect("valid reference");
+        explain(image, &r, &files, flavor)
+    }
+
+    fn explain_tree(dir: &str, hosts_toml: &str, image: &str, flavor: Flavor) -> Explanation {
+        let tree = CertsTree::from_rendered(
+            "/etc/containerd/certs.d",
+            "/etc/containerd/certs.d",
+            [(dir, hosts_toml.as_bytes())],
+        );
+        let files = Files::node("/etc/containerd/certs.d", tree, None);
+        let r = image_ref::parse_docker_ref(image).expect("valid reference");
+        explain(image, &r, &files, flavor)
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:246-259 and
+    /// containerd v2.1.5 core/remotes/docker/config/hosts.go:214-227 wrap an http host with TLS
+    /// settings in NewHTTPFallback and try https first; containerd v1.6.20
+    /// remotes/docker/config/hosts.go:162-235 only builds the TLS config and keeps the scheme.
+    #[test]
+    fn http_endpoint_with_tls_settings_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"http://m.example.com:5000\"]\nconfigs:\n  m.example.com:5000:\n    tls: {insecure_skip_verify: true}\n";
+        for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(
+                urls(&e)[0],
+                "https://m.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+            );
+            assert_eq!(e.attempts[0].tls.mode, TlsMode::HttpsThenHttp, "{flavor:?}");
+        }
+        let e = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::Containerd16);
+        assert_eq!(
+            urls(&e)[0],
+            "http://m.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+        );
+        assert_eq!(e.attempts[0].tls.mode, TlsMode::PlainHttp);
+        assert_eq!(e.attempts[0].tls.skip_verify, Some(true));
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:103-124 and
+    /// containerd v2.1.5 core/remotes/docker/config/hosts.go:104-124: a loopback registry's own
+    /// endpoint is https on no port or 443, else http with skip_verify (so https first); port 80
+    /// is plain http. containerd v1.6.20 remotes/docker/config/hosts.go:102-112: plain http.
+    #[test]
+    fn loopback_registry_endpoint_by_build() {
+        let cases = [
+            (
+                "127.0.0.1:5000/app:1",
+                "https://127.0.0.1:5000",
+                TlsMode::HttpsThenHttp,
+            ),
+            ("localhost/app:1", "https://localhost", TlsMode::Https),
+            ("[::1]:443/app:1", "https://[::1]:443", TlsMode::Https),
+            (
+                "localhost:80/app:1",
+                "http://localhost:80",
+                TlsMode::PlainHttp,
+            ),
+        ];
+        for (image, base, mode) in cases {
+            for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+                let e = explain_as("", image, &NodeOptions::default(), flavor);
+                assert_eq!(
+                    urls(&e),
+                    [format!("{base}/v2/app/manifests/1")],
+                    "{image} {flavor:?}"
+                );
+                assert_eq!(e.attempts[0].tls.mode, mode, "{image} {flavor:?}");
+            }
+            let e = explain_as("", image, &NodeOptions::default(), Flavor::Containerd16);
+            let plain = base.replacen("https://", "http://", 1);
+            assert_eq!(
+                urls(&e),
+                [format!("{plain}/v2/app/manifests/1")],
+                "{image} 1.6"
+            );
+            assert_eq!(e.attempts[0].tls.mode, TlsMode::PlainHttp, "{image} 1.6");
+        }
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:398-413 appends the
+    /// root entry only with a top-level server key (or no [host] entries); containerd v2.1.5
+    /// core/remotes/docker/config/hosts.go:413-418 and v1.6.20 remotes/docker/config/hosts.go:
+    /// 370-375 always append it.
+    #[test]
+    fn no_server_key_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n";
+        let node = NodeOptions {
+            disable_default_registry_endpoint: true,
+            ..NodeOptions::default()
+        };
+        let mirror = "https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io";
+        let e = explain_as(yaml, "nginx", &node, Flavor::K3sFork);
+        assert_eq!(urls(&e), [mirror]);
+        assert!(!e.default_endpoint.last);
+        for flavor in [Flavor::Upstream, Flavor::Containerd16] {
+            let e = explain_as(yaml, "nginx", &node, flavor);
+            assert_eq!(
+                urls(&e),
+                [
+                    mirror,
+                    "https://registry-1.docker.io/v2/library/nginx/manifests/latest"
+                ],
+                "{flavor:?}"
+            );
+            assert!(e.default_endpoint.last, "{flavor:?}");
+            assert!(
+                e.default_endpoint
+                    .reason
+                    .contains("no top-level server key")
+                    && e.default_endpoint.reason.contains(flavor.build().title),
+                "{}",
+                e.default_endpoint.reason
+            );
+        }
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:357-359 reads
+    /// `rewrite` and resolver.go:294 applies it (withRewritesFromHost, resolver.go:520); the
+    /// hostFileConfig of containerd v2.1.5 (hosts.go:337-377) and v1.6.20 (hosts.go:289-325) has no
+    /// such field.
+    #[test]
+    fn rewrites_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n    rewrite:\n      \"^library/(.*)\": \"mirrored/$1\"\n";
+        let e = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::K3sFork);
+        assert_eq!(
+            urls(&e)[0],
+            "https://m.example.com/v2/mirrored/nginx/manifests/latest?ns=docker.io"
+        );
+        for flavor in [Flavor::Upstream, Flavor::Containerd16] {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(
+                urls(&e)[0],
+                "https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io",
+                "{flavor:?}"
+            );
+            assert!(e.attempts[0].rewrite.is_none());
+            assert!(
+                e.attempts[0]
+                    .rewrite_note
+                    .contains("does not read rewrite tables"),
+                "{}",
+                e.attempts[0].rewrite_note
+            );
+            assert!(
+                !codes(&e).iter().any(|c| c.starts_with("rewrite-")),
+                "{:?}",
+                codes(&e)
+            );
+        }
+    }
+
+    /// containerd v1.6.20 remotes/docker/config/hosts.go:346,497-501: getSortedHosts refuses a file
+    /// without a `host` table, so loadHostDir ignores it; 2.x's getSortedHosts (v2.1.5 hosts.go:548,
+    /// the fork's hosts.go:561) needs none.
+    #[test]
+    fn hosts_toml_without_host_table_by_build() {
+        let text = "server = \"https://m.example.com\"\n";
+        for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+            let e = explain_tree("docker.io", text, "nginx", flavor);
+            assert_eq!(
+                urls(&e),
+                ["https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io"],
+                "{flavor:?}"
+            );
+        }
+        let e = explain_tree("docker.io", text, "nginx", Flavor::Containerd16);
+        assert_eq!(
+            urls(&e),
+            ["https://registry-1.docker.io/v2/library/nginx/manifests/latest"]
+        );
+        assert!(
+            matches!(&e.source, Source::CertFiles(CertFilesReason::Invalid(err)) if err.to_string().contains("invalid `host` tree")),
+            "{:?}",
+            e.source
+        );
+        assert!(codes(&e).contains(&"hosts-toml-invalid"));
+        // An empty [host] table is enough.
+        let e = explain_tree(
+            "docker.io",
+            &format!("{text}[host]\n"),
+            "nginx",
+            Flavor::Containerd16,
+        );
+        assert_eq!(
+            urls(&e),
+            ["https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io"]
+        );
+    }
+
+    /// What K3s writes is read the same way by every build, in the respects the builds share.
+    #[test]
+    fn k3s_files_read_alike_where_the_builds_agree() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com:5000\", \"http://10.0.0.1:5000\"]\nconfigs:\n  m.example.com:5000:\n    auth: {username: u, password: p}\n    tls: {ca_file: /etc/ca.crt}\n";
+        let fork = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::K3sFork);
+        for flavor in Flavor::all() {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(urls(&e), urls(&fork), "{flavor:?}");
+            assert_eq!(e.attempts[0].credentials, fork.attempts[0].credentials);
+            assert_eq!(e.containerd, flavor);
         }
     }
 }

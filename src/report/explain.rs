@@ -549,7 +549,9 @@ fn tls_text(t: &Tls) -> String {
             parts.push("plain HTTP, no TLS".to_string())
         }
         // containerd 1.6: TLS settings on an http:// host are never used.
-        TlsMode::PlainHttp => parts.push("plain HTTP, no TLS (its TLS settings are not used)".to_string()),
+        TlsMode::PlainHttp => {
+            parts.push("plain HTTP, no TLS (its TLS settings are not used)".to_string())
+        }
         TlsMode::Https => parts.push("https".to_string()),
         TlsMode::HttpsThenHttp => {
             let also = if t.fallback_on_connection_error {

@@ -3,6 +3,7 @@
 //! directory containerd uses only for registries without one of their own.
 
 use super::super::context::{quote, Ctx};
+use crate::containerd::builds::RootWithoutServer;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
 use crate::k3s::endpoint::normalize_endpoint_address;
@@ -12,10 +13,14 @@ use crate::k3s::translate::DEFAULT_DIR;
 /// Every fallback and wildcard rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     wildcard_config(ctx);
-    if ctx.node.disable_default_registry_endpoint {
+    let honoured = ctx.flavor().build().root_without_server == RootWithoutServer::DroppedWithHosts;
+    if ctx.node.disable_default_registry_endpoint && honoured {
         default_kept(ctx);
         no_effect(ctx);
         wildcard_no_fallback(ctx);
+    } else if ctx.node.disable_default_registry_endpoint {
+        disable_default_ignored(ctx);
+        airgap(ctx);
     } else {
         airgap(ctx);
     }
@@ -84,6 +89,34 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
         loc,
         format!("configs.\"*\".tls applies only to the default endpoint of registries without a directory of their own; not to any mirror endpoint, and not to {list}"),
         "Give TLS settings per endpoint host, e.g. configs.\"mirror.example.com:5000\".tls.",
+    );
+    ctx.emit(f);
+}
+
+/// `disable-default-ignored`: stock containerd appends the root entry of every hosts.toml,
+/// `server` or not (containerd v2.1.5 hosts.go:413-418, v1.6.20 hosts.go:370-375), so the
+/// registries K3s wrote without `server` still fall back to themselves.
+fn disable_default_ignored(ctx: &mut Ctx<'_>) {
+    let mut upstreams: Vec<String> = ctx
+        .user_hosts()
+        .filter(|(_, hc)| hc.mirror.is_some() && !hc.endpoints.is_empty() && hc.default.is_none())
+        .filter_map(|(_, hc)| hc.mirror.as_ref().map(|m| upstream(ctx, m)))
+        .collect();
+    if upstreams.is_empty() {
+        return;
+    }
+    upstreams.dedup();
+    let loc = ctx.loc_key(&["mirrors"]);
+    let f = Diagnostic::new(
+        Code::DisableDefaultIgnored,
+        Severity::Warning,
+        loc,
+        format!(
+            "--disable-default-registry-endpoint has no effect on {}: after all mirrors fail, containerd still tries the registry itself: {}",
+            ctx.flavor().build().title,
+            upstreams.join(", ")
+        ),
+        "Run K3s's own containerd (it honours the missing server line), or block the registries' own hosts on the network.",
     );
     ctx.emit(f);
 }
@@ -268,12 +301,20 @@ fn airgap(ctx: &mut Ctx<'_>) {
     }
     upstreams.dedup();
     let loc = ctx.loc_key(&["mirrors"]);
+    let help = if ctx.flavor().build().root_without_server == RootWithoutServer::DroppedWithHosts {
+        "In an air-gapped cluster start K3s with --disable-default-registry-endpoint, so failed pulls do not wait for unreachable hosts."
+    } else {
+        "This containerd tries the registry itself whatever K3s writes; in an air-gapped cluster block those hosts so failed pulls do not wait for them."
+    };
     let f = Diagnostic::new(
         Code::AirgapDefaultFallback,
         Severity::Info,
         loc,
-        format!("after all mirrors fail, containerd tries the registry itself: {}", upstreams.join(", ")),
-        "In an air-gapped cluster start K3s with --disable-default-registry-endpoint, so failed pulls do not wait for unreachable hosts.",
+        format!(
+            "after all mirrors fail, containerd tries the registry itself: {}",
+            upstreams.join(", ")
+        ),
+        help,
     );
     ctx.emit(f);
 }

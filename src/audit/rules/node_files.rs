@@ -14,7 +14,6 @@ use crate::containerd::hosts_dir::{
 };
 use crate::containerd::hosts_toml::{Capabilities, HostOrigin};
 use crate::containerd::http::validate_headers;
-use crate::containerd::Flavor;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs;
@@ -134,7 +133,7 @@ fn host_dir(ctx: &mut Ctx<'_>, tree: &CertsTree, name: &str) {
             String::from_utf8_lossy(bytes).into_owned(),
         ));
     }
-    match tree.load(name, Flavor::K3sFork) {
+    match tree.load(name, ctx.flavor()) {
         None => return,
         Some(Err(e)) => {
             let f = Diagnostic::new(

@@ -12,7 +12,6 @@ use super::super::context::{quote, Ctx};
 use crate::containerd::gotoml::{self, DecodeError, TomlError};
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::hosts_toml::parse_hosts_file;
-use crate::containerd::Flavor;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs::PathError;
@@ -228,7 +227,7 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
 /// containerd can find it (a name without `/`), else the file decoded on its own.
 fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), Refusal> {
     if let Some(view) = ctx.containerd.filter(|_| !dir.contains('/')) {
-        if let Some(state) = view.tree.load(dir, Flavor::K3sFork) {
+        if let Some(state) = view.tree.load(dir, ctx.flavor()) {
             return match state.map(|l| l.source) {
                 Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
                 Ok(_) => Ok(()),
@@ -237,7 +236,7 @@ fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), R
         }
     }
     let dir_path = crate::go::filepath::join(&[&ctx.model.paths.registry_dir, dir]);
-    parse_hosts_file(&dir_path, contents, Flavor::K3sFork)
+    parse_hosts_file(&dir_path, contents, ctx.flavor())
         .map(|_| ())
         .map_err(Refusal::Decode)
 }

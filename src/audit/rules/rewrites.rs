@@ -22,6 +22,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         .filter(|(k, m)| !m.rewrites.is_empty() && !ctx.is_injected(k))
         .map(|(k, m)| (k.clone(), m.rewrites.clone()))
         .collect();
+    if !ctx.flavor().build().rewrites {
+        ignored(ctx, &mirrors);
+        return;
+    }
     for (mirror, rewrites) in &mirrors {
         let mut compiled = Vec::new();
         for (pattern, replacement) in rewrites {
@@ -52,6 +56,26 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         }
         overlaps(ctx, mirror, &compiled);
         unused(ctx, mirror);
+    }
+}
+
+/// `rewrite-ignored`: stock containerd has no `rewrite` field in hosts.toml (containerd v2.1.5
+/// hosts.go:337-377, v1.6.20 hosts.go:289-325); the rules about patterns are moot there.
+fn ignored(ctx: &mut Ctx<'_>, mirrors: &[(String, BTreeMap<String, String>)]) {
+    for (mirror, _) in mirrors {
+        let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
+        let f = Diagnostic::new(
+            Code::RewriteIgnored,
+            Severity::Error,
+            loc,
+            format!(
+                "{} does not read rewrite tables: the endpoints of {} are asked for each image's own repository",
+                ctx.flavor().build().title,
+                quote(mirror)
+            ),
+            "Mirror the repositories under their original names, or run K3s's own containerd.",
+        );
+        ctx.emit(f);
     }
 }
 
