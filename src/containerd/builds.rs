@@ -237,4 +237,28 @@ mod tests {
             }
         }
     }
+
+    /// The README's table of builds is this data, row for row, with every source cited.
+    #[test]
+    fn readme_tables_the_builds_as_they_are_here() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let header = format!(
+            "| | {} |",
+            BUILDS
+                .iter()
+                .map(|b| format!("`{}`", b.name))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        assert!(text.contains(&header), "README lacks: {header}");
+        for d in &DIFFERENCES {
+            let rules: Vec<&str> = BUILDS.iter().map(|b| (d.rule)(b)).collect();
+            let row = format!("| {} | {} |", d.what, rules.join(" | "));
+            assert!(text.contains(&row), "README lacks or mis-states: {row}");
+            for src in d.sources {
+                assert!(text.contains(&format!("`{src}`")), "README does not cite {src}");
+            }
+        }
+    }
 }

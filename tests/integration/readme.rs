@@ -56,3 +56,42 @@ fn readme_shows_real_audit_output() {
         "README's audit example is not what audit prints"
     );
 }
+
+/// `Scenario(` followed by the name and the `proves` line, as Python string literals.
+fn e2e_scenarios() -> Vec<(String, String)> {
+    let src = std::fs::read_to_string(root().join("tests/e2e/scenarios.py")).expect("scenarios.py");
+    let literal = |s: &str| -> String {
+        let s = s.trim().trim_end_matches(',');
+        let inner = &s[1..s.len() - 1];
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                out.extend(chars.next());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    src.split("    Scenario(\n")
+        .skip(1)
+        .map(|block| {
+            let mut lines = block.lines();
+            let name = literal(lines.next().expect("name"));
+            let proves = literal(lines.next().expect("proves"));
+            (name, proves)
+        })
+        .collect()
+}
+
+#[test]
+fn readme_lists_every_end_to_end_scenario() {
+    let text = readme();
+    let scenarios = e2e_scenarios();
+    assert!(scenarios.len() >= 25, "{scenarios:?}");
+    for (name, proves) in scenarios {
+        let row = format!("| `{name}` | {proves} |");
+        assert!(text.contains(&row), "README lacks or mis-states: {row}");
+    }
+}
