@@ -493,4 +493,24 @@ configs:
             f"explain: URLs {attempt_urls(ex)}",
         ),
     ),
+    Scenario(
+        "hand-written-hosts-toml-headers",
+        "header = {...} in a hosts.toml written by hand is sent with that host's requests only",
+        "mirrors: {}\n",
+        hosts_dir={
+            "docker.io": """\
+[host."http://mirror-empty.test:5002"]
+  capabilities = ["pull", "resolve"]
+  header = {X-E2e-Mirror = ["first", "second"]}
+[host."http://mirror-b.test:5001"]
+  capabilities = ["pull", "resolve"]
+  header = {X-E2e-Other = "b"}
+""",
+        },
+        served_by="mirror-b",
+        check=lambda ex: expect(
+            [len(a["headers"]) for a in ex["attempts"]] == [1, 1, 0],
+            f"explain's headers: {[a['headers'] for a in ex['attempts']]}",
+        ),
+    ),
 ]

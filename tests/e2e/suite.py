@@ -449,6 +449,7 @@ class Request:
 
     url: str
     method: str
+    headers: dict = None  # lower-case name -> values, as logged (Authorization never is)
     status: str = None  # "200 OK" ...
     error: str = None  # the error it moved on with
 
@@ -459,7 +460,12 @@ def containerd_requests(text):
     for line in text.splitlines():
         if 'msg="do request"' in line:
             f = logfmt(line)
-            reqs.append(Request(f.get("url", ""), f.get("request.method", "")))
+            headers = {}
+            for k, v in f.items():
+                if k.startswith("request.header."):
+                    name, _, i = k[len("request.header."):].partition(".")
+                    headers.setdefault(name, []).insert(int(i or 0), v)
+            reqs.append(Request(f.get("url", ""), f.get("request.method", ""), headers))
         elif 'msg="fetch response received"' in line:
             f = logfmt(line)
             for r in reversed(reqs):
@@ -628,6 +634,11 @@ class Suite:
             a, first, last = attempts[i], group[0], group[-1]
             if first.method != a["method"]:
                 problems.append(f"{first.url}: method {first.method}, explain says {a['method']}")
+            # hosts.toml headers: exactly explain's, besides what containerd always sends.
+            sent = {k: v for k, v in first.headers.items() if k not in ("accept", "user-agent")}
+            said = {h["name"].lower(): h["values"] for h in a["headers"]}
+            if sent != said:
+                problems.append(f"{first.url}: headers sent {sent}, explain says {said}")
             ok = bool(last.status) and last.status[:1] == "2"
             is_last = i == len(resolves) - 1
             if ok and not is_last:
