@@ -257,7 +257,10 @@ mod tests {
             let row = format!("| {} | {} |", d.what, rules.join(" | "));
             assert!(text.contains(&row), "README lacks or mis-states: {row}");
             for src in d.sources {
-                assert!(text.contains(&format!("`{src}`")), "README does not cite {src}");
+                assert!(
+                    text.contains(&format!("`{src}`")),
+                    "README does not cite {src}"
+                );
             }
         }
     }
