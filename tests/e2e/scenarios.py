@@ -3,8 +3,8 @@
 Each one is a registries.yaml, the node flags K3s runs with, an image, and the outcome a person
 expects: which registry serves the pull (every registry holds its own variant of the image), or
 that it fails. The suite checks that outcome, and checks every request containerd makes against
-`explain --containerd 1.6 --json` (see suite.py); `outcomes`, `warnings`, `log`, `pull_error` and
-`check` add what a scenario is specifically about.
+`explain --containerd 1.6 --json` (see suite.py); `outcomes`, `warnings`, `audit`, `log`,
+`pull_error` and `check` add what a scenario is specifically about.
 
 The registries (suite.FLEET), all on loopback inside the suite's own network namespace:
   registry-1.docker.io:443  `hub` (anonymous) or, where a scenario says hub="hub-auth", `hub-auth`
@@ -44,6 +44,8 @@ class Scenario:
     pull_error: tuple = ()
     # explain warning codes that must be present.
     warnings: tuple = ()
+    # audit (--containerd 1.6) codes that must be reported.
+    audit: tuple = ()
     # Texts containerd's log must contain.
     log: tuple = ()
     # Further checks on explain's JSON: a function returning a list of problems.
@@ -277,6 +279,7 @@ configs:
         image="own.test:6443/library/e2e:1",
         served_by="own",
         warnings=("wildcard-shadowed",),
+        audit=("wildcard-shadowed",),
         check=lambda ex: expect(len(ex["attempts"]) == 1, f"explain's URLs: {attempt_urls(ex)}"),
     ),
     Scenario(
@@ -294,6 +297,7 @@ configs:
         outcomes={"https://registry-1.docker.io/": "401 Unauthorized"},
         pull_error=("401 Unauthorized",),
         warnings=("auth-never-used",),
+        audit=("auth-never-used",),
     ),
     Scenario(
         "credentials-registry-1-key",
@@ -406,6 +410,7 @@ mirrors:
 """,
         flags=("--disable-default-registry-endpoint",),
         served_by="hub",
+        audit=("disable-default-ignored",),
         check=lambda ex: expect(
             not ex["hosts_toml"]["server_key"] and ex["attempts"][-1]["default_endpoint"],
             "explain: the file has a server key, or no default endpoint comes last",
@@ -424,6 +429,7 @@ mirrors:
 """,
         served_by="hub",
         log=("failed to decode hosts.toml",),
+        audit=("hosts-toml-invalid",),
         check=lambda ex: expect(
             ex["hosts_toml"]["status"] == "invalid" and len(ex["attempts"]) == 1,
             f"explain: hosts.toml {ex['hosts_toml']}, URLs {attempt_urls(ex)}",
@@ -441,6 +447,7 @@ mirrors:
       '^library/(.*)$': 'nowhere/$1'
 """,
         served_by="mirror-a",
+        audit=("rewrite-ignored",),
         check=lambda ex: expect(ex["attempts"][0]["rewrite"] is None, f"explain rewrites: {ex['attempts'][0]['rewrite']}"),
     ),
     Scenario(
@@ -477,6 +484,7 @@ configs:
         hosts_dir={"docker.io": 'server = "http://mirror-a.test:5000"\n'},
         served_by="hub",
         log=("invalid `host` tree",),
+        audit=("hosts-toml-invalid",),
         check=lambda ex: expect(
             ex["hosts_toml"]["status"] == "invalid" and attempt_urls(ex) == ["https://registry-1.docker.io/v2/library/e2e/manifests/1"],
             f"explain: hosts.toml {ex['hosts_toml']}, URLs {attempt_urls(ex)}",

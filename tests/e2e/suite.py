@@ -8,7 +8,8 @@ For every scenario (tests/e2e/scenarios.py) it
   1. writes the scenario's registries.yaml and renders it with `k3s-registries render
      --config-version 2 --data-dir /run/e2e/<scenario>/data`, as K3s would on a node,
   2. asks `k3s-registries explain --containerd 1.6 --json` what containerd will do, twice: from the
-     registries file, and from the rendered certs.d and config.toml (--hosts-dir); both must agree,
+     registries file, and from the rendered certs.d and config.toml (--hosts-dir); both must agree
+     (and, where a scenario names audit codes, `audit --containerd 1.6` must report them),
   3. starts containerd on the rendered config.toml, changed in one respect only: `--log-level
      debug` on the command line (the state directory /run/k3s/containerd and the socket in it are
      the config's own; /run is a private tmpfs here),
@@ -691,6 +692,23 @@ class Suite:
                 if not any(x.get("msg") == "authorized request" and is_resolve(x.get("http.request.uri", ""), obj)
                            for x in fields):
                     problems.append(f"{r.name} authorized no manifest request: containerd sent no valid credentials")
+
+        # audit, for the same containerd, reports what the scenario is about.
+        if s.audit:
+            audit_args = ["audit", "--format", "json", *self.explain_mode]
+            if s.hosts_dir:
+                audit_args += ["--registries", str(base / "registries.yaml"), "--hosts-dir", str(etc / "certs.d")]
+            else:
+                audit_args += ["--registries", str(base / "registries.yaml"), "--data-dir", str(data), *s.flags]
+            a = self.k3s_registries(*audit_args, check=False)
+            (out / "audit.json").write_text(a.stdout)
+            if a.returncode not in (0, 1):
+                problems.append(f"audit exited {a.returncode}: {a.stderr}")
+            else:
+                found = {f["code"] for f in json.loads(a.stdout)["findings"]}
+                for c in s.audit:
+                    if c not in found:
+                        problems.append(f"audit should report {c}; it reports {sorted(found)}")
 
         codes = {w["code"] for w in ex["warnings"]}
         for c in s.warnings:
