@@ -8,7 +8,9 @@
 //! in containerd 2.1/2.2, with the two changes K3s's fork carries ([`Flavor::K3sFork`], read at
 //! vitorsavian/containerd tag v2.0.4-k3s3): `rewrite` tables are read, and the root (`server`)
 //! entry is appended only when the file has a top-level `server` key or no `[host]` table.
-//! Credentials follow the CRI plugin (`internal/cri/server/images/image_pull.go`).
+//! Stock containerd 2.x and 1.6.20 are modelled too (`--containerd`); every way the three builds
+//! read certs.d differently is a row of data in [`builds`], which the code consults where they
+//! part. Credentials follow the CRI plugin (`internal/cri/server/images/image_pull.go`).
 //!
 //! Pure apart from [`hosts_dir::CertsTree::read`], which reads through [`crate::fs`]. Knows
 //! nothing about registries.yaml or K3s's rules, and prints nothing.

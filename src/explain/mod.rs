@@ -1,4 +1,5 @@
-//! `explain IMAGE`: the requests containerd (as K3s ships it) makes to pull one image, in order,
+//! `explain IMAGE`: the requests containerd (as K3s ships it, or the stock build `--containerd`
+//! names: [`crate::containerd::builds`]) makes to pull one image, in order,
 //! from the files on a node: which `certs.d` directory applies, each host's first request URL,
 //! the rewrite, TLS and credentials for it, and whether the registry's own endpoint comes last.
 //!
