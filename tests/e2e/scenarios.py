@@ -119,7 +119,7 @@ configs:
     ),
     Scenario(
         "ns-on-mirrors-only",
-        "mirrors get ?ns=<registry>, the registry's own endpoint does not (a registry with a port)",
+        "mirrors get ?ns= with the registry's name, query-escaped (own.test%3A6443); the registry's own endpoint gets none",
         f"""\
 mirrors:
   own.test:6443:
