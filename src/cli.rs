@@ -114,6 +114,19 @@ pub struct RenderArgs {
     /// With --output: report what would be written and removed, and touch nothing.
     #[arg(long, requires = "output")]
     pub dry_run: bool,
+    /// With --output: where a registry name makes K3s remove DIR's own entries or certs.d as a
+    /// whole (a registry named `..` or `.`), do so even when they hold files K3s did not write.
+    /// Without it such a run is refused and DIR left unchanged.
+    #[arg(long, requires = "output")]
+    pub allow_wipe: bool,
+    /// With --output: how long to wait for another run writing DIR to finish, in seconds.
+    #[arg(
+        long,
+        requires = "output",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub lock_timeout: u64,
     /// Show passwords, auth strings and identity tokens in the preview instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
@@ -148,12 +161,28 @@ pub struct ExplainArgs {
     /// Show secrets instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+    /// The containerd build that reads the files (how each reads certs.d differently: see the
+    /// README).
+    #[arg(long, value_enum, value_name = "BUILD", default_value = "k3s")]
+    pub containerd: ContainerdArg,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub files: NodeFilesArgs,
     #[command(flatten)]
     pub node: NodeArgs,
+}
+
+/// `--containerd`: the containerd build whose reading of the files is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContainerdArg {
+    /// K3s's fork of containerd 2.x, as K3s ships it.
+    K3s,
+    /// Stock containerd 2.x.
+    Upstream,
+    /// Stock containerd 1.6.20 (Debian 12's).
+    #[value(name = "1.6")]
+    V1_6,
 }
 
 /// `audit --format`.
@@ -194,6 +223,10 @@ pub struct AuditArgs {
     /// Also check that TLS files named in the configuration exist and are readable here.
     #[arg(long)]
     pub check_files: bool,
+    /// The containerd build that reads the files (how each reads certs.d differently: see the
+    /// README).
+    #[arg(long, value_enum, value_name = "BUILD", default_value = "k3s")]
+    pub containerd: ContainerdArg,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

@@ -3,8 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use k3s_registries::cli::Cli;
-use k3s_registries::cmd::{run, Status};
-use k3s_registries::report::Reporter;
+use k3s_registries::cmd::{is_broken_pipe, report_error, run, Status};
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2, as documented.
@@ -12,16 +11,9 @@ fn main() -> ExitCode {
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     let status = match run(cli, &mut stdout, &mut stderr) {
         Ok(status) => status,
-        // A closed pipe (`explain --json | head`) is the reader's choice, not an error.
-        Err(err)
-            if err
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            Status::Ok
-        }
+        Err(err) if is_broken_pipe(&err) => Status::Ok,
         Err(err) => {
-            let _ = Reporter::new(&mut std::io::sink(), &mut stderr).error(&format!("{err:#}"));
+            report_error(&err, &mut stderr);
             Status::Error
         }
     };

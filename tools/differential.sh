@@ -35,4 +35,4 @@ export K3S_SOURCE="${src/+//}@${k3s##*@}"
 if [ -n "$corpus" ]; then
   export DIFF_WRITE_CORPUS=$PWD/tests/fixtures/differential/corpus.txt DIFF_CORPUS_SIZE=$corpus
 fi
-exec cargo test --release --test integration differential::against_the_oracle -- --ignored --nocapture
+exec cargo test --release --lib differential::against_the_oracle -- --ignored --nocapture

@@ -4,11 +4,14 @@
 use std::path::Path;
 
 use super::Options;
-use crate::diag::finding::{Finding, Loc};
+use crate::containerd::hosts_dir::Resolution;
+use crate::containerd::hosts_toml::Capabilities;
+use crate::containerd::{Flavor, NodeView};
+use crate::diag::{Diagnostic, Location};
 use crate::go::string::{display, BStr, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
-use crate::k3s::render::Rendered;
+use crate::k3s::render::{RenderError, Rendered};
 use crate::k3s::translate::DEFAULT_DIR;
 use crate::registries::{Registry, SourceMap};
 use crate::yaml::Position;
@@ -22,62 +25,124 @@ macro_rules! ypath {
 }
 #[allow(unused_imports)]
 pub(crate) use ypath;
+/// A registry name no file mentions (`.invalid` is reserved): it stands for every registry
+/// without a directory of its own.
+pub(crate) const OTHER_REGISTRY: &str = "other-registry.invalid";
 
 /// The inputs of the rules, and the findings they add.
 #[derive(Debug)]
 pub(crate) struct Ctx<'a> {
     /// The registries file's name, as given.
-    pub file: &'a str,
+    pub(crate) file: &'a str,
     /// Its path, when it is a file.
-    pub path: Option<&'a Path>,
+    pub(crate) path: Option<&'a Path>,
     /// Its lines (decoded text).
-    pub lines: Vec<&'a str>,
+    pub(crate) lines: Vec<&'a str>,
     /// The registry as loaded (before the embedded registry's injection).
-    pub reg: &'a Registry,
+    pub(crate) reg: &'a Registry,
     /// Positions and decoding notes.
-    pub map: &'a SourceMap,
+    pub(crate) map: &'a SourceMap,
     /// The translated model.
-    pub model: &'a Model,
+    pub(crate) model: &'a Model,
     /// The rendered files, or why rendering failed (K3s fails the same way).
-    pub rendered: Result<&'a Rendered, String>,
+    pub(crate) rendered: Result<&'a Rendered, &'a RenderError>,
+    /// What containerd makes of the rendered files (when they render).
+    pub(crate) containerd: Option<&'a NodeView>,
     /// The node options.
-    pub node: &'a NodeOptions,
-    /// `--check-files`, `--hosts-dir`, `--containerd-config`.
-    pub opts: &'a Options,
+    pub(crate) node: &'a NodeOptions,
+    /// `--check-files`, `--allow`.
+    pub(crate) opts: &'a Options,
     /// Findings so far.
-    pub out: Vec<Finding>,
+    pub(crate) out: Vec<Diagnostic>,
     /// Other files read (node hosts.toml, config.toml): name and text, for the text printer.
-    pub extra_sources: Vec<(String, String)>,
+    pub(crate) extra_sources: Vec<(String, String)>,
 }
 
 impl<'a> Ctx<'a> {
     /// Adds a finding.
-    pub fn emit(&mut self, f: Finding) {
+    pub(crate) fn emit(&mut self, f: Diagnostic) {
         self.out.push(f);
+    }
+
+    /// What containerd (the `--containerd` build) decides for `registry` from the rendered files.
+    pub(crate) fn resolution(&self, registry: &str) -> Option<Resolution> {
+        self.containerd
+            .map(|v| v.tree.configure_hosts(registry, self.flavor()))
+    }
+
+    /// The containerd build that reads the files (`--containerd`).
+    pub(crate) fn flavor(&self) -> Flavor {
+        self.opts.flavor
+    }
+
+    /// The registry names an image can carry that this file configures (every mirrors and
+    /// configs key that is a valid reference domain), plus `docker.io` and a name the file does
+    /// not mention (which stands for every other registry: the `*` mirror's).
+    pub(crate) fn image_registries(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .reg
+            .mirrors
+            .keys()
+            .chain(self.reg.configs.keys())
+            // Image references are text: a key that is not UTF-8 names no image's registry.
+            .filter_map(|k| k.to_str())
+            .filter(|k| {
+                crate::containerd::image_ref::parse_docker_ref(&format!("{k}/x"))
+                    .is_ok_and(|r| r.domain == *k)
+            })
+            .map(str::to_string)
+            .collect();
+        names.push(crate::containerd::docker::DOCKER_HUB.to_string());
+        names.push(OTHER_REGISTRY.to_string());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Every request host containerd contacts for a pull from one of [`Self::image_registries`]
+    /// (from the rendered files), with the registry it pulls for: the hosts credentials can
+    /// reach. `None` when the files do not render.
+    pub(crate) fn contacted_hosts(&self) -> Option<Vec<(String, String)>> {
+        self.containerd?;
+        let mut out = Vec::new();
+        for registry in self.image_registries() {
+            let Some(res) = self.resolution(&registry) else {
+                continue;
+            };
+            if res.error.is_some() {
+                continue;
+            }
+            for h in &res.hosts {
+                if h.config.capabilities.has(Capabilities::PULL) && h.request_error.is_none() {
+                    out.push((h.config.host.clone(), registry.clone()));
+                }
+            }
+        }
+        Some(out)
     }
 
     /// Where the key at `path` is (its nearest recorded ancestor's key when it has none; the
     /// file's start when nothing is recorded).
-    pub fn loc_key(&self, path: &[&BStr]) -> Loc {
+    pub(crate) fn loc_key(&self, path: &[&BStr]) -> Location {
         for n in (1..=path.len()).rev() {
             if let Some(e) = self.map.find(&path[..n]) {
                 let width = self.token_width(e.key, true);
                 return self.loc(e.key, width, path);
             }
         }
-        Loc {
+        Location {
             path: owned(path),
-            ..Loc::file_start(self.file)
+            ..Location::file_start(self.file)
         }
     }
 
     /// Where the value at `path` is.
-    pub fn loc_value(&self, path: &[&BStr]) -> Loc {
+    pub(crate) fn loc_value(&self, path: &[&BStr]) -> Location {
         match self.map.find(path) {
             Some(e) => {
                 // A masked credential shows as the mask; do not let the caret tell its length.
                 let width = if super::rules::yaml::is_secret_path(path) {
-                    u32::try_from(crate::k3s::render::MASK.chars().count()).unwrap_or(1)
+                    u32::try_from(crate::secret::MASK.chars().count()).unwrap_or(1)
                 } else {
                     self.token_width(e.value, false)
                 };
@@ -87,8 +152,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn loc(&self, pos: Position, width: u32, path: &[&BStr]) -> Loc {
-        Loc {
+    fn loc(&self, pos: Position, width: u32, path: &[&BStr]) -> Location {
+        Location {
             file: self.file.to_string(),
             line: pos.line,
             column: pos.column,
@@ -153,19 +218,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// The embedded registry's address, when the embedded registry is on.
-    pub fn embedded_addr(&self) -> Option<&'static str> {
+    pub(crate) fn embedded_addr(&self) -> Option<&'static str> {
         self.node.embedded_registry.then(|| self.node.mirror_addr())
     }
 
     /// Whether a mirrors/configs key or a certs.d directory is the one K3s injects for the
     /// embedded registry (not something the user wrote).
-    pub fn is_injected(&self, key: impl AsRef<[u8]>) -> bool {
+    pub(crate) fn is_injected(&self, key: impl AsRef<[u8]>) -> bool {
         self.embedded_addr().map(str::as_bytes) == Some(key.as_ref())
     }
 
     /// Where a model endpoint came from: its item in the mirror's `endpoint` list, or the
     /// registry key that made it (default endpoints).
-    pub fn endpoint_loc(&self, hc: &HostConfig, ep: &RegistryEndpoint) -> Loc {
+    pub(crate) fn endpoint_loc(&self, hc: &HostConfig, ep: &RegistryEndpoint) -> Location {
         if let (Some(k), Some(_)) = (&hc.mirror, ep.index) {
             if let Some(si) = ep.source_index {
                 let idx = si.to_string();
@@ -178,12 +243,12 @@ impl<'a> Ctx<'a> {
         }
         match &ep.config_key {
             Some(k) => self.loc_key(ypath!["configs", k]),
-            None => Loc::file_start(self.file),
+            None => Location::file_start(self.file),
         }
     }
 
     /// The key that made certs.d directory `dir`: its mirrors key, else its configs key.
-    pub fn dir_key(&self, dir: &BStr) -> Option<(&'static str, GoString)> {
+    pub(crate) fn dir_key(&self, dir: &BStr) -> Option<(&'static str, GoString)> {
         let key = |k: &GoString| {
             if *k == "*" {
                 dir == DEFAULT_DIR
@@ -202,16 +267,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// The location of the key that made directory `dir`.
-    pub fn dir_loc(&self, dir: &BStr) -> Loc {
+    pub(crate) fn dir_loc(&self, dir: &BStr) -> Location {
         match self.dir_key(dir) {
             Some((section, k)) => self.loc_key(ypath![section, &k]),
-            None => Loc::file_start(self.file),
+            None => Location::file_start(self.file),
         }
     }
 
     /// Every host configuration with the endpoints it renders (default first), skipping the
     /// embedded registry's own entry.
-    pub fn user_hosts(&self) -> impl Iterator<Item = (&'a GoString, &'a HostConfig)> + '_ {
+    pub(crate) fn user_hosts(&self) -> impl Iterator<Item = (&'a GoString, &'a HostConfig)> + '_ {
         self.model
             .hosts
             .iter()

@@ -1,19 +1,23 @@
-//! Running a command: resolve the parsed arguments into options, drive the pipeline, hand the
-//! results to [`crate::report`]. The binary's `main` calls [`run`] and exits with its status.
+//! The command layer: the only place that knows clap's types, `anyhow` and exit statuses. Each
+//! subcommand (one file each) resolves its raw arguments into options, reads what it needs
+//! through [`crate::fs`], drives the pure domain modules and hands their data to
+//! [`crate::report`]. The binary's `main` calls [`run`] and exits with its status.
 
-use std::io::{self, Read, Write};
+mod audit;
+mod explain;
+mod render;
+
+use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context as _;
-
-use crate::cli::{Cli, Command, ConfigVersionArg, InputArgs, NodeArgs, RenderArgs};
+use crate::cli::{Cli, Command, ConfigVersionArg, ContainerdArg, InputArgs, NodeArgs};
+use crate::containerd::Flavor;
+use crate::fs;
 use crate::k3s::model::Model;
 use crate::k3s::node::{ConfigVersion, NodeOptions};
-use crate::k3s::render::{RenderOptions, Renderer};
 use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
 use crate::report::Reporter;
-use crate::write;
 
 /// The process exit status, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +32,11 @@ pub enum Status {
 
 /// Run a parsed command line. Errors are printed by the caller (`{:#}`), with status 2.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<Status> {
-    let mut rep = Reporter::new(stdout, stderr);
+    let mut rep = Reporter::for_terminal(stdout, stderr);
     match cli.command {
-        Command::Render(args) => render(&args, &mut rep),
-        Command::Explain(args) => crate::explain::run(&args, &mut rep),
-        Command::Audit(args) => crate::audit::run(&args, &mut rep),
+        Command::Render(args) => render::run(&args, &mut rep),
+        Command::Explain(args) => explain::run(&args, &mut rep),
+        Command::Audit(args) => audit::run(&args, &mut rep),
         Command::Versions => {
             rep.versions()?;
             Ok(Status::Ok)
@@ -40,28 +44,32 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::
     }
 }
 
+/// Whether an error chain ends in a closed pipe (`explain --json | head`): the reader's choice,
+/// not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Print a fatal error (its whole chain) on stderr.
+pub fn report_error(err: &anyhow::Error, stderr: &mut dyn Write) {
+    let _ = Reporter::new(&mut std::io::sink(), stderr).error(&format!("{err:#}"));
+}
+
 /// What every command starts from: the file, loaded and translated for the node.
 #[derive(Debug)]
-pub struct Pipeline {
+struct Pipeline {
     /// Where the registries file came from.
-    pub source: Source,
-    /// The loaded file.
-    pub loaded: Loaded,
+    source: Source,
     /// The translated model.
-    pub model: Model,
+    model: Model,
 }
 
-/// Load and translate, printing K3s's messages (and a missing file's notice) on stderr.
-pub fn pipeline(
-    input: &InputArgs,
-    node: NodeOptions,
-    rep: &mut Reporter<'_>,
-) -> anyhow::Result<Pipeline> {
-    pipeline_with(input, node, rep, true)
-}
-
-/// [`pipeline`]; `positions` says whether to keep the source map (render needs none).
-fn pipeline_with(
+/// Load and translate, printing K3s's messages (and a missing file's notice) on stderr;
+/// `positions` says whether to keep the source map (render needs none).
+fn pipeline(
     input: &InputArgs,
     node: NodeOptions,
     rep: &mut Reporter<'_>,
@@ -75,31 +83,27 @@ fn pipeline_with(
         translate_owned(std::mem::take(&mut loaded.registry), &node)
     };
     rep.notes(&model.notes)?;
-    Ok(Pipeline {
-        source,
-        loaded,
-        model,
-    })
+    Ok(Pipeline { source, model })
+}
+
+/// Read the registries file (`-` is standard input). `Ok(None)`: it does not exist.
+fn read_registries(path: &Path) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
+    if path == Path::new("-") {
+        return Ok(Some((Source::Stdin, fs::read_stdin()?)));
+    }
+    match fs::read(path) {
+        Ok(b) => Ok(Some((Source::File(path.to_path_buf()), b))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Read and decode the registries file. A file that does not exist is what K3s treats as an empty
 /// configuration (wharfie's `GetPrivateRegistries`); say so and go on.
 fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<(Source, Loaded)> {
-    let (source, bytes) = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        io::stdin()
-            .read_to_end(&mut buf)
-            .context("reading standard input")?;
-        (Source::Stdin, buf)
-    } else {
-        match std::fs::read(path) {
-            Ok(b) => (Source::File(path.to_path_buf()), b),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                rep.missing_registries(path)?;
-                return Ok((Source::File(path.to_path_buf()), Loaded::default()));
-            }
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        }
+    let Some((source, bytes)) = read_registries(path)? else {
+        rep.missing_registries(path)?;
+        return Ok((Source::File(path.to_path_buf()), Loaded::default()));
     };
     let name = source.display_name();
     let loaded = if positions {
@@ -110,13 +114,20 @@ fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<
     Ok((source, loaded))
 }
 
+/// `--containerd`: which containerd build reads the files.
+fn containerd_flavor(arg: ContainerdArg) -> Flavor {
+    match arg {
+        ContainerdArg::K3s => Flavor::K3sFork,
+        ContainerdArg::Upstream => Flavor::Upstream,
+        ContainerdArg::V1_6 => Flavor::Containerd16,
+    }
+}
+
 /// Resolve the node flags; `containerd_dir` is the directory standing for K3s's
 /// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files. An
 /// unknown `--k3s-version` is a usage error.
-pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> anyhow::Result<NodeOptions> {
-    let is_file = |name: &str| {
-        containerd_dir.is_some_and(|d| d.join(name).metadata().is_ok_and(|m| m.is_file()))
-    };
+fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> anyhow::Result<NodeOptions> {
+    let is_file = |name: &str| containerd_dir.is_some_and(|d| fs::is_file(&d.join(name)));
     let k3s = crate::k3s::versions::resolve(&args.k3s_version)?;
     Ok(NodeOptions {
         k3s,
@@ -143,39 +154,4 @@ pub fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> anyhow::R
         blockio_config_present: is_file("blockio_config.yaml"),
         rdt_config_present: is_file("rdt_config.yaml"),
     })
-}
-
-fn render(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
-    let node = node_options(&args.node, args.output.as_deref())?;
-    let opts = RenderOptions {
-        // Files on disk always get the real values; only the preview is for people.
-        mask_secrets: args.output.is_none() && !args.show_secrets,
-    };
-    // The model is dropped once rendered: on a large file, writing then needs only the bytes.
-    rep.show_secrets(args.show_secrets);
-    let rendered = {
-        let p = pipeline_with(&args.input, node, rep, false)?;
-        let renderer = Renderer::new()?;
-        if opts.mask_secrets {
-            // K3s renders the real values: a secret too long for trimEmpty fails there, so the
-            // preview must fail too, whatever the mask makes of it.
-            renderer.render(&p.model, RenderOptions::default())?;
-        }
-        renderer.render_owned(p.model, opts)?
-    };
-    match &args.output {
-        None => rep.preview(&rendered)?,
-        Some(dir) => {
-            let plan = write::plan(dir, rendered)?;
-            if args.dry_run {
-                rep.dry_run(&plan)?;
-            } else {
-                for r in &plan.removals {
-                    rep.removal(r)?;
-                }
-                write::apply(&plan)?;
-            }
-        }
-    }
-    Ok(Status::Ok)
 }

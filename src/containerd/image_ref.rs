@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use crate::go::regexp::Regexp;
 
 /// Docker Hub's registry name in references.
-pub const DEFAULT_DOMAIN: &str = "docker.io";
+pub(crate) const DEFAULT_DOMAIN: &str = "docker.io";
 /// The legacy Docker Hub name, normalised to [`DEFAULT_DOMAIN`].
 const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
 /// The namespace of official Docker Hub images.
@@ -29,26 +29,26 @@ const NAME_TOTAL_LENGTH_MAX: usize = 255;
 
 /// A reference as `ParseDockerRef` returns it: named, and either tagged or digested.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageRef {
+pub(crate) struct ImageRef {
     /// The registry: `docker.io`, `registry.example.com:5000`, `[::1]:5000`, `localhost`.
-    pub domain: String,
+    pub(crate) domain: String,
     /// The repository path: `library/nginx`.
-    pub path: String,
+    pub(crate) path: String,
     /// The tag (absent when a digest is present: `ParseDockerRef` drops it).
-    pub tag: Option<String>,
+    pub(crate) tag: Option<String>,
     /// The digest, `sha256:<hex>`.
-    pub digest: Option<String>,
+    pub(crate) digest: Option<String>,
 }
 
 impl ImageRef {
     /// `Named.Name()`: `domain/path`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}/{}", self.domain, self.path)
     }
 
     /// The object containerd resolves: the tag, or the digest (what follows `manifests/` in the
     /// first request).
-    pub fn object(&self) -> &str {
+    pub(crate) fn object(&self) -> &str {
         self.digest
             .as_deref()
             .or(self.tag.as_deref())
@@ -57,7 +57,7 @@ impl ImageRef {
 
     /// Whether containerd resolves a digest (pull capability suffices) rather than a tag (pull
     /// and resolve).
-    pub fn is_digest(&self) -> bool {
+    pub(crate) fn is_digest(&self) -> bool {
         self.digest.is_some()
     }
 }
@@ -75,7 +75,7 @@ impl fmt::Display for ImageRef {
 
 /// Why a reference is refused, with the library's wording.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RefError {
+pub(crate) enum RefError {
     /// `ErrReferenceInvalidFormat`
     #[error("invalid reference format")]
     InvalidFormat,
@@ -122,7 +122,7 @@ struct Patterns {
 }
 
 fn patterns() -> Result<&'static Patterns, RefError> {
-    static PATTERNS: OnceLock<Result<Patterns, String>> = OnceLock::new();
+    static PATTERNS: OnceLock<Result<Patterns, crate::go::regexp::Error>> = OnceLock::new();
     PATTERNS
         .get_or_init(|| {
             const ALPHANUMERIC: &str = "[a-z0-9]+";
@@ -140,7 +140,7 @@ fn patterns() -> Result<&'static Patterns, RefError> {
             let path_component = format!("{ALPHANUMERIC}(?:{SEPARATOR}{ALPHANUMERIC})*");
             let remote_name = format!("{path_component}(?:/{path_component})*");
             let name_pat = format!("(?:{domain_and_port}/)?{remote_name}");
-            let compile = |p: &str| Regexp::compile(p).map_err(|e| e.to_string());
+            let compile = |p: &str| Regexp::compile(p);
             Ok(Patterns {
                 reference: compile(&format!("^({name_pat})(?::({TAG}))?(?:@({DIGEST}))?$"))?,
                 anchored_name: compile(&format!("^(?:({domain_and_port})/)?({remote_name})$"))?,
@@ -151,14 +151,14 @@ fn patterns() -> Result<&'static Patterns, RefError> {
             })
         })
         .as_ref()
-        .map_err(|e| RefError::Internal(e.clone()))
+        .map_err(|e| RefError::Internal(e.to_string()))
 }
 
 /// `splitDockerDomain` (v0.5.0): the registry and the rest. The first component is the registry
 /// when it contains `.` or `:`, is `localhost`, or is not all lower case; otherwise the registry
 /// is `docker.io`. `index.docker.io` becomes `docker.io`, and a Docker Hub name without `/` gets
 /// `library/`.
-pub fn split_docker_domain(name: &str) -> (String, String) {
+pub(crate) fn split_docker_domain(name: &str) -> (String, String) {
     let (mut domain, mut remainder) = match name.find('/') {
         Some(i)
             if name[..i].contains(['.', ':'])
@@ -179,7 +179,7 @@ pub fn split_docker_domain(name: &str) -> (String, String) {
 }
 
 /// `ParseNormalizedNamed`, returning the parsed reference (tag and digest both kept).
-pub fn parse_normalized_named(s: &str) -> Result<ImageRef, RefError> {
+pub(crate) fn parse_normalized_named(s: &str) -> Result<ImageRef, RefError> {
     let p = patterns()?;
     if p.anchored_identifier.is_match(s) {
         return Err(RefError::Identifier(s.to_string()));
@@ -197,7 +197,7 @@ pub fn parse_normalized_named(s: &str) -> Result<ImageRef, RefError> {
 }
 
 /// `reference.Parse`: the full grammar, then the digest checked by go-digest's `Parse`.
-pub fn parse(s: &str) -> Result<ImageRef, RefError> {
+pub(crate) fn parse(s: &str) -> Result<ImageRef, RefError> {
     let p = patterns()?;
     let Some(m) = p.reference.find_string_submatch(s) else {
         if s.is_empty() {
@@ -261,7 +261,7 @@ fn validate_digest(d: &str) -> Result<(), RefError> {
 
 /// `ParseDockerRef`: [`parse_normalized_named`], then a reference with both tag and digest keeps
 /// only the digest, and one with neither gets `:latest`.
-pub fn parse_docker_ref(s: &str) -> Result<ImageRef, RefError> {
+pub(crate) fn parse_docker_ref(s: &str) -> Result<ImageRef, RefError> {
     let mut r = parse_normalized_named(s)?;
     if r.digest.is_some() {
         // WithName(Name()) and WithDigest re-check what Parse already checked: they cannot fail.
@@ -274,7 +274,7 @@ pub fn parse_docker_ref(s: &str) -> Result<ImageRef, RefError> {
 
 /// Whether `path` is a repository path the grammar accepts (`library/nginx`): explain checks
 /// what a rewrite produces.
-pub fn is_valid_path(path: &str) -> bool {
+pub(crate) fn is_valid_path(path: &str) -> bool {
     patterns().is_ok_and(|p| p.anchored_remote.is_match(path))
 }
 

@@ -1,7 +1,7 @@
-//! The finding codes: one stable kebab-case code per rule, its default severity, what it needs
-//! besides registries.yaml, a one-line why (README, SARIF `shortDescription`) and the long
-//! description `--explain-code` prints (what K3s and containerd do, where that was verified, an
-//! example, the fix).
+//! The catalogue: one stable kebab-case code per fact, for audit's findings and explain's
+//! warnings alike, with its default severity, what it needs besides registries.yaml, a one-line
+//! why (README, SARIF `shortDescription`) and the long description `--explain-code` prints (what
+//! K3s and containerd do, where that was verified, an example, the fix).
 //!
 //! Citations name the source read: `k3s:` K3s release-1.34 (`pkg/agent/containerd/config.go`,
 //! `pkg/agent/templates/templates.go`), `wharfie:` rancher/wharfie `pkg/registries`, `yaml:`
@@ -11,7 +11,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::finding::Severity;
+use super::Severity;
 
 /// What a rule needs besides registries.yaml and the node flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +20,12 @@ pub enum Needs {
     Offline,
     /// Also reads the files the configuration names (`--check-files`).
     CheckFiles,
-    /// Also reads an existing certs.d (`--hosts-dir`).
+    /// Also reads an existing certs.d (`--hosts-dir`; explain reads it too).
     HostsDir,
+    /// Also reads a node's config.toml (`--containerd-config`; explain reads it too).
+    ContainerdConfig,
+    /// Only explain says it: it is about one image.
+    Image,
 }
 
 impl Needs {
@@ -31,6 +35,8 @@ impl Needs {
             Needs::Offline => "offline",
             Needs::CheckFiles => "with --check-files",
             Needs::HostsDir => "with --hosts-dir",
+            Needs::ContainerdConfig => "with --containerd-config",
+            Needs::Image => "explain only",
         }
     }
 }
@@ -163,13 +169,13 @@ the schema has mappings. audit exits 2 on this finding: K3s would refuse the fil
 the key raw between single quotes (double quotes in the containerd 1.7 template) and printing
 the credentials with Go's %q (k3s: pkg/agent/templates/templates.go, V3 template). A key holding
 `'` (or `\"`/`\\` with the v2 template) or a control character breaks the table header; a
-credential holding a control character is printed with Go escapes (\\a, \\v, \\x01) that TOML
-1.0 does not have. containerd cannot load config.toml, exits, and K3s shuts down
+credential holding a control character is printed with Go escapes (\\a, \\v, \\x01) that
+containerd's go-toml does not have. containerd cannot load config.toml, exits, and K3s shuts down
 (k3s: pkg/agent/containerd/containerd.go: \"containerd exited\").
 
-audit renders config.toml exactly as K3s would and parses it with a TOML 1.0 reading (toml_edit,
-plus a check for the TOML 1.1-only escapes \\e and \\xHH, which containerd's parser rejects).
-With --containerd-config it also parses the node's existing config.toml.
+audit renders config.toml exactly as K3s would and decodes it as containerd does (a port of
+go-toml/v2's parser, the version K3s's go.mod links: `\\e` is an escape, `\\xHH` is not). With
+--containerd-config it also decodes the node's existing config.toml, as explain does.
 
 Triggers:
     configs:
@@ -345,7 +351,8 @@ for Docker Hub, or the mirror's host for a mirror.";
     WildcardConfigIgnored = "wildcard-config-ignored", Error, Offline,
     "configs.\"*\" auth is never used, and its TLS is dropped when mirrors.\"*\" exists too.",
     "(a) error: configs.\"*\".auth is written as configs.'*'.auth in config.toml; containerd looks
-credentials up by exact host, so `*` never matches (k3s#11352).
+credentials up by exact host, so `*` never matches (k3s#11352). explain says the same of a
+node's config.toml.
 (b) error: configs.\"*\".tls together with mirrors.\"*\": the configs loop of getHostConfigs stores
 the `*` entry under `_default`, the mirrors loop looks up `*` (not found), rebuilds the entry
 with an empty server URL and no TLS (k3s: config.go `getHostConfigs`), so the TLS is written
@@ -393,19 +400,21 @@ Fine:
 Fix: add a configs entry keyed exactly by the endpoint's host[:port].";
 
     HostsTomlInvalid = "hosts-toml-invalid", Error, Offline,
-    "K3s writes a rewrite or endpoint unescaped into hosts.toml, producing invalid TOML (or a different regex): containerd ignores the whole file.",
-    "K3s's hosts.toml template inserts rewrite patterns, replacements and endpoint URLs raw between
-double quotes (k3s: templates.go HostsTomlTemplate: `\"{{ $pattern }}\" = \"{{ $replace }}\"`,
-`[host.\"{{ .URL }}\"]`). A backslash or double quote makes the file invalid TOML; containerd
-then logs `failed to decode hosts.toml` and falls back to the registry's own host: no mirrors,
-no TLS, no rewrites, and the fallback happens even with --disable-default-registry-endpoint
-(ctrd: hosts.go `loadHostDir`). A backslash followed by b t n f r \" or u parses, but containerd
-then gets a different regex (\\b becomes a backspace). Doubling every backslash (\\\\.) is the
-workaround: TOML unescapes it to the intended \\.
+    "containerd cannot decode a hosts.toml (K3s wrote a rewrite or endpoint unescaped, or the file is hand-written): it ignores the whole file.",
+    "containerd decodes hosts.toml with go-toml/v2 (v2.3.0 in current K3s, v2.2.4 in K3s v1.34.3:
+K3s's go.mod picks the version) into its hostFileConfig struct, then checks each host
+(ctrd: hosts.go `parseHostsFile`, `parseHostConfig`). Any error - a TOML syntax error as go-toml
+sees it, a value of the wrong type, an unknown capability, a bad duration, a server URL that does
+not parse - makes it log `failed to decode hosts.toml` and fall back to the registry's own host:
+no mirrors, no TLS, no rewrites, even with --disable-default-registry-endpoint (ctrd: hosts.go
+`loadHostDir`). go-toml's syntax is not TOML 1.0's: `\\e` is an escape, `\\x` is not, and an inline
+table may span lines only inside a value (a multi-line string, an array).
 
-audit renders each hosts.toml as K3s would, parses it (TOML 1.0) and compares the rewrites and
-endpoints containerd would read with the ones written. With --hosts-dir it also parses the
-node's existing hosts.toml files.
+K3s's template inserts rewrite patterns, replacements and endpoint URLs raw between double
+quotes (k3s: templates.go HostsTomlTemplate: `\"{{ $pattern }}\" = \"{{ $replace }}\"`,
+`[host.\"{{ .URL }}\"]`), so a backslash or a double quote in them can break the file. audit
+renders each hosts.toml as K3s would and decodes it as containerd does; explain says which
+image pulls fall back. With --hosts-dir both read the node's files.
 
 Triggers:
     mirrors:
@@ -418,11 +427,98 @@ Fine:
 
 Fix: avoid \\ and \" in rewrites (use [.] instead of \\.), or double every backslash.";
 
+    HostsTomlValueChanged = "hosts-toml-value-changed", Error, Offline,
+    "K3s writes a rewrite or endpoint unescaped into hosts.toml and TOML reads it back as another value: containerd uses a pattern or URL nobody wrote.",
+    "K3s inserts rewrite patterns, replacements and endpoint URLs raw between double quotes
+(k3s: templates.go HostsTomlTemplate). A backslash followed by b t n f r e \" or u is a TOML
+escape, so the file still decodes, but containerd reads a different string: \\b becomes a
+backspace, \\e an escape character, and the rewrite pattern (or the URL) containerd uses is not
+the one written. Doubling every backslash (\\\\.) is the workaround: TOML unescapes it to the
+intended \\.
+
+Triggers:
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+        rewrite:
+          '^library/(.*)\\b': 'lib/$1'
+Fine:
+          '^library/(.*)\\\\b': 'lib/$1'
+
+Fix: avoid backslashes in rewrites and endpoints, or double every one of them.";
+    HostsDirUnreadable = "hosts-dir-unreadable", Error, HostsDir,
+    "An entry of the hosts directory containerd looks up is not a readable directory (a regular file, an unreadable entry): every pull from that registry fails.",
+    "containerd takes the first of certs.d/<host>_<port>_, certs.d/<host> and certs.d/_default that
+`os.Stat` finds (ctrd: config_unix.go `hostPaths`, hosts.go `HostDirFromRoot`); a regular file
+counts. `loadHostDir` then reads <entry>/hosts.toml, gets ENOTDIR, which is not \"does not
+exist\", and returns it: `ConfigureHosts` fails, and so does every pull from the registry,
+before any request. A stat error other than \"does not exist\" (permissions) fails the same
+way. explain says so for the image's registry; audit --hosts-dir for every such entry.
+
+Triggers: --hosts-dir certs.d where certs.d/docker.io is a regular file (a hosts.toml copied
+one level too high).
+Fine: certs.d/docker.io/hosts.toml.
+
+Fix: make the entry a readable directory holding hosts.toml, or remove it.";
+
+    HeaderInvalid = "header-invalid", Error, HostsDir,
+    "A hosts.toml header has a name or value Go's HTTP client refuses (a newline, a control character): containerd never reaches that host.",
+    "containerd adds a host's `header` table to every request to it, as written (ctrd: hosts.go
+`parseHostConfig`, resolver.go). Go's HTTP client checks every header before sending (Go 1.24
+net/http transport.go `validateHeaders`, httpguts `ValidHeaderFieldName`,
+`ValidHeaderFieldValue`): a name that is not a token, or a value holding a control character
+other than tab - a multi-line TOML string is the usual way - fails the request with `net/http:
+invalid header field value for \"X-A\"`. containerd logs \"trying next host\" and goes on: the
+host is never contacted, and the pull fails if it was the last. The file itself decodes, so
+nothing else says so. K3s never writes headers; this is about hand-written files (--hosts-dir).
+
+Triggers:
+    [host.\"https://mirror.example.com/v2\"]
+      header = {X-A = \"\"\"a
+    b\"\"\"}
+Fine:
+      header = {X-A = \"a b\"}
+
+Fix: keep header values on one line without control characters; header names are tokens.";
+
+    NoResolveHosts = "no-resolve-hosts", Error, HostsDir,
+    "No host of a registry has the pull and resolve capabilities: pulls by tag fail with \"no resolve hosts: not found\".",
+    "containerd asks only hosts with both the pull and resolve capabilities to resolve a tag (a
+digest needs pull only) (ctrd: resolver.go `Resolve`, `hosts.Filter`). K3s writes pull and
+resolve for every mirror and pull, resolve, push for `server`; a hand-written hosts.toml whose
+hosts all have `capabilities = [\"pull\"]` and no `server` leaves none, and every pull by tag
+fails.
+
+Triggers:
+    [host.\"https://mirror.example.com\"]
+      capabilities = [\"pull\"]
+Fine:
+      capabilities = [\"pull\", \"resolve\"]
+
+Fix: give at least one host the pull and resolve capabilities.";
+
+    ConfigPathUnset = "config-path-unset", Error, ContainerdConfig,
+    "config.toml sets no registry config_path: containerd reads no hosts directory, so no mirror, TLS setting or rewrite applies.",
+    "The CRI plugin reads hosts directories only under the `config_path` of its registry table
+(plugins.'io.containerd.cri.v1.images'.registry in version 3,
+plugins.\"io.containerd.grpc.v1.cri\".registry in version 2) (ctrd: internal/cri/server/images
+`registryHosts`). Without it every registry is pulled from its own host with default TLS. K3s
+always writes config_path; a hand-edited config.toml.tmpl can lose it.
+
+Triggers: --containerd-config with a config.toml whose registry table has no config_path.
+Fine:
+    [plugins.'io.containerd.cri.v1.images'.registry]
+      config_path = \"/var/lib/rancher/k3s/agent/etc/containerd/certs.d\"
+
+Fix: set config_path to the certs.d directory.";
+
     RewriteInvalidRegex = "rewrite-invalid-regex", Error, Offline,
     "A rewrite pattern is not valid Go (RE2) syntax; containerd skips it and the image is requested unrewritten.",
     "The K3s containerd fork compiles each rewrite with Go's regexp.Compile when resolving, logs
 `Failed to compile rewrite` and skips the pattern (fork: resolver.go `withRewritesFromHost`), so
-the repository goes to the mirror unrewritten. Go's RE2 syntax has no look-around, no
+the repository goes to the mirror unrewritten. The pattern checked is the one containerd reads
+from hosts.toml, after TOML unescaping: `\\e` in registries.yaml reaches containerd as an escape
+character, which Go accepts. Go's RE2 syntax has no look-around, no
 back-references, no \\Z, \\C, \\e or (?x), and limits repeat counts to 1000. audit uses a port of
 Go 1.24's regexp/syntax parser (not Rust's regex crate, which disagrees in both directions).
 
@@ -437,13 +533,31 @@ Fine:
 
 Fix: RE2 has no look-around or back-references; rewrite with anchored alternatives.";
 
+    RewriteIgnored = "rewrite-ignored", Error, Offline,
+    "With --containerd upstream or 1.6, rewrite tables are ignored: mirrors are asked for the original repository.",
+    "Only K3s's containerd fork reads `[host.\"…\".rewrite]` from hosts.toml (fork: hosts.go
+`hostFileConfig.Rewrites`, resolver.go `withRewritesFromHost`). Stock containerd has no such
+field (ctrd: v2.1.5 and v1.6.20 hosts.go `hostFileConfig`): go-toml skips the unknown key, and
+every endpoint is asked for the image's own repository. Reported when audit models a stock
+containerd (`--containerd upstream` or `--containerd 1.6`).
+
+Triggers (with --containerd 1.6):
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+        rewrite:
+          '^library/(.*)': 'mirrored/$1'
+Fine: the same with --containerd k3s (the default).
+
+Fix: mirror the repositories under their original names, or run K3s's own containerd.";
+
     TlsKeyWithoutCert = "tls-key-without-cert", Error, Offline,
     "key_file is set without cert_file: containerd fails every pull from that registry.",
     "K3s writes `client = [[\"\", \"<key_file>\"]]` (k3s: templates.go). containerd makes the empty
 certificate path absolute against the hosts directory, tries to read a directory, and fails
 with `unable to read CERT file ... is a directory` (ctrd: hosts.go `updateTLSConfigFromHost`).
 TLS errors abort the whole host configuration, so every pull from that registry fails, on every
-endpoint.
+endpoint. explain reports an empty certificate path read from any hosts.toml with this code.
 
 Triggers:
     configs:
@@ -455,7 +569,7 @@ Fine:
 Fix: set cert_file too (or remove key_file).";
 
     TlsCertWithoutKey = "tls-cert-without-key", Error, Offline,
-    "cert_file is set without key_file: containerd reads the hosts directory as the key and fails every pull from that registry.",
+    "cert_file is set without key_file: K3s writes an empty key path, which containerd resolves to the hosts directory: every pull from that registry fails.",
     "K3s writes `client = [[\"<cert_file>\", \"\"]]` (k3s: templates.go, the `client` line prints
 both fields whenever either is set). containerd turns every element of a client pair into an
 absolute path against the hosts.toml's directory (ctrd: hosts.go `parseHostConfig` ->
@@ -463,6 +577,7 @@ absolute path against the hosts.toml's directory (ctrd: hosts.go `parseHostConfi
 path is `certs.d/<host>` itself and `os.ReadFile` fails (`unable to read CERT file ...: is a
 directory`): every pull from the registry fails. Only the single-string form `client =
 \"<cert>\"`, which K3s never writes, makes containerd read the key from the certificate file.
+explain reports an empty key path read from any hosts.toml with this code.
 
 Triggers:
     configs:
@@ -475,7 +590,7 @@ Fix: set key_file too (for a combined certificate+key PEM, name the same file tw
 cert_file.";
 
     TlsRelativePath = "tls-relative-path", Error, Offline,
-    "A TLS path is relative: containerd resolves it inside certs.d/<host>/, which K3s recreates empty at every start.",
+    "A TLS path is relative: containerd resolves it inside `certs.d/<host>/`, which K3s recreates empty at every start.",
     "K3s copies the path as written. containerd resolves relative ca/client paths against the
 directory of the hosts.toml (ctrd: hosts.go `makeAbsPath`), and K3s deletes and recreates that
 directory at every start (k3s: config.go `cleanContainerdHosts`), so the file can never be
@@ -498,7 +613,8 @@ to load CA cert`, `unable to read CERT file`, `failed to load X509 key pair`), s
 that registry fails, on every endpoint. With --check-files audit checks each absolute path:
 readable regular file; ca_file and cert_file hold a PEM CERTIFICATE block; key_file (or a
 cert_file without key_file) holds an unencrypted PEM private key. Whether certificate and key
-match is not checked. Run it on the node (or against its root file system).
+match is not checked. Run it on the node (or against its root file system). explain reports a
+`ca` path that containerd resolves to the hosts directory itself (an empty `ca` in hosts.toml).
 
 Triggers: configs.registry.example.com.tls.ca_file: /nope.pem with --check-files.
 Fine: an existing PEM CA.
@@ -611,7 +727,8 @@ Fix: set username and password together (or only auth, or only identity_token)."
     "When username and identity_token are empty, containerd decodes `auth` with Go's
 base64.StdEncoding (padding required; CR and LF skipped) and splits it at the first `:`
 (ctrd: image_pull.go `ParseAuth`). A decode error or a missing `:` is returned from the
-credential callback and the pull fails (k3s#12438: a raw token put into `auth`). The value
+credential callback and the pull fails (k3s#12438: a raw token put into `auth`). explain says
+the same of a node's config.toml. The value
 itself is never shown in findings.
 
 Triggers:
@@ -701,6 +818,24 @@ Fine: the same without the flag (K3s writes server = \"\", which keeps the fallb
 
 Fix: list registries that must reach upstream with their own URL as an endpoint.";
 
+    DisableDefaultIgnored = "disable-default-ignored", Warning, Offline,
+    "With --containerd upstream or 1.6, --disable-default-registry-endpoint has no effect: the registry itself is still tried last.",
+    "With the flag K3s writes no `server` line for mirrored registries (k3s: config.go
+`getHostConfigs`). Only K3s's containerd fork then leaves the registry's own endpoint out
+(fork: hosts.go `parseHostsFile`, `getTopLevelKeyValues`); stock containerd parses the root
+entry and appends it whether or not `server` is there (ctrd: v2.1.5 hosts.go `parseHostsFile`,
+v1.6.20 the same), and fills in the registry's own host, so every pull falls back to it after
+the mirrors. Reported when audit models a stock containerd (`--containerd upstream` or
+`--containerd 1.6`).
+
+Triggers (with --disable-default-registry-endpoint --containerd 1.6):
+    mirrors:
+      docker.io:
+        endpoint: [\"https://mirror.example.com\"]
+Fine: the same with --containerd k3s (the default).
+
+Fix: run K3s's own containerd, or block the registry's own host on the network.";
+
     WildcardShadowed = "wildcard-shadowed", Warning, Offline,
     "A registry with its own certs.d directory does not use the \"*\" mirror.",
     "containerd looks for certs.d/<host> (and <host>_<port>_) before _default and stops at the first
@@ -721,11 +856,13 @@ Fine: configs.ghcr.io with a null value (no directory).
 Fix: repeat the wildcard endpoints under mirrors.\"<registry>\" if it should use them.";
 
     CredentialsOverHttp = "credentials-over-http", Warning, Offline,
-    "Credentials are configured for an endpoint reached over plain HTTP: they travel in cleartext.",
+    "Credentials reach an endpoint over plain HTTP (or can, when its HTTPS attempt fails): they travel in cleartext.",
     "Basic credentials (or the bearer token obtained with them) are sent with every request to the
 endpoint; over http:// they are readable on the network. If the host also has TLS settings and
-its port is not 80, containerd tries HTTPS first and falls back to HTTP on TLS errors
-(ctrd: hosts.go `ConfigureHosts`). Loopback endpoints are not reported.
+its port is not 80, containerd tries HTTPS first and falls back to HTTP when the server answers
+in plain HTTP or the handshake times out (ctrd: hosts.go `ConfigureHosts`, `NewHTTPFallback`):
+the credentials can then be sent in cleartext. Loopback endpoints are not reported. audit and
+explain decide this from the same model of containerd, by the request host.
 
 Triggers:
     mirrors:
@@ -753,7 +890,7 @@ Fine:
 Fix: prefer ca_file with the registry's CA.";
 
     EndpointSelfReference = "endpoint-self-reference", Warning, Offline,
-    "A mirror lists the registry's own URL before other endpoints (or in another spelling): upstream is tried twice, or rewritten.",
+    "A mirror lists the registry's own URL before other endpoints (or in another spelling): upstream is tried twice, or rewritten (info when listed last).",
     "K3s moves the registry's own URL into `server` only when it is the last endpoint (k3s:
 config.go: \"if the last endpoint is the default endpoint, move it there\"). Listed earlier, it
 becomes a [host] entry tried at that position, with the mirror's rewrites applied to upstream,
@@ -836,10 +973,11 @@ Fine:
 Fix: use ${1} when a group number is followed by letters, digits or _.";
 
     RewriteOrderNondeterministic = "rewrite-order-nondeterministic", Warning, Offline,
-    "Two rewrite patterns of a mirror can match the same repository; containerd tries them in random order.",
+    "Two rewrite patterns of a mirror can match the same repository; containerd picks one at random for every request, so one pull can mix both.",
     "The fork ranges over the rewrite map (fork: resolver.go `withRewritesFromHost`), and Go map
-iteration order is random: the first pattern that changes the repository wins, per pull
-(rke2#3227). K3s renders the keys sorted, which suggests an order that does not exist. Patterns
+iteration order is random: the first pattern that changes the repository wins, and the map is
+ranged anew for every request (rke2#3227), so one pull can send its manifest and blob requests to
+different repositories and fail with not found. K3s renders the keys sorted, which suggests an order that does not exist. Patterns
 are reported unless all are `^` followed by a literal prefix and no prefix is a prefix of
 another.
 
@@ -881,7 +1019,7 @@ Fine: a NodePort, hostPort, load-balancer IP or a name in /etc/hosts.
 Fix: use a node-reachable address.";
 
     SecretsFilePermissions = "secrets-file-permissions", Warning, CheckFiles,
-    "A file holding registry credentials is readable by group or others.",
+    "A file holding registry credentials is readable by group or others (registries.yaml; config.toml with `--containerd-config`: K3s writes it 0644).",
     "registries.yaml with a password, auth or identity_token (or an endpoint with user:password) that
 group or others can read leaks the credentials. K3s writes config.toml with mode 0644
 (k3s: pkg/agent/util/file.go `WriteFile`), but inside <data-dir>/agent, which it creates 0700
@@ -908,6 +1046,55 @@ mirrors.\"*\".
 Fine: directories K3s wrote, for registries still configured.
 
 Fix: manage the registry through registries.yaml, or rename/remove the directory.";
+
+    ImageNamesDockerHubHost = "image-names-registry-1-docker-io", Warning, Image,
+    "The image names registry-1.docker.io instead of docker.io: no docker.io mirror, rewrite or TLS setting applies.",
+    "containerd picks the hosts directory by the registry name in the image reference (ctrd:
+config_unix.go `hostPaths`): registry-1.docker.io/... looks up certs.d/registry-1.docker.io,
+never certs.d/docker.io, and distribution/reference adds library/ only for docker.io names.
+
+Triggers: explain registry-1.docker.io/library/nginx
+Fine: explain nginx (docker.io/library/nginx)
+
+Fix: write Docker Hub images as docker.io/<name> or just <name>.";
+
+    RewriteMultipleMatches = "rewrite-multiple-matches", Warning, Image,
+    "A rewrite pattern matches the image's repository more than once; ReplaceAllString replaces every match.",
+    "The fork rewrites the repository with `Regexp.ReplaceAllString` (fork: resolver.go
+`withRewritesFromHost`), which replaces every non-overlapping match, so an unanchored pattern
+can rewrite a repository in several places.
+
+Triggers:
+    rewrite: {'a': 'b'}   with the image library/alpaca
+Fine:
+    rewrite: {'^library/(.*)': 'mirrored/$1'}
+
+Fix: anchor the pattern (^...$) so it matches the repository once.";
+
+    RewriteInvalidRepository = "rewrite-invalid-repository", Warning, Image,
+    "A rewrite turns the image's repository into a name that is not a valid repository: the mirror will not find it.",
+    "containerd requests <host>/v2/<rewritten>/manifests/<tag> with whatever the rewrite produced
+(fork: resolver.go `withRewritesFromHost`); repository names are lower-case path components
+separated by / (distribution/reference), and registries refuse others.
+
+Triggers:
+    rewrite: {'^library/(.*)': 'Mirrored/$1'}
+Fine:
+    rewrite: {'^library/(.*)': 'mirrored/$1'}
+
+Fix: make the replacement produce lower-case path components separated by /.";
+
+    RewriteNoMatch = "rewrite-no-match", Info, Image,
+    "No rewrite rule of a host changes the image's repository: it is requested as written.",
+    "The fork applies the first rule whose `ReplaceAllString` changes the repository (fork:
+resolver.go `withRewritesFromHost`); when none does, the repository is requested unchanged.
+Official Docker Hub images are library/<name>.
+
+Triggers:
+    rewrite: {'^bitnami/(.*)': 'mirrored/$1'}   with the image nginx (library/nginx)
+Fine: the image bitnami/redis.
+
+Fix: match the repository as containerd sees it (library/<name> for official images).";
 
     PlainHttpEndpoint = "plain-http-endpoint", Info, Offline,
     "An endpoint uses plain HTTP: pulls are unauthenticated and unencrypted in transit.",
@@ -968,7 +1155,7 @@ Fine: the same with --disable-default-registry-endpoint.
 Fix: in air-gapped clusters start K3s with --disable-default-registry-endpoint.";
 
     RewriteDockerhubLibrary = "rewrite-dockerhub-library", Info, Offline,
-    "A Docker Hub rewrite matches ^<name> but official images are named library/<name>.",
+    "A Docker Hub rewrite matches `^<name>` but official images are named `library/<name>`.",
     "Image references normalise `nginx` to docker.io/library/nginx (distribution/reference
 `splitDockerDomain`), and rewrites match the repository path, so ^nginx never matches an official
 image.
@@ -1014,6 +1201,22 @@ Fine:
 Fix: quote it.";
 }
 
+/// The README's rule table: one row per code, in catalogue order.
+#[cfg(test)]
+fn readme_table() -> String {
+    let mut out = String::from("| code | severity | needs | why |\n| --- | --- | --- | --- |\n");
+    for r in RULES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            r.code,
+            r.severity.as_str(),
+            r.needs.describe().trim_start_matches("with "),
+            r.summary
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1036,6 +1239,18 @@ mod tests {
             assert!(r.description.contains("Fix:"), "{c} has no fix");
             assert!(r.description.contains("Trigger"), "{c} has no example");
         }
-        assert_eq!(RULES.len(), 49);
+        assert_eq!(RULES.len(), 60);
+    }
+
+    /// The README's rule table is this catalogue, row for row.
+    #[test]
+    fn readme_rule_table_is_the_catalogue() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's rule table differs from the catalogue; it should read:\n\n{table}"
+        );
     }
 }

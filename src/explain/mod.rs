@@ -1,76 +1,45 @@
-//! `explain IMAGE`: the requests containerd (as K3s ships it) makes to pull one image, in order,
+//! `explain IMAGE`: the requests containerd (as K3s ships it, or the stock build `--containerd`
+//! names: [`crate::containerd::builds`]) makes to pull one image, in order,
 //! from the files on a node: which `certs.d` directory applies, each host's first request URL,
 //! the rewrite, TLS and credentials for it, and whether the registry's own endpoint comes last.
 //!
 //! explain describes what containerd does with *files*, so it never re-derives K3s's rules: it
 //! renders the registries file with [`crate::k3s::render`] (or reads a real `certs.d` and
 //! `config.toml` with `--hosts-dir`), and hands them to [`crate::containerd`], which reads them as
-//! containerd does. The reference goes through [`crate::containerd::image_ref`], rewrites through
-//! [`crate::go::regexp`]. The result is data ([`Explanation`]); [`crate::report`] prints it, and
-//! is the only place that masks secrets.
+//! containerd does (the same model audit stands on). The reference goes through
+//! [`crate::containerd::image_ref`], rewrites through [`crate::go::regexp`]. The result is data
+//! ([`Explanation`], its warnings [`Diagnostic`]s of the one catalogue); [`crate::report`] prints
+//! it, and masks secrets when it does.
 
-use std::path::Path;
-
-use anyhow::Context as _;
-
-use crate::cli::ExplainArgs;
-use crate::cmd::{node_options, pipeline, Status};
-use crate::containerd::image_ref::{self, ImageRef};
-use crate::containerd::{
-    parse_auth, AuthKind, CertFilesReason, CertsTree, CriRegistry, Flavor, HostOrigin,
-    RegistryHost, Resolution, Source, DEFAULT_DIR, HOSTS_TOML,
+use crate::containerd::cri::{AuthKind, CredentialLookup, CriRegistry};
+use crate::containerd::docker::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::containerd::gotoml::DecodeError;
+use crate::containerd::hosts_dir::{
+    CertFilesReason, CertsTree, DefaultFill, PlainHttp, RegistryHost, Resolution, Source,
+    DEFAULT_DIR, HOSTS_TOML,
 };
+use crate::containerd::hosts_toml::{Capabilities, HostOrigin};
+use crate::containerd::image_ref::{self, ImageRef};
+use crate::containerd::{Flavor, NodeView};
+use crate::diag::{Code, Diagnostic};
 use crate::go::regexp::Regexp;
 use crate::go::{filepath, net, url};
-use crate::k3s::endpoint::{is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::k3s::model::Model;
-use crate::k3s::render::{RenderOptions, Rendered, Renderer, CERTS_D};
-use crate::report::Reporter;
-
-/// Run `explain`: normalise the reference (exit 2 when containerd would refuse it), gather the
-/// files, explain, print.
-pub fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
-    let image = image_ref::parse_docker_ref(&args.image).map_err(|e| {
-        // CRI's own wording (image_pull.go PullImage).
-        anyhow::anyhow!(
-            "failed to parse image reference {}: {e}",
-            crate::go::quote::quote(&args.image)
-        )
-    })?;
-    rep.show_secrets(args.show_secrets);
-    let files = match &args.files.hosts_dir {
-        Some(dir) => Files::from_node(dir, args.files.containerd_config.as_deref())?,
-        None => {
-            let node = node_options(&args.node, None)?;
-            let p = pipeline(&args.input, node, rep)?;
-            let rendered = Renderer::new()?.render(&p.model, RenderOptions::default())?;
-            Files::rendered(&p.source.display_name(), &p.model, &rendered)
-        }
-    };
-    let exp = explain(&args.image, &image, &files);
-    if args.json {
-        rep.explain_json(&exp, args.show_secrets)?;
-    } else {
-        rep.explain_text(&exp, args.show_secrets)?;
-    }
-    Ok(Status::Ok)
-}
+use crate::k3s::render::Rendered;
+use crate::secret::Secret;
 
 /// The files explain reads, and where they came from.
 #[derive(Debug, Clone)]
-pub struct Files {
-    /// The `certs.d` tree.
-    pub tree: CertsTree,
-    /// The CRI registry settings of config.toml: `None` when no config.toml was given, `Err`
-    /// when containerd cannot load it.
-    pub registry: Option<Result<CriRegistry, String>>,
+pub(crate) struct Files {
+    /// The certs.d tree and config.toml, as containerd reads them.
+    pub(crate) node: NodeView,
     /// Where they came from.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 /// Where explain's files came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Rendered from a registries file, as K3s writes them.
     Rendered {
         /// The registries file, as named on the command line.
@@ -90,12 +59,11 @@ pub enum Origin {
 }
 
 impl Files {
-    /// The files K3s writes for `model` (`rendered` must be unmasked): hosts files as a `certs.d`
-    /// tree rooted at the node's registry directory, credentials from the rendered config.toml.
-    pub fn rendered(registries: &str, model: &Model, rendered: &Rendered) -> Self {
+    /// The files K3s writes for `model`: hosts files as a `certs.d` tree rooted at the node's
+    /// registry directory, credentials from the rendered config.toml.
+    pub(crate) fn rendered(registries: &str, model: &Model, rendered: &Rendered) -> Self {
         Files {
-            tree: CertsTree::from_rendered(CERTS_D, &model.paths.registry_dir, &rendered.hosts),
-            registry: Some(crate::containerd::parse_config_toml(&rendered.config_toml)),
+            node: rendered.on_node(model),
             origin: Origin::Rendered {
                 registries: registries.to_string(),
                 disable_default_registry_endpoint: model.node.disable_default_registry_endpoint,
@@ -104,127 +72,134 @@ impl Files {
         }
     }
 
-    /// A node's `certs.d` directory and, optionally, its config.toml.
-    pub fn from_node(hosts_dir: &Path, containerd_config: Option<&Path>) -> anyhow::Result<Self> {
-        let tree = CertsTree::read(hosts_dir).context("reading the hosts directory")?;
-        let registry = match containerd_config {
-            Some(p) => Some(crate::containerd::read_config_toml(p)?),
-            None => None,
-        };
-        Ok(Files {
-            tree,
-            registry,
-            origin: Origin::Node {
-                hosts_dir: hosts_dir.display().to_string(),
-                containerd_config: containerd_config.map(|p| p.display().to_string()),
+    /// A node's `certs.d` tree and, optionally, what containerd makes of its config.toml.
+    pub(crate) fn node(
+        hosts_dir: &str,
+        tree: CertsTree,
+        config: Option<(&str, Result<CriRegistry, DecodeError>)>,
+    ) -> Self {
+        let containerd_config = config.as_ref().map(|(name, _)| name.to_string());
+        Files {
+            node: NodeView {
+                tree,
+                config: config.map(|(_, c)| c),
             },
-        })
+            origin: Origin::Node {
+                hosts_dir: hosts_dir.to_string(),
+                containerd_config,
+            },
+        }
     }
 }
 
 /// Everything explain says about one image.
 #[derive(Debug, Clone)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     /// The reference as given.
-    pub input: String,
+    pub(crate) input: String,
     /// The reference as containerd normalises it.
-    pub image: ImageRef,
+    pub(crate) image: ImageRef,
+    /// The containerd build that reads the files.
+    pub(crate) containerd: Flavor,
     /// Where the files came from.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// The directory containerd reads (`certs.d/docker.io`), if any.
-    pub hosts_dir: Option<String>,
+    pub(crate) hosts_dir: Option<String>,
     /// The directories containerd looks for, in order, up to the one it takes: (path, exists).
-    pub candidates: Vec<(String, bool)>,
+    pub(crate) candidates: Vec<(String, bool)>,
     /// What containerd read from the directory.
-    pub source: Source,
+    pub(crate) source: Source,
     /// The hosts.toml had a top-level `server` key.
-    pub has_server_key: bool,
+    pub(crate) has_server_key: bool,
     /// The number of `[host]` entries containerd read.
-    pub host_entries: usize,
+    pub(crate) host_entries: usize,
     /// containerd fails before any request (the pull fails with this).
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// The requests, in order.
-    pub attempts: Vec<Attempt>,
+    pub(crate) attempts: Vec<Attempt>,
     /// Hosts from the file that this pull does not use.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Whether and why the registry's own endpoint comes last.
-    pub default_endpoint: DefaultEndpoint,
-    /// Surprises, each with a fix.
-    pub warnings: Vec<Warning>,
+    pub(crate) default_endpoint: DefaultEndpoint,
+    /// Surprises, each with a fix: diagnostics of the one catalogue.
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 /// One host's first request.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// `HEAD` for a host that resolves the reference; `GET` for one that only serves content by
     /// digest.
-    pub method: &'static str,
+    pub(crate) method: &'static str,
     /// The URL of the first request, as containerd builds and logs it (for a host that does not
     /// resolve, the digest is the one another host resolved: `<digest>`).
-    pub url: String,
+    pub(crate) url: String,
     /// The request host, `host[:port]`: the key credentials are looked up by.
-    pub host: String,
+    pub(crate) host: String,
     /// The registry's own endpoint (the root entry, or the one containerd fills in).
-    pub default_endpoint: bool,
+    pub(crate) default_endpoint: bool,
     /// Where the host comes from, for people: `[host."https://m/v2"]`, `server`, ...
-    pub source: String,
+    pub(crate) source: String,
     /// Its capabilities.
-    pub capabilities: Vec<&'static str>,
+    pub(crate) capabilities: Vec<&'static str>,
     /// It takes part in resolving the tag (or digest); `false`: it only serves fetches by digest.
-    pub resolves: bool,
+    pub(crate) resolves: bool,
     /// The `ns` query parameter, when containerd adds one.
-    pub ns: Option<String>,
+    pub(crate) ns: Option<String>,
     /// Extra request headers from hosts.toml (`header`), as written.
-    pub headers: Vec<(String, Vec<String>)>,
+    pub(crate) headers: Vec<(String, Vec<String>)>,
     /// The rewrite applied to the repository, if any.
-    pub rewrite: Option<Rewrite>,
+    pub(crate) rewrite: Option<Rewrite>,
     /// Why there is or is not a rewrite.
-    pub rewrite_note: String,
+    pub(crate) rewrite_note: String,
     /// TLS and scheme.
-    pub tls: Tls,
+    pub(crate) tls: Tls,
+    /// Go's HTTP client refuses to send requests to this host (a header it cannot send):
+    /// containerd goes on with the next host.
+    pub(crate) refused: Option<String>,
     /// The credentials sent after a 401, if any.
-    pub credentials: Option<Credentials>,
+    pub(crate) credentials: Option<Credentials>,
     /// What is sent and why.
-    pub credentials_note: String,
+    pub(crate) credentials_note: String,
 }
 
 /// The rewrite applied to one host's requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rewrite {
+pub(crate) struct Rewrite {
     /// The pattern.
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// The replacement.
-    pub replacement: String,
+    pub(crate) replacement: String,
     /// The repository requested instead.
-    pub repository: String,
+    pub(crate) repository: String,
     /// Only one result is possible (no other rule rewrites this repository differently).
-    pub deterministic: bool,
+    pub(crate) deterministic: bool,
     /// Other rules that rewrite it differently: (pattern, repository).
-    pub alternatives: Vec<(String, String)>,
+    pub(crate) alternatives: Vec<(String, String)>,
 }
 
 /// Scheme and TLS of one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tls {
+pub(crate) struct Tls {
     /// The scheme of the first request.
-    pub scheme: String,
+    pub(crate) scheme: String,
     /// How the connection is made.
-    pub mode: TlsMode,
+    pub(crate) mode: TlsMode,
     /// CA files added to the system roots.
-    pub ca: Vec<String>,
+    pub(crate) ca: Vec<String>,
     /// Client certificate and key files (an empty key: the key is in the certificate file).
-    pub client: Vec<[String; 2]>,
+    pub(crate) client: Vec<[String; 2]>,
     /// `skip_verify`, when set.
-    pub skip_verify: Option<bool>,
+    pub(crate) skip_verify: Option<bool>,
     /// containerd set `skip_verify` itself (the localhost default endpoint).
-    pub skip_verify_forced: bool,
+    pub(crate) skip_verify_forced: bool,
     /// With [`TlsMode::HttpsThenHttp`] and no port in the URL, connection errors also fall back.
-    pub fallback_on_connection_error: bool,
+    pub(crate) fallback_on_connection_error: bool,
 }
 
 /// How a host is spoken to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
+pub(crate) enum TlsMode {
     /// HTTPS only.
     Https,
     /// Plain HTTP only.
@@ -235,7 +210,7 @@ pub enum TlsMode {
 
 impl TlsMode {
     /// The JSON name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TlsMode::Https => "https",
             TlsMode::PlainHttp => "http",
@@ -246,151 +221,139 @@ impl TlsMode {
 
 /// Credentials found in config.toml for a request host (unmasked; the reporter masks).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// The `registry.configs` key.
-    pub key: String,
+    pub(crate) key: String,
     /// The user name sent.
-    pub username: String,
+    pub(crate) username: String,
     /// The secret sent.
-    pub secret: String,
+    pub(crate) secret: Secret,
     /// Which config.toml field it came from.
-    pub kind: AuthKind,
+    pub(crate) kind: AuthKind,
 }
 
 /// A host the pull does not contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// `scheme://host/path`.
-    pub base: String,
+    pub(crate) base: String,
     /// Its capabilities.
-    pub capabilities: Vec<&'static str>,
+    pub(crate) capabilities: Vec<&'static str>,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// The registry's own endpoint at the end of the list, or why it is not there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DefaultEndpoint {
+pub(crate) struct DefaultEndpoint {
     /// It is the last host tried.
-    pub last: bool,
+    pub(crate) last: bool,
     /// Its base URL.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
     /// What upstream containerd would do differently, when it would.
-    pub upstream: Option<String>,
+    pub(crate) upstream: Option<String>,
 }
 
-/// A surprise, with a stable code and a one-line fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    /// Stable, kebab-case.
-    pub code: &'static str,
-    /// What happens.
-    pub message: String,
-    /// What to do.
-    pub fix: String,
-}
-
-/// Explain the pull of `image` (written `input`) from `files`, as K3s's containerd does it.
-pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
+/// Explain the pull of `image` (written `input`) from `files`, as containerd build `flavor` does
+/// it.
+pub(crate) fn explain(input: &str, image: &ImageRef, files: &Files, flavor: Flavor) -> Explanation {
     let ns = image.domain.as_str();
-    let res = files.tree.configure_hosts(ns, Flavor::K3sFork);
-    let mut warnings: Vec<Warning> = Vec::new();
-    let hosts_dir = res.lookup.chosen.as_ref().map(|n| files.tree.display(n));
+    let tree = &files.node.tree;
+    let res = tree.configure_hosts(ns, flavor);
+    let mut warnings: Vec<Diagnostic> = Vec::new();
+    let hosts_dir = res.lookup.chosen.as_ref().map(|n| tree.display(n));
     let candidates = res
         .lookup
         .candidates
         .iter()
-        .map(|(n, found)| (files.tree.display(n), *found))
+        .map(|(n, found)| (tree.display(n), *found))
         .collect();
 
     if ns == DOCKER_HUB_HOST {
-        warnings.push(Warning {
-            code: "image-names-registry-1-docker-io",
-            message: format!(
+        warnings.push(Diagnostic::unplaced(
+    Code::ImageNamesDockerHubHost,
+    format!(
                 "the image names {DOCKER_HUB_HOST}, not {DOCKER_HUB}: containerd reads {} and no docker.io \
                  mirror, rewrite or TLS setting applies (nor does the library/ prefix of official images)",
-                files.tree.display(DOCKER_HUB_HOST)
+                tree.display(DOCKER_HUB_HOST)
             ),
-            fix: "Write Docker Hub images as docker.io/<name> or just <name>.".to_string(),
-        });
+    "Write Docker Hub images as docker.io/<name> or just <name>.",
+));
     }
     if let Some(chosen) = res.lookup.chosen.as_deref().filter(|c| *c != DEFAULT_DIR) {
         // Only mirrors make the shadowing a surprise: a _default without [host] entries gives every
         // registry its own endpoint anyway.
-        let wild: Vec<String> = files
-            .tree
-            .host_entries(DEFAULT_DIR, Flavor::K3sFork)
+        let wild: Vec<String> = tree
+            .host_entries(DEFAULT_DIR, flavor)
             .iter()
             .map(|h| format!("{}://{}{}", h.scheme, h.host, h.path))
             .collect();
         if !wild.is_empty() {
-            warnings.push(Warning {
-                code: "wildcard-shadowed",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::WildcardShadowed,
+    format!(
                     "the mirrors of {} ({}) do not apply to {ns}: containerd reads {} instead and never merges the \
                      two",
-                    files.tree.display(DEFAULT_DIR),
+                    tree.display(DEFAULT_DIR),
                     wild.join(", "),
-                    files.tree.display(chosen)
+                    tree.display(chosen)
                 ),
-                fix: format!("Repeat the \"*\" endpoints under mirrors.\"{ns}\" if {ns} should use them."),
-            });
+    format!("Repeat the \"*\" endpoints under mirrors.\"{ns}\" if {ns} should use them."),
+));
         }
     }
     if let Source::CertFiles(CertFilesReason::Invalid(err)) = &res.source {
-        warnings.push(Warning {
-            code: "hosts-toml-invalid",
-            message: format!(
+        warnings.push(Diagnostic::unplaced(
+    Code::HostsTomlInvalid,
+    format!(
                 "containerd cannot read this hosts.toml ({err}); it falls back to the directory's certificate \
                  files and the registry's own endpoint: no mirrors, no TLS settings, no rewrites"
             ),
-            fix: "Fix the TOML; for rewrites avoid \\ and \" (write [.] instead of \\.).".to_string(),
-        });
+    "Fix the TOML; for rewrites avoid \\ and \" (write [.] instead of \\.).",
+));
     }
     if let Some(err) = &res.error {
-        warnings.push(Warning {
-            code: "hosts-dir-unreadable",
-            message: format!(
-                "containerd fails every pull from {ns} before sending a request: {err}"
-            ),
-            fix: "Make the hosts directory entry a readable directory, or remove it.".to_string(),
-        });
+        warnings.push(Diagnostic::unplaced(
+            Code::HostsDirUnreadable,
+            format!("containerd fails every pull from {ns} before sending a request: {err}"),
+            "Make the hosts directory entry a readable directory, or remove it.",
+        ));
     }
 
-    let (registry, registry_note) = match &files.registry {
+    let (registry, registry_note) = match &files.node.config {
         None => (
             None,
             "not known: pass --containerd-config to see the credentials".to_string(),
         ),
         Some(Err(e)) => {
-            warnings.push(Warning {
-                code: "config-toml-invalid",
-                message: format!("containerd cannot load config.toml ({e}): it does not start, so nothing is pulled"),
-                fix: "Remove quotes and control characters from registry names and credentials.".to_string(),
-            });
+            warnings.push(Diagnostic::unplaced(
+    Code::ConfigTomlInvalid,
+    format!("containerd cannot load config.toml ({e}): it does not start, so nothing is pulled"),
+    "Remove quotes and control characters from registry names and credentials.",
+));
             (None, "not known: config.toml cannot be loaded".to_string())
         }
         Some(Ok(r)) => (Some(r), String::new()),
     };
     if let (Some(r), Origin::Node { .. }) = (registry, &files.origin) {
         if r.config_path.is_none() {
-            warnings.push(Warning {
-                code: "config-path-unset",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::ConfigPathUnset,
+    format!(
                     "config.toml sets no {}.config_path: containerd does not read any hosts directory",
                     r.section
                 ),
-                fix: format!("Set {}.config_path to the certs.d directory.", r.section),
-            });
+    format!("Set {}.config_path to the certs.d directory.", r.section),
+));
         }
     }
 
     let needed = if image.is_digest() {
-        crate::containerd::Capabilities::PULL
+        Capabilities::PULL
     } else {
-        crate::containerd::Capabilities::PULL | crate::containerd::Capabilities::RESOLVE
+        Capabilities::PULL | Capabilities::RESOLVE
     };
     let mut attempts = Vec::new();
     let mut skipped = Vec::new();
@@ -398,12 +361,12 @@ pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
         .lookup
         .chosen
         .as_ref()
-        .map(|n| filepath::join(&[&files.tree.node_root, n]));
+        .map(|n| filepath::join(&[&tree.node_root, n]));
     if res.error.is_none() {
         for h in &res.hosts {
             let c = &h.config;
             let base = format!("{}://{}{}", c.scheme, c.host, c.path);
-            if !c.capabilities.has(crate::containerd::Capabilities::PULL) {
+            if !c.capabilities.has(Capabilities::PULL) {
                 skipped.push(Skipped {
                     base,
                     capabilities: c.capabilities.names(),
@@ -420,6 +383,7 @@ pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
                 registry,
                 &registry_note,
                 resolves,
+                flavor,
                 &mut warnings,
             ));
             if let Some(dir) = &dir_path {
@@ -432,18 +396,18 @@ pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
             } else {
                 ("resolve", "pull and resolve")
             };
-            warnings.push(Warning {
-                code: "no-resolve-hosts",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::NoResolveHosts,
+    format!(
                     "no host has the {caps} capabilities: the pull fails with \"no {what} hosts: not found\""
                 ),
-                fix: "Give at least one host the pull and resolve capabilities (K3s writes both for every mirror)."
-                    .to_string(),
-            });
+    "Give at least one host the pull and resolve capabilities (K3s writes both for every mirror)."
+                    ,
+));
         }
     }
     credential_warnings(image, registry, &attempts, &mut warnings);
-    let default_endpoint = default_endpoint(ns, &res, files, hosts_dir.as_deref());
+    let default_endpoint = default_endpoint(ns, &res, files, hosts_dir.as_deref(), flavor);
     // The same surprise found for several hosts is said once, where it was first found.
     let mut seen = Vec::new();
     warnings.retain(|w| {
@@ -456,17 +420,14 @@ pub fn explain(input: &str, image: &ImageRef, files: &Files) -> Explanation {
     Explanation {
         input: input.to_string(),
         image: image.clone(),
+        containerd: flavor,
         origin: files.origin.clone(),
         hosts_dir,
         candidates,
         source: res.source.clone(),
         has_server_key: res.has_server_key,
-        host_entries: res
-            .hosts
-            .iter()
-            .filter(|h| matches!(h.config.origin, HostOrigin::Table { .. }))
-            .count(),
-        error: res.error.clone(),
+        host_entries: res.host_entries(),
+        error: res.error.as_ref().map(ToString::to_string),
         attempts,
         skipped,
         default_endpoint,
@@ -484,11 +445,12 @@ fn attempt(
     registry: Option<&CriRegistry>,
     registry_note: &str,
     resolves: bool,
-    warnings: &mut Vec<Warning>,
+    flavor: Flavor,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Attempt {
     let c = &h.config;
     let ns = image.domain.as_str();
-    let (rewrite, rewrite_note) = rewrite_for(image, h, warnings);
+    let (rewrite, rewrite_note) = rewrite_for(image, h, flavor, warnings);
     let repository = rewrite
         .as_ref()
         .map_or(image.path.as_str(), |r| r.repository.as_str());
@@ -501,22 +463,43 @@ fn attempt(
     };
     let (url, ns_param) = request_url(h, repository, object, ns);
     let tls = tls_for(h);
+    let refused = h.request_error.as_ref().map(|e| {
+        warnings.push(Diagnostic::unplaced(
+            Code::HeaderInvalid,
+            format!(
+                "no request reaches {}: Go's HTTP client refuses it ({e}); containerd logs \"trying next host\" \
+                 and goes on with the next host",
+                c.host
+            ),
+            "Keep header values on one line without control characters; header names are tokens.",
+        ));
+        e.to_string()
+    });
     let (credentials, credentials_note) = match registry {
         None => (None, registry_note.to_string()),
         Some(r) => credentials_for(&c.host, r, warnings),
     };
-    if credentials.is_some() && tls.mode != TlsMode::Https && !is_localhost(&c.host) {
-        warnings.push(Warning {
-            code: "credentials-over-http",
-            message: format!("credentials for {} can be sent over plain HTTP", c.host),
-            fix: "Serve the registry over TLS (with ca_file for a private CA).".to_string(),
-        });
+    let cleartext = match h.plain_http() {
+        PlainHttp::Never => None,
+        PlainHttp::OnFallback => Some(
+            "can be sent over plain HTTP (containerd tries HTTPS first and falls back to HTTP)",
+        ),
+        PlainHttp::Always => Some("are sent over plain HTTP"),
+    };
+    if let (Some(how), Some(_)) = (cleartext, &credentials) {
+        if !is_localhost(&c.host) {
+            warnings.push(Diagnostic::unplaced(
+                Code::CredentialsOverHttp,
+                format!("credentials for {} {how}", c.host),
+                "Serve the registry over TLS (with ca_file for a private CA).",
+            ));
+        }
     }
     let dir = res
         .lookup
         .chosen
         .as_deref()
-        .map(|n| files.tree.display(n))
+        .map(|n| files.node.tree.display(n))
         .unwrap_or_default();
     let source = match (&c.origin, h.fill) {
         (HostOrigin::Table { key }, _) => format!("[host.\"{key}\"]"),
@@ -525,6 +508,9 @@ fn attempt(
         }
         (HostOrigin::Root { server: Some(_) }, Some(_)) => {
             format!("server = \"\" in {dir}/{HOSTS_TOML}, filled in by containerd")
+        }
+        (HostOrigin::Root { server: None }, _) if res.host_entries() > 0 => {
+            format!("root of {dir}/{HOSTS_TOML} (no server key), filled in by containerd")
         }
         (HostOrigin::Root { server: None }, _) => {
             format!("root of {dir}/{HOSTS_TOML} (no [host] entries), filled in by containerd")
@@ -547,6 +533,7 @@ fn attempt(
         rewrite,
         rewrite_note,
         tls,
+        refused,
         credentials,
         credentials_note,
     }
@@ -581,15 +568,27 @@ fn request_url(
     (format!("{}://{}{}", c.scheme, c.host, path), ns_param)
 }
 
-/// `withRewritesFromHost` (K3s fork): the first rule, in Go's random map order, whose
-/// `ReplaceAllString` changes the repository; rules that do not compile are skipped.
+/// `withRewritesFromHost` (K3s fork, resolver.go; called anew for the resolve request and for
+/// every fetch in fetcher.go): the first rule, in Go's random map order, whose
+/// `ReplaceAllString` changes the repository; rules that do not compile are skipped. The rules
+/// are the ones containerd read from hosts.toml (after TOML unescaping).
 fn rewrite_for(
     image: &ImageRef,
     h: &RegistryHost,
-    warnings: &mut Vec<Warning>,
+    flavor: Flavor,
+    warnings: &mut Vec<Diagnostic>,
 ) -> (Option<Rewrite>, String) {
     let c = &h.config;
     let repo = image.path.as_str();
+    if !flavor.build().rewrites {
+        return (
+            None,
+            format!(
+                "none: {} does not read rewrite tables",
+                flavor.build().title
+            ),
+        );
+    }
     if c.rewrites.is_empty() {
         let note = if h.is_default() {
             "none: rewrites never apply to the registry's own endpoint (K3s writes them only for mirrors)"
@@ -603,16 +602,16 @@ fn rewrite_for(
         let re = match Regexp::compile(pattern) {
             Ok(re) => re,
             Err(e) => {
-                warnings.push(Warning {
-                    code: "rewrite-invalid-regex",
-                    message: format!(
+                warnings.push(Diagnostic::unplaced(
+    Code::RewriteInvalidRegex,
+    format!(
                         "rewrite pattern {} for {} is not valid Go RE2 ({e}): containerd logs \"Failed to compile \
                          rewrite\" and skips it",
                         q(pattern),
                         c.host
                     ),
-                    fix: "RE2 has no look-around or back-references; rewrite with anchored alternatives.".to_string(),
-                });
+    "RE2 has no look-around or back-references; rewrite with anchored alternatives.",
+));
                 continue;
             }
         };
@@ -621,42 +620,42 @@ fn rewrite_for(
             continue;
         }
         if count > 1 {
-            warnings.push(Warning {
-                code: "rewrite-multiple-matches",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::RewriteMultipleMatches,
+    format!(
                     "rewrite pattern {} for {} matches {repo} {count} times and ReplaceAllString replaces each: \
                      {repo} -> {rr}",
                     q(pattern),
                     c.host
                 ),
-                fix: "Anchor the pattern (^...$) so it matches the repository once.".to_string(),
-            });
+    "Anchor the pattern (^...$) so it matches the repository once.",
+));
         }
         if !image_ref::is_valid_path(&rr) {
-            warnings.push(Warning {
-                code: "rewrite-invalid-repository",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::RewriteInvalidRepository,
+    format!(
                     "rewriting {repo} for {} gives {}, which is not a valid repository name: the mirror will not \
                      find it",
                     c.host,
                     q(&rr)
                 ),
-                fix: "Make the replacement produce lower-case path components separated by /.".to_string(),
-            });
+    "Make the replacement produce lower-case path components separated by /.",
+));
         }
         changed.push((pattern.clone(), replacement.clone(), rr));
     }
     let Some((pattern, replacement, repository)) = changed.first().cloned() else {
-        warnings.push(Warning {
-            code: "rewrite-no-match",
-            message: format!(
+        warnings.push(Diagnostic::unplaced(
+    Code::RewriteNoMatch,
+    format!(
                 "no rewrite rule for {} changes {repo}: it is requested as {repo}",
                 c.host
             ),
-            fix: format!(
+    format!(
                 "Match the repository as containerd sees it ({repo}; official Docker Hub images are library/<name>)."
             ),
-        });
+));
         let patterns: Vec<String> = c.rewrites.iter().map(|(p, _)| q(p)).collect();
         return (
             None,
@@ -675,19 +674,19 @@ fn rewrite_for(
     } else {
         let mut results: Vec<String> = vec![format!("{repository} ({})", q(&pattern))];
         results.extend(alternatives.iter().map(|(p, r)| format!("{r} ({})", q(p))));
-        warnings.push(Warning {
-            code: "rewrite-order-nondeterministic",
-            message: format!(
-                "{} rewrite rules for {} change {repo} differently; containerd tries them in Go's random map order, \
-                 so each pull gets one of: {}",
+        warnings.push(Diagnostic::unplaced(
+    Code::RewriteOrderNondeterministic,
+    format!(
+                "{} rewrite rules for {} change {repo} differently; containerd picks one in Go's random map order \
+                 for every request (the manifest and each blob anew), so one pull can mix {}, and fail with not found",
                 results.len(),
                 c.host,
-                results.join(", ")
+                results.join(" and ")
             ),
-            fix: "Make the patterns mutually exclusive (anchor them with distinct prefixes).".to_string(),
-        });
+    "Make the patterns mutually exclusive (anchor them with distinct prefixes).",
+));
         format!(
-            "{repo} -> one of {}, at random per pull",
+            "{repo} -> one of {}, at random for every request",
             results.join(", ")
         )
     };
@@ -727,8 +726,7 @@ fn tls_for(h: &RegistryHost) -> Tls {
         ca: c.ca_certs.clone().unwrap_or_default(),
         client: c.client_pairs.clone().unwrap_or_default(),
         skip_verify: c.skip_verify,
-        skip_verify_forced: h.fill == Some(crate::containerd::DefaultFill::Localhost)
-            && c.skip_verify == Some(true),
+        skip_verify_forced: h.fill == Some(DefaultFill::Localhost) && c.skip_verify == Some(true),
         // isPortError: connection refused and timeouts fall back only when the URL has no port.
         fallback_on_connection_error: h.http_fallback && port.is_empty(),
     }
@@ -736,23 +734,38 @@ fn tls_for(h: &RegistryHost) -> Tls {
 
 /// A TLS path that `makeAbsPath` turned into the host directory itself (an empty `ca`, `client`
 /// or key path): containerd cannot read it as a file, and fails every pull from the registry.
-fn tls_path_warnings(h: &RegistryHost, dir: &str, ns: &str, warnings: &mut Vec<Warning>) {
+/// The codes are the ones audit gives the registries.yaml settings that make K3s write them.
+fn tls_path_warnings(h: &RegistryHost, dir: &str, ns: &str, warnings: &mut Vec<Diagnostic>) {
     let c = &h.config;
-    let paths = c
-        .ca_certs
-        .iter()
-        .flatten()
-        .chain(c.client_pairs.iter().flatten().flat_map(|p| p.iter()));
-    if paths.clone().any(|p| p == dir) {
-        warnings.push(Warning {
-            code: "tls-path-is-directory",
-            message: format!(
-                "a TLS path of {} is empty, which containerd resolves to the hosts directory {dir}: every pull from \
-                 {ns} fails (\"unable to read ... is a directory\")",
-                c.host
-            ),
-            fix: "Set both cert_file and key_file (or neither) and no empty ca_file.".to_string(),
-        });
+    let fails = format!(
+        "containerd resolves it to the hosts directory {dir} and fails every pull from {ns} (\"unable to read \
+         ... is a directory\")"
+    );
+    if c.ca_certs.iter().flatten().any(|p| p == dir) {
+        warnings.push(Diagnostic::unplaced(
+            Code::TlsFileUnusable,
+            format!("a ca path of {} is empty: {fails}", c.host),
+            "Remove the empty ca entry (and ca_file: \"\" in registries.yaml).",
+        ));
+    }
+    for [cert, key] in c.client_pairs.iter().flatten() {
+        if cert == dir {
+            warnings.push(Diagnostic::unplaced(
+                Code::TlsKeyWithoutCert,
+                format!(
+                    "the client certificate path of {} is empty: {fails}",
+                    c.host
+                ),
+                "Set cert_file too (or remove key_file).",
+            ));
+        }
+        if key == dir {
+            warnings.push(Diagnostic::unplaced(
+                Code::TlsCertWithoutKey,
+                format!("the client key path of {} is empty: {fails}", c.host),
+                "Set key_file too (a combined certificate+key PEM still needs key_file: name the same file), or remove cert_file.",
+            ));
+        }
     }
 }
 
@@ -761,38 +774,38 @@ fn tls_path_warnings(h: &RegistryHost, dir: &str, ns: &str, warnings: &mut Vec<W
 fn credentials_for(
     host: &str,
     r: &CriRegistry,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> (Option<Credentials>, String) {
-    let Some(a) = r.auths.get(host) else {
-        let mut note =
-            format!("none: config.toml has no credentials for \"{host}\" (registry.configs)");
-        if host == DOCKER_HUB_HOST {
-            if let Some(k) = [DOCKER_HUB, "index.docker.io"]
-                .into_iter()
-                .find(|k| r.auths.contains_key(*k))
-            {
-                note.push_str(&format!(
-                    " (it has one under \"{k}\", which containerd never asks for)"
-                ));
+    match r.credentials_for(host) {
+        CredentialLookup::NoEntry => {
+            let mut note =
+                format!("none: config.toml has no credentials for \"{host}\" (registry.configs)");
+            if host == DOCKER_HUB_HOST {
+                if let Some(k) = [DOCKER_HUB, "index.docker.io"]
+                    .into_iter()
+                    .find(|k| r.auths.contains_key(*k))
+                {
+                    note.push_str(&format!(
+                        " (it has one under \"{k}\", which containerd never asks for)"
+                    ));
+                }
             }
+            (None, note)
         }
-        return (None, note);
-    };
-    match parse_auth(a) {
-        Ok(c) if c.kind == AuthKind::Anonymous => (
+        CredentialLookup::Empty => (
             None,
             format!("none: configs.\"{host}\".auth is empty, so the request stays anonymous"),
         ),
-        Ok(c) => {
+        CredentialLookup::Found(c) => {
             if c.kind == AuthKind::UsernamePassword && c.secret.is_empty() {
-                warnings.push(Warning {
-                    code: "auth-incomplete",
-                    message: format!(
+                warnings.push(Diagnostic::unplaced(
+                    Code::AuthIncomplete,
+                    format!(
                         "configs.\"{host}\".auth has a username but no password: Basic authentication fails with \
                          \"no basic auth credentials\", token servers hand out an anonymous token"
                     ),
-                    fix: "Set the password too.".to_string(),
-                });
+                    "Set the password too.",
+                ));
             }
             (
                 Some(Credentials {
@@ -804,14 +817,14 @@ fn credentials_for(
                 "sent when the registry answers 401 (the first request goes without)".to_string(),
             )
         }
-        Err(e) => {
-            warnings.push(Warning {
-                code: "auth-invalid",
-                message: format!(
+        CredentialLookup::Unusable(e) => {
+            warnings.push(Diagnostic::unplaced(
+                Code::AuthInvalidBase64,
+                format!(
                     "configs.\"{host}\".auth cannot be used ({e}): requests to {host} fail once it asks for credentials"
                 ),
-                fix: "Use username and password, or set auth to the base64 of user:password.".to_string(),
-            });
+                "Use username and password, or set auth to the base64 of user:password.",
+            ));
             (
                 None,
                 format!("none: configs.\"{host}\".auth is unusable ({e})"),
@@ -825,7 +838,7 @@ fn credential_warnings(
     image: &ImageRef,
     registry: Option<&CriRegistry>,
     attempts: &[Attempt],
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Vec<Diagnostic>,
 ) {
     let Some(r) = registry else {
         return;
@@ -842,23 +855,22 @@ fn credential_warnings(
             continue;
         }
         if key == "*" {
-            warnings.push(Warning {
-                code: "auth-never-used",
-                message: "credentials under configs.\"*\" are never sent: containerd has no wildcard credential lookup"
-                    .to_string(),
-                fix: "Give credentials per host: configs.\"<host[:port]>\".".to_string(),
-            });
+            warnings.push(Diagnostic::unplaced(
+    Code::WildcardConfigIgnored,
+    "credentials under configs.\"*\" are never sent: containerd has no wildcard credential lookup",
+    "Give credentials per host: configs.\"<host[:port]>\".",
+));
             continue;
         }
         if (key == DOCKER_HUB || key == "index.docker.io") && ns == DOCKER_HUB {
-            warnings.push(Warning {
-                code: "auth-never-used",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::AuthNeverUsed,
+    format!(
                     "credentials under configs.\"{key}\" are never sent: Docker Hub requests go to {DOCKER_HUB_HOST}, \
                      and containerd looks credentials up by the request host"
                 ),
-                fix: format!("Key them as configs.\"{DOCKER_HUB_HOST}\"."),
-            });
+    format!("Key them as configs.\"{DOCKER_HUB_HOST}\"."),
+));
             continue;
         }
         let same_name = contacted
@@ -869,9 +881,9 @@ fn credential_warnings(
                 .copied()
                 .or_else(|| contacted.first().copied())
                 .unwrap_or(ns);
-            warnings.push(Warning {
-                code: "config-not-for-endpoint",
-                message: format!(
+            warnings.push(Diagnostic::unplaced(
+    Code::ConfigNotForEndpoint,
+    format!(
                     "credentials under configs.\"{key}\" are not sent for this pull: it contacts {}; containerd \
                      looks credentials up by each request's exact host[:port]",
                     if contacted.is_empty() {
@@ -880,8 +892,8 @@ fn credential_warnings(
                         contacted.join(" and ")
                     }
                 ),
-                fix: format!("Key the credentials by the endpoint's host[:port], e.g. configs.\"{target}\"."),
-            });
+    format!("Key the credentials by the endpoint's host[:port], e.g. configs.\"{target}\"."),
+));
         }
     }
 }
@@ -892,6 +904,7 @@ fn default_endpoint(
     res: &Resolution,
     files: &Files,
     dir: Option<&str>,
+    flavor: Flavor,
 ) -> DefaultEndpoint {
     let last = res
         .hosts
@@ -916,6 +929,10 @@ fn default_endpoint(
                 "server = \"\" in {dir}/{HOSTS_TOML}: containerd fills in {ns}'s own endpoint and tries it last"
             ),
             (_, HostOrigin::Root { server: Some(_) }) => format!("server in {dir}/{HOSTS_TOML}"),
+            (_, HostOrigin::Root { server: None }) if res.host_entries() > 0 => format!(
+                "{dir}/{HOSTS_TOML} has no top-level server key, and {} appends the registry's own endpoint anyway",
+                flavor.build().title
+            ),
             _ => format!("{dir}/{HOSTS_TOML} has no [host] entries, so containerd uses its root as the endpoint"),
         };
         return DefaultEndpoint {
@@ -967,8 +984,7 @@ mod tests {
     fn files_for(yaml: &str, node: &NodeOptions) -> (Model, Files) {
         let loaded = crate::registries::load_str(yaml.as_bytes(), "test").expect("valid yaml");
         let model = crate::k3s::translate::translate(&loaded.registry, node);
-        let rendered =
-            crate::k3s::render::render(&model, RenderOptions::default()).expect("renders");
+        let rendered = crate::k3s::render::render(&model).expect("renders");
         let files = Files::rendered("test", &model, &rendered);
         (model, files)
     }
@@ -976,7 +992,7 @@ mod tests {
     fn explain_str(yaml: &str, image: &str, node: &NodeOptions) -> Explanation {
         let (_, files) = files_for(yaml, node);
         let r = image_ref::parse_docker_ref(image).expect("valid reference");
-        explain(image, &r, &files)
+        explain(image, &r, &files, Flavor::K3sFork)
     }
 
     fn urls(e: &Explanation) -> Vec<&str> {
@@ -984,7 +1000,7 @@ mod tests {
     }
 
     fn codes(e: &Explanation) -> Vec<&str> {
-        e.warnings.iter().map(|w| w.code).collect()
+        e.warnings.iter().map(|w| w.code.as_str()).collect()
     }
 
     #[test]
@@ -1177,17 +1193,13 @@ mod tests {
             disable_default in any::<bool>(),
             embedded in any::<bool>(),
         ) {
-            let node = NodeOptions {
-                disable_default_registry_endpoint: disable_default,
-                embedded_registry: embedded,
-                ..NodeOptions::default()
-            };
+            let node = NodeOptions::with_flags(disable_default, embedded);
             let model = crate::k3s::translate::translate(&reg, &node);
-            let rendered = crate::k3s::render::render(&model, RenderOptions::default()).expect("renders");
+            let rendered = crate::k3s::render::render(&model).expect("renders");
             let files = Files::rendered("test", &model, &rendered);
             for key in reg.mirrors.keys() {
                 let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
-                let e = explain(&key.to_string(), &image, &files);
+                let e = explain(&key.to_string(), &image, &files, Flavor::K3sFork);
                 let got: Vec<String> = e
                     .attempts
                     .iter()
@@ -1202,7 +1214,7 @@ mod tests {
                         .chain(hc.default.iter().filter_map(|d| d.url.as_deref()).filter(|u| !u.host.is_empty()).map(base))
                         .collect(),
                     // No file: containerd's own default host (docker.io is served by registry-1.docker.io).
-                    None => vec![format!("https://{}/v2", crate::k3s::endpoint::default_host(key))],
+                    None => vec![format!("https://{}/v2", crate::containerd::docker::default_host(key))],
                 };
                 // TLS with plain http: containerd upgrades the scheme (tested elsewhere); compare
                 // host and path here, and the scheme where no fallback applies.
@@ -1218,6 +1230,214 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+    // The ways the containerd builds read certs.d differently (crate::containerd::builds), one
+    // test each, over all three builds. The `1.6` column is also observed against a real
+    // containerd 1.6.20 by tests/e2e; the fork's and 2.x's rest on reading their source.
+
+    fn explain_as(yaml: &str, image: &str, node: &NodeOptions, flavor: Flavor) -> Explanation {
+        let (_, files) = files_for(yaml, node);
+        let r = image_ref::parse_docker_ref(image).expect("valid reference");
+        explain(image, &r, &files, flavor)
+    }
+
+    fn explain_tree(dir: &str, hosts_toml: &str, image: &str, flavor: Flavor) -> Explanation {
+        let tree = CertsTree::from_rendered(
+            "/etc/containerd/certs.d",
+            "/etc/containerd/certs.d",
+            [(dir.as_bytes(), hosts_toml.as_bytes())],
+        );
+        let files = Files::node("/etc/containerd/certs.d", tree, None);
+        let r = image_ref::parse_docker_ref(image).expect("valid reference");
+        explain(image, &r, &files, flavor)
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:246-259 and
+    /// containerd v2.1.5 core/remotes/docker/config/hosts.go:214-227 wrap an http host with TLS
+    /// settings in NewHTTPFallback and try https first; containerd v1.6.20
+    /// remotes/docker/config/hosts.go:162-235 only builds the TLS config and keeps the scheme.
+    #[test]
+    fn http_endpoint_with_tls_settings_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"http://m.example.com:5000\"]\nconfigs:\n  m.example.com:5000:\n    tls: {insecure_skip_verify: true}\n";
+        for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(
+                urls(&e)[0],
+                "https://m.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+            );
+            assert_eq!(e.attempts[0].tls.mode, TlsMode::HttpsThenHttp, "{flavor:?}");
+        }
+        let e = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::Containerd16);
+        assert_eq!(
+            urls(&e)[0],
+            "http://m.example.com:5000/v2/library/nginx/manifests/latest?ns=docker.io"
+        );
+        assert_eq!(e.attempts[0].tls.mode, TlsMode::PlainHttp);
+        assert_eq!(e.attempts[0].tls.skip_verify, Some(true));
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:103-124 and
+    /// containerd v2.1.5 core/remotes/docker/config/hosts.go:104-124: a loopback registry's own
+    /// endpoint is https on no port or 443, else http with skip_verify (so https first); port 80
+    /// is plain http. containerd v1.6.20 remotes/docker/config/hosts.go:102-112: plain http.
+    #[test]
+    fn loopback_registry_endpoint_by_build() {
+        let cases = [
+            (
+                "127.0.0.1:5000/app:1",
+                "https://127.0.0.1:5000",
+                TlsMode::HttpsThenHttp,
+            ),
+            ("localhost/app:1", "https://localhost", TlsMode::Https),
+            ("[::1]:443/app:1", "https://[::1]:443", TlsMode::Https),
+            (
+                "localhost:80/app:1",
+                "http://localhost:80",
+                TlsMode::PlainHttp,
+            ),
+        ];
+        for (image, base, mode) in cases {
+            for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+                let e = explain_as("", image, &NodeOptions::default(), flavor);
+                assert_eq!(
+                    urls(&e),
+                    [format!("{base}/v2/app/manifests/1")],
+                    "{image} {flavor:?}"
+                );
+                assert_eq!(e.attempts[0].tls.mode, mode, "{image} {flavor:?}");
+            }
+            let e = explain_as("", image, &NodeOptions::default(), Flavor::Containerd16);
+            let plain = base.replacen("https://", "http://", 1);
+            assert_eq!(
+                urls(&e),
+                [format!("{plain}/v2/app/manifests/1")],
+                "{image} 1.6"
+            );
+            assert_eq!(e.attempts[0].tls.mode, TlsMode::PlainHttp, "{image} 1.6");
+        }
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:398-413 appends the
+    /// root entry only with a top-level server key (or no [host] entries); containerd v2.1.5
+    /// core/remotes/docker/config/hosts.go:413-418 and v1.6.20 remotes/docker/config/hosts.go:
+    /// 370-375 always append it.
+    #[test]
+    fn no_server_key_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n";
+        let node = NodeOptions {
+            disable_default_registry_endpoint: true,
+            ..NodeOptions::default()
+        };
+        let mirror = "https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io";
+        let e = explain_as(yaml, "nginx", &node, Flavor::K3sFork);
+        assert_eq!(urls(&e), [mirror]);
+        assert!(!e.default_endpoint.last);
+        for flavor in [Flavor::Upstream, Flavor::Containerd16] {
+            let e = explain_as(yaml, "nginx", &node, flavor);
+            assert_eq!(
+                urls(&e),
+                [
+                    mirror,
+                    "https://registry-1.docker.io/v2/library/nginx/manifests/latest"
+                ],
+                "{flavor:?}"
+            );
+            assert!(e.default_endpoint.last, "{flavor:?}");
+            assert!(
+                e.default_endpoint
+                    .reason
+                    .contains("no top-level server key")
+                    && e.default_endpoint.reason.contains(flavor.build().title),
+                "{}",
+                e.default_endpoint.reason
+            );
+        }
+    }
+
+    /// vitorsavian/containerd v2.0.4-k3s3 core/remotes/docker/config/hosts.go:357-359 reads
+    /// `rewrite` and resolver.go:294 applies it (withRewritesFromHost, resolver.go:520); the
+    /// hostFileConfig of containerd v2.1.5 (hosts.go:337-377) and v1.6.20 (hosts.go:289-325) has no
+    /// such field.
+    #[test]
+    fn rewrites_by_build() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com\"]\n    rewrite:\n      \"^library/(.*)\": \"mirrored/$1\"\n";
+        let e = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::K3sFork);
+        assert_eq!(
+            urls(&e)[0],
+            "https://m.example.com/v2/mirrored/nginx/manifests/latest?ns=docker.io"
+        );
+        for flavor in [Flavor::Upstream, Flavor::Containerd16] {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(
+                urls(&e)[0],
+                "https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io",
+                "{flavor:?}"
+            );
+            assert!(e.attempts[0].rewrite.is_none());
+            assert!(
+                e.attempts[0]
+                    .rewrite_note
+                    .contains("does not read rewrite tables"),
+                "{}",
+                e.attempts[0].rewrite_note
+            );
+            assert!(
+                !codes(&e).iter().any(|c| c.starts_with("rewrite-")),
+                "{:?}",
+                codes(&e)
+            );
+        }
+    }
+
+    /// containerd v1.6.20 remotes/docker/config/hosts.go:346,497-501: getSortedHosts refuses a file
+    /// without a `host` table, so loadHostDir ignores it; 2.x's getSortedHosts (v2.1.5 hosts.go:548,
+    /// the fork's hosts.go:561) needs none.
+    #[test]
+    fn hosts_toml_without_host_table_by_build() {
+        let text = "server = \"https://m.example.com\"\n";
+        for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+            let e = explain_tree("docker.io", text, "nginx", flavor);
+            assert_eq!(
+                urls(&e),
+                ["https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io"],
+                "{flavor:?}"
+            );
+        }
+        let e = explain_tree("docker.io", text, "nginx", Flavor::Containerd16);
+        assert_eq!(
+            urls(&e),
+            ["https://registry-1.docker.io/v2/library/nginx/manifests/latest"]
+        );
+        assert!(
+            matches!(&e.source, Source::CertFiles(CertFilesReason::Invalid(err)) if err.to_string().contains("invalid `host` tree")),
+            "{:?}",
+            e.source
+        );
+        assert!(codes(&e).contains(&"hosts-toml-invalid"));
+        // An empty [host] table is enough.
+        let e = explain_tree(
+            "docker.io",
+            &format!("{text}[host]\n"),
+            "nginx",
+            Flavor::Containerd16,
+        );
+        assert_eq!(
+            urls(&e),
+            ["https://m.example.com/v2/library/nginx/manifests/latest?ns=docker.io"]
+        );
+    }
+
+    /// What K3s writes is read the same way by every build, in the respects the builds share.
+    #[test]
+    fn k3s_files_read_alike_where_the_builds_agree() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.example.com:5000\", \"http://10.0.0.1:5000\"]\nconfigs:\n  m.example.com:5000:\n    auth: {username: u, password: p}\n    tls: {ca_file: /etc/ca.crt}\n";
+        let fork = explain_as(yaml, "nginx", &NodeOptions::default(), Flavor::K3sFork);
+        for flavor in Flavor::all() {
+            let e = explain_as(yaml, "nginx", &NodeOptions::default(), flavor);
+            assert_eq!(urls(&e), urls(&fork), "{flavor:?}");
+            assert_eq!(e.attempts[0].credentials, fork.attempts[0].credentials);
+            assert_eq!(e.containerd, flavor);
         }
     }
 }

@@ -4,46 +4,21 @@
 //!
 //! Pure functions over Go-exact URL parsing ([`crate::go::url`]); no filesystem, no printing.
 
-use crate::go::net;
-use crate::go::string::{BStr, ByteSlice, GoString};
+use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::go::string::{ByteSlice, GoString};
 use crate::go::url::{self, Url, UrlError};
-
-/// Docker Hub's registry name, as image references spell it.
-pub const DOCKER_HUB: &str = "docker.io";
-/// The host containerd actually contacts for Docker Hub (`docker.DefaultHost`).
-pub const DOCKER_HUB_HOST: &str = "registry-1.docker.io";
-
-/// containerd's `docker.DefaultHost`: `docker.io` is served by `registry-1.docker.io`; every other
-/// name is its own host.
-pub fn default_host(ns: &BStr) -> &BStr {
-    if ns == DOCKER_HUB {
-        BStr::new(DOCKER_HUB_HOST)
-    } else {
-        ns
-    }
-}
-
-/// containerd's `docker.IsLocalhost`: `localhost` or a loopback IP, with or without a port.
-pub fn is_localhost(host: impl AsRef<[u8]>) -> bool {
-    let host = host.as_ref();
-    let host = match net::split_host_port(host) {
-        Ok((h, _)) => h,
-        Err(_) => GoString::from(host),
-    };
-    host == "localhost" || net::is_loopback(&host)
-}
 
 /// What `normalizeEndpointAddress` returns on success.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NormalizedEndpoint {
+pub(crate) struct NormalizedEndpoint {
     /// The registry name the endpoint's host stands for (`docker.io` for `registry-1.docker.io`);
     /// `configForHost` looks credentials up under it.
-    pub registry: GoString,
+    pub(crate) registry: GoString,
     /// The endpoint URL: scheme defaulted, Docker Hub's host substituted, path `/v2` unless an
     /// override path was given.
-    pub url: Url,
+    pub(crate) url: Url,
     /// The endpoint had a path of its own, so hosts.toml gets `override_path = true`.
-    pub override_path: bool,
+    pub(crate) override_path: bool,
 }
 
 /// K3s's `normalizeEndpointAddress(endpoint, mirrorAddr)`.
@@ -57,7 +32,7 @@ pub struct NormalizedEndpoint {
 ///
 /// Note that K3s sets `Path` but leaves `RawPath` alone, so an escaped spelling of `/v2` prints
 /// as written; [`Url`] keeps both, as Go does.
-pub fn normalize_endpoint_address(
+pub(crate) fn normalize_endpoint_address(
     endpoint: impl AsRef<[u8]>,
     mirror_addr: &str,
 ) -> Result<NormalizedEndpoint, UrlError> {

@@ -12,9 +12,9 @@ use crate::go::filepath;
 use crate::k3s::versions::{Era, Resolved};
 
 /// K3s's `--data-dir` default.
-pub const DEFAULT_DATA_DIR: &str = "/var/lib/rancher/k3s";
+pub(crate) const DEFAULT_DATA_DIR: &str = "/var/lib/rancher/k3s";
 /// K3s's `--snapshotter` default on Linux (`pkg/cli/cmds/const_linux.go`, every modelled release).
-pub const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
+pub(crate) const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
 /// `config_linux.go`: the stargz snapshotter's image service socket.
 const STARGZ_IMAGE_SERVICE_SOCKET: &str = "/run/containerd-stargz-grpc/containerd-stargz-grpc.sock";
 /// `config_linux.go` (K3s with the nix snapshotter): the nix snapshotter's socket, in the state dir.
@@ -23,11 +23,11 @@ const NIX_IMAGE_SERVICE_SOCKET: &str = "nix-snapshotter.sock";
 const CONTAINERD_STATE: &str = "/run/k3s/containerd";
 /// The embedded registry's address as containerd reaches it: K3s's loopback address and the
 /// supervisor port (`controlConfig.Loopback(false)`, `SupervisorPort` default 6443).
-pub const EMBEDDED_REGISTRY_ADDR: &str = "127.0.0.1:6443";
+pub(crate) const EMBEDDED_REGISTRY_ADDR: &str = "127.0.0.1:6443";
 
 /// Which config.toml template K3s renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ConfigVersion {
+pub(crate) enum ConfigVersion {
     /// `ContainerdConfigTemplate` (containerd 1.7 schema), as K3s renders it when a
     /// `config.toml.tmpl` holding `{{ template "base" . }}` exists.
     V2,
@@ -38,29 +38,29 @@ pub enum ConfigVersion {
 
 /// The node options, as K3s's flags name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeOptions {
+pub(crate) struct NodeOptions {
     /// The K3s release the node runs, and what it ships.
-    pub k3s: Resolved,
+    pub(crate) k3s: Resolved,
     /// `--data-dir`.
-    pub data_dir: String,
+    pub(crate) data_dir: String,
     /// `--pause-image`.
-    pub pause_image: String,
+    pub(crate) pause_image: String,
     /// `--snapshotter`.
-    pub snapshotter: String,
+    pub(crate) snapshotter: String,
     /// `--selinux`.
-    pub selinux: bool,
+    pub(crate) selinux: bool,
     /// `--nonroot-devices`.
-    pub nonroot_devices: bool,
+    pub(crate) nonroot_devices: bool,
     /// `--disable-default-registry-endpoint`.
-    pub disable_default_registry_endpoint: bool,
+    pub(crate) disable_default_registry_endpoint: bool,
     /// `--embedded-registry` (a server flag; agents learn it from the server).
-    pub embedded_registry: bool,
+    pub(crate) embedded_registry: bool,
     /// Which config.toml template.
-    pub config_version: ConfigVersion,
+    pub(crate) config_version: ConfigVersion,
     /// `blockio_config.yaml` exists as a regular file next to config.toml.
-    pub blockio_config_present: bool,
+    pub(crate) blockio_config_present: bool,
     /// `rdt_config.yaml` exists as a regular file next to config.toml.
-    pub rdt_config_present: bool,
+    pub(crate) rdt_config_present: bool,
 }
 
 impl Default for NodeOptions {
@@ -84,41 +84,41 @@ impl Default for NodeOptions {
 
 /// The paths and values K3s derives from the options (`config.Node` fields the templates read).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodePaths {
+pub(crate) struct NodePaths {
     /// `Containerd.Root` and `Containerd.Opt`: `<data-dir>/agent/containerd`.
-    pub root: String,
+    pub(crate) root: String,
     /// `Containerd.State`.
-    pub state: String,
+    pub(crate) state: String,
     /// `Containerd.Address`: `<state>/containerd.sock`.
-    pub address: String,
+    pub(crate) address: String,
     /// `Containerd.Registry`: `<data-dir>/agent/etc/containerd/certs.d`.
-    pub registry_dir: String,
+    pub(crate) registry_dir: String,
     /// `Containerd.Template`: `<data-dir>/agent/etc/containerd`, where user templates and the
     /// imported drop-in directories live.
-    pub template_dir: String,
+    pub(crate) template_dir: String,
     /// `AgentConfig.CNIBinDir`.
-    pub cni_bin_dir: String,
+    pub(crate) cni_bin_dir: String,
     /// `AgentConfig.CNIConfDir`.
-    pub cni_conf_dir: String,
+    pub(crate) cni_conf_dir: String,
     /// `AgentConfig.ImageServiceSocket` (set for stargz only).
-    pub image_service_socket: String,
+    pub(crate) image_service_socket: String,
     /// `Containerd.BlockIOConfig`, when the file exists.
-    pub blockio_config: String,
+    pub(crate) blockio_config: String,
     /// `Containerd.RDTConfig`, when the file exists.
-    pub rdt_config: String,
+    pub(crate) rdt_config: String,
     /// The embedded registry's server CA (`<data-dir>/agent/server-ca.crt`).
-    pub server_ca: String,
+    pub(crate) server_ca: String,
     /// The embedded registry's client certificate.
-    pub client_cert: String,
+    pub(crate) client_cert: String,
     /// The embedded registry's client key.
-    pub client_key: String,
+    pub(crate) client_key: String,
 }
 
 /// K3s's `datadir.LocalHome(dataDir, false)` on a root node: empty means the default,
 /// `$HOME`, `${HOME}` and `~` are replaced by the home directory anywhere in the text (wrangler's
 /// `resolvehome.Resolve`), and the result is made absolute against `cwd` (`filepath.Abs`, which
 /// also cleans it).
-pub fn resolve_data_dir(raw: &str, home: &str, cwd: &str) -> String {
+pub(crate) fn resolve_data_dir(raw: &str, home: &str, cwd: &str) -> String {
     let mut dir = if raw.is_empty() {
         DEFAULT_DATA_DIR.to_string()
     } else {
@@ -137,13 +137,26 @@ pub fn resolve_data_dir(raw: &str, home: &str, cwd: &str) -> String {
 }
 
 impl NodeOptions {
+    /// The default node with the two flags that change which hosts K3s writes (for tests).
+    #[cfg(test)]
+    pub(crate) fn with_flags(
+        disable_default_registry_endpoint: bool,
+        embedded_registry: bool,
+    ) -> Self {
+        NodeOptions {
+            disable_default_registry_endpoint,
+            embedded_registry,
+            ..NodeOptions::default()
+        }
+    }
+
     /// What the node's K3s release ships.
-    pub fn era(&self) -> &'static Era {
+    pub(crate) fn era(&self) -> &'static Era {
         self.k3s.era
     }
 
     /// The derived paths, joined with Go's `filepath.Join` as K3s does (which cleans them).
-    pub fn paths(&self) -> NodePaths {
+    pub(crate) fn paths(&self) -> NodePaths {
         let dd = self.data_dir.as_str();
         let etc_containerd = |name: &str| filepath::join(&[dd, "agent", "etc", "containerd", name]);
         NodePaths {
@@ -181,7 +194,7 @@ impl NodeOptions {
     /// `net.JoinHostPort(spegel.DefaultRegistry.InternalAddress, RegistryPort)`. With the embedded
     /// registry off, both are empty and the address is `":"`; K3s compares endpoint hosts with it
     /// all the same, so it must be exactly that.
-    pub fn mirror_addr(&self) -> &'static str {
+    pub(crate) fn mirror_addr(&self) -> &'static str {
         if self.embedded_registry {
             EMBEDDED_REGISTRY_ADDR
         } else {

@@ -11,61 +11,81 @@
 //! through `Transport::encode`, an injective spelling of any bytes as text (see there), and the
 //! rendered text is turned back into bytes by `Transport::decode`. The `go_quote` filter decodes
 //! its argument and quotes the bytes, and Go's quoting never prints the transport's marker raw.
+//!
+//! Files are rendered once, with the real secrets; each file records where its secrets are
+//! ([`SecretSpan`]), and the preview masks them when it prints.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use tera::{Tera, Value};
 
+use crate::containerd::cri::parse_config_toml;
+use crate::containerd::hosts_dir::CertsTree;
+use crate::containerd::NodeView;
 use crate::go::filepath;
 use crate::go::quote::quote;
-use crate::go::string::GoString;
-use crate::go::url::Url;
+use crate::go::string::{ByteSlice, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
 use crate::k3s::node::ConfigVersion;
 use crate::registries::AuthConfig;
+use crate::secret::{SecretSpan, MASK};
 
 /// Where the files go, relative to K3s's `<data-dir>/agent/etc/containerd`.
-pub const CONFIG_TOML: &str = "config.toml";
+pub(crate) const CONFIG_TOML: &str = "config.toml";
 /// The certs.d directory, relative to the same.
-pub const CERTS_D: &str = "certs.d";
-/// What a masked secret prints as in previews.
-pub const MASK: &str = "********";
+pub(crate) const CERTS_D: &str = "certs.d";
+/// What a masked URL password prints as (Go's `URL.Redacted`).
+const URL_PASSWORD_MASK: &str = "xxxxx";
 
 const HOSTS_TEMPLATE: &str = include_str!("../../templates/hosts.toml.tera");
 const CONFIG_V3_TEMPLATE: &str = include_str!("../../templates/config-v3.toml.tera");
 const CONFIG_V2_TEMPLATE: &str = include_str!("../../templates/config-v2.toml.tera");
 const AUTH_TEMPLATE: &str = include_str!("../../templates/auth.tera");
 
-/// How to render.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RenderOptions {
-    /// Replace passwords, `auth` and identity tokens (and passwords in endpoint URLs) with
-    /// [`MASK`]: for previews shown to people. Never used for files written to disk.
-    pub mask_secrets: bool,
-}
-
 /// One rendered hosts.toml.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostsFile {
+pub(crate) struct HostsFile {
     /// The certs.d directory name, as K3s names it (the registry key; `_default` for `*`).
-    pub dir: GoString,
+    pub(crate) dir: GoString,
     /// The file's bytes.
-    pub contents: Vec<u8>,
+    pub(crate) contents: Vec<u8>,
+    /// Where the passwords of endpoint URLs are.
+    pub(crate) secrets: Vec<SecretSpan>,
 }
 
 /// Everything K3s writes for a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// `config.toml`'s bytes.
-    pub config_toml: Vec<u8>,
+    pub(crate) config_toml: Vec<u8>,
+    /// Where config.toml's passwords, `auth` strings and identity tokens are.
+    pub(crate) config_secrets: Vec<SecretSpan>,
     /// Every hosts.toml, sorted by directory name.
-    pub hosts: Vec<HostsFile>,
+    pub(crate) hosts: Vec<HostsFile>,
+}
+
+impl Rendered {
+    /// The files as containerd finds them on the node `model` was built for: the hosts files
+    /// as a certs.d tree rooted at the node's registry directory, and config.toml's registry
+    /// settings.
+    pub(crate) fn on_node(&self, model: &Model) -> NodeView {
+        NodeView {
+            tree: CertsTree::from_rendered(
+                CERTS_D,
+                &model.paths.registry_dir,
+                self.hosts
+                    .iter()
+                    .map(|h| (h.dir.as_bytes(), h.contents.as_slice())),
+            ),
+            config: Some(parse_config_toml(&self.config_toml)),
+        }
+    }
 }
 
 /// A rendering failure. K3s fails the same way (and refuses to start).
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A template could not be rendered (a bug in our templates, never in the input).
     #[error("template {name}")]
     Template {
@@ -88,13 +108,13 @@ pub enum RenderError {
 
 /// The renderer: the templates, parsed once.
 #[derive(Debug)]
-pub struct Renderer {
+pub(crate) struct Renderer {
     tera: Tera,
 }
 
 impl Renderer {
     /// Parse the embedded templates.
-    pub fn new() -> Result<Self, RenderError> {
+    pub(crate) fn new() -> Result<Self, RenderError> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         tera.register_filter("go_quote", go_quote_filter);
@@ -112,45 +132,40 @@ impl Renderer {
     }
 
     /// Render every file K3s writes for the model.
-    pub fn render(&self, model: &Model, opts: RenderOptions) -> Result<Rendered, RenderError> {
+    pub(crate) fn render(&self, model: &Model) -> Result<Rendered, RenderError> {
         let hosts = model
             .hosts
             .iter()
-            .map(|(dir, host)| self.render_hosts(dir.clone(), host, opts))
+            .map(|(dir, host)| self.render_hosts(dir.clone(), host))
             .collect::<Result<Vec<_>, _>>()?;
-        let config_toml = self.render_config(model, opts)?;
-        Ok(Rendered { config_toml, hosts })
+        let (config_toml, config_secrets) = self.render_config(model)?;
+        Ok(Rendered {
+            config_toml,
+            config_secrets,
+            hosts,
+        })
     }
 
     /// [`Self::render`], consuming the model: each host's model is dropped once its file is
     /// rendered, which keeps the peak memory of a large file down.
-    pub fn render_owned(
-        &self,
-        mut model: Model,
-        opts: RenderOptions,
-    ) -> Result<Rendered, RenderError> {
+    pub(crate) fn render_owned(&self, mut model: Model) -> Result<Rendered, RenderError> {
         let hosts = std::mem::take(&mut model.hosts)
             .into_iter()
-            .map(|(dir, host)| self.render_hosts(dir, &host, opts))
+            .map(|(dir, host)| self.render_hosts(dir, &host))
             .collect::<Result<Vec<_>, _>>()?;
-        let config_toml = self.render_config(&model, opts)?;
-        Ok(Rendered { config_toml, hosts })
+        let (config_toml, config_secrets) = self.render_config(&model)?;
+        Ok(Rendered {
+            config_toml,
+            config_secrets,
+            hosts,
+        })
     }
 
-    fn render_hosts(
-        &self,
-        dir: GoString,
-        host: &HostConfig,
-        opts: RenderOptions,
-    ) -> Result<HostsFile, RenderError> {
+    fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
         let ctx = HostsCtx {
             program: PROGRAM,
-            default: host.default.as_ref().map(|e| EndpointCtx::new(e, opts)),
-            endpoints: host
-                .endpoints
-                .iter()
-                .map(|e| EndpointCtx::new(e, opts))
-                .collect(),
+            default: host.default.as_ref().map(EndpointCtx::new),
+            endpoints: host.endpoints.iter().map(EndpointCtx::new).collect(),
         };
         let text = self.render_one("hosts.toml", &ctx)?;
         let contents =
@@ -158,10 +173,22 @@ impl Renderer {
                 file: format!("{CERTS_D}/{dir}/hosts.toml"),
                 len,
             })?;
-        Ok(HostsFile { dir, contents })
+        let mut secrets = Vec::new();
+        for e in host.default.iter().chain(host.endpoints.iter()) {
+            if let Some(u) = &e.url {
+                url_password_spans(&contents, u.string().as_bytes(), &mut secrets);
+            }
+        }
+        secrets.sort_by_key(|s| s.range.start);
+        secrets.dedup();
+        Ok(HostsFile {
+            dir,
+            contents,
+            secrets,
+        })
     }
 
-    fn render_config(&self, model: &Model, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
+    fn render_config(&self, model: &Model) -> Result<(Vec<u8>, Vec<SecretSpan>), RenderError> {
         let p = &model.paths;
         let n = &model.node;
         let era = n.era();
@@ -202,7 +229,7 @@ impl Renderer {
                 .registry
                 .configs
                 .iter()
-                .filter_map(|(key, c)| c.auth.as_ref().map(|a| AuthCtx::new(key, a, opts)))
+                .filter_map(|(key, c)| c.auth.as_ref().map(|a| AuthCtx::new(key, a)))
                 .collect(),
         };
         let name = match n.config_version {
@@ -210,10 +237,31 @@ impl Renderer {
             ConfigVersion::V3 => "config-v3.toml",
         };
         let text = self.render_one(name, &ctx)?;
-        trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
-            file: CONFIG_TOML.to_string(),
-            len,
-        })
+        let bytes =
+            trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
+                file: CONFIG_TOML.to_string(),
+                len,
+            })?;
+        let mut secrets = Vec::new();
+        for a in model
+            .registry
+            .configs
+            .values()
+            .filter_map(|c| c.auth.as_ref())
+        {
+            for (field, value) in [
+                ("password", &a.password),
+                ("auth", &a.auth),
+                ("identitytoken", &a.identity_token),
+            ] {
+                if !value.is_empty() {
+                    credential_spans(&bytes, field, value, &mut secrets);
+                }
+            }
+        }
+        secrets.sort_by_key(|s| s.range.start);
+        secrets.dedup();
+        Ok((bytes, secrets))
     }
 
     fn render_one(&self, name: &'static str, ctx: &impl Serialize) -> Result<String, RenderError> {
@@ -226,8 +274,58 @@ impl Renderer {
 }
 
 /// Render a model with a fresh [`Renderer`].
-pub fn render(model: &Model, opts: RenderOptions) -> Result<Rendered, RenderError> {
-    Renderer::new()?.render(model, opts)
+#[cfg(test)]
+pub(crate) fn render(model: &Model) -> Result<Rendered, RenderError> {
+    Renderer::new()?.render(model)
+}
+
+/// Every line `  <field> = <%q of value>` of a rendered config.toml (the auth template's lines):
+/// the quoted text between the quotes is the secret. Every such line is marked, so a value
+/// repeated elsewhere in the same form is masked too, never the other way round.
+fn credential_spans(bytes: &[u8], field: &str, value: &GoString, out: &mut Vec<SecretSpan>) {
+    let quoted = quote(value);
+    let line = format!("\n  {field} = {quoted}\n");
+    let needle = line.as_bytes();
+    let inner_start = 1 + 2 + field.len() + 3 + 1;
+    for start in find_all(bytes, needle) {
+        let from = start + inner_start;
+        out.push(SecretSpan {
+            range: from..from + quoted.len() - 2,
+            mask: MASK,
+        });
+    }
+}
+
+/// The password of an endpoint URL (`scheme://user:password@host...`, as `URL.String` prints
+/// it) wherever the URL is in a rendered hosts.toml.
+fn url_password_spans(bytes: &[u8], url: &[u8], out: &mut Vec<SecretSpan>) {
+    let Some(after_scheme) = url.find("://").map(|i| i + 3) else {
+        return;
+    };
+    let Some(at) = url[after_scheme..]
+        .find_byte(b'@')
+        .map(|i| after_scheme + i)
+    else {
+        return;
+    };
+    // The user name is escaped, `:` included, so the first `:` ends it.
+    let Some(colon) = url[after_scheme..at]
+        .find_byte(b':')
+        .map(|i| after_scheme + i)
+    else {
+        return;
+    };
+    for start in find_all(bytes, url) {
+        out.push(SecretSpan {
+            range: start + colon + 1..start + at,
+            mask: URL_PASSWORD_MASK,
+        });
+    }
+}
+
+fn find_all<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    (0..hay.len().saturating_sub(needle.len()) + 1)
+        .filter(move |&i| !needle.is_empty() && hay[i..].starts_with(needle))
 }
 
 /// `printf "%q"` as a tera filter: Go's `strconv.Quote` of the Go string's bytes.
@@ -315,7 +413,7 @@ fn text(s: &str) -> String {
 /// `\n`. Lines are read as `bufio.ScanLines` reads them: split at `\n`, one trailing `\r` dropped.
 /// The scanner's buffer is 64 KiB, so a line of 65536 bytes or more fails; the error carries the
 /// line's length.
-pub fn trim_empty(bytes: &[u8]) -> Result<Vec<u8>, usize> {
+pub(crate) fn trim_empty(bytes: &[u8]) -> Result<Vec<u8>, usize> {
     /// `bufio.MaxScanTokenSize`: a line and its `\n` must fit.
     const MAX_LINE: usize = 64 * 1024;
     let mut out = Vec::with_capacity(bytes.len());
@@ -369,15 +467,11 @@ struct EndpointCtx {
 }
 
 impl EndpointCtx {
-    fn new(e: &RegistryEndpoint, opts: RenderOptions) -> Self {
+    fn new(e: &RegistryEndpoint) -> Self {
         let tls = e.config.tls.clone().unwrap_or_default();
         EndpointCtx {
             has_url: e.url.is_some(),
-            url: e
-                .url
-                .as_ref()
-                .map(|u| go(&display_url(u, opts)))
-                .unwrap_or_default(),
+            url: e.url.as_ref().map(|u| go(&u.string())).unwrap_or_default(),
             override_path: e.override_path,
             has_tls: e.config.tls.is_some(),
             has_client: !tls.cert_file.is_empty() || !tls.key_file.is_empty(),
@@ -387,15 +481,6 @@ impl EndpointCtx {
             skip_verify: tls.insecure_skip_verify,
             rewrites: e.rewrites.iter().map(|(k, v)| (go(k), go(v))).collect(),
         }
-    }
-}
-
-/// A URL as K3s prints it, or with its password masked for previews.
-fn display_url(u: &Url, opts: RenderOptions) -> GoString {
-    if opts.mask_secrets {
-        u.redacted()
-    } else {
-        u.string()
     }
 }
 
@@ -409,20 +494,13 @@ struct AuthCtx {
 }
 
 impl AuthCtx {
-    fn new(key: &GoString, a: &AuthConfig, opts: RenderOptions) -> Self {
-        let secret = |s: &GoString| {
-            if opts.mask_secrets && !s.is_empty() {
-                MASK.to_string()
-            } else {
-                go(s)
-            }
-        };
+    fn new(key: &GoString, a: &AuthConfig) -> Self {
         AuthCtx {
             key: go(key),
             username: go(&a.username),
-            password: secret(&a.password),
-            auth: secret(&a.auth),
-            identitytoken: secret(&a.identity_token),
+            password: go(&a.password),
+            auth: go(&a.auth),
+            identitytoken: go(&a.identity_token),
         }
     }
 }
@@ -468,6 +546,36 @@ mod tests {
 
     fn trim(s: &str) -> String {
         String::from_utf8(trim_empty(s.as_bytes()).expect("short lines")).expect("utf-8")
+    }
+
+    /// Rendered once with the real secrets; the spans say where they are, for the preview.
+    #[test]
+    fn secrets_are_rendered_once_and_located() {
+        let yaml = "mirrors:\n  docker.io:\n    endpoint: [\"https://u:pw%40x@m.example.com\"]\nconfigs:\n  m.example.com:\n    auth: {username: u, password: \"s3\\\"cret\", identity_token: tok}\n";
+        let loaded = crate::registries::load_str(yaml.as_bytes(), "r.yaml").expect("loads");
+        let model = crate::k3s::translate::translate(&loaded.registry, &Default::default());
+        let r = render(&model).expect("renders");
+        let config = String::from_utf8(r.config_toml.clone()).expect("utf-8");
+        assert!(config.contains("  password = \"s3\\\"cret\"\n"), "{config}");
+        let masked =
+            String::from_utf8(crate::secret::mask_spans(&r.config_toml, &r.config_secrets))
+                .expect("utf-8");
+        assert!(masked.contains("  password = \"********\"\n"), "{masked}");
+        assert!(
+            masked.contains("  identitytoken = \"********\"\n"),
+            "{masked}"
+        );
+        assert!(masked.contains("  username = \"u\"\n"), "{masked}");
+        let hosts = &r.hosts[0];
+        let text = String::from_utf8(hosts.contents.clone()).expect("utf-8");
+        assert!(text.contains("https://u:pw%40x@m.example.com/v2"), "{text}");
+        let masked = String::from_utf8(crate::secret::mask_spans(&hosts.contents, &hosts.secrets))
+            .expect("utf-8");
+        assert!(
+            masked.contains("[host.\"https://u:xxxxx@m.example.com/v2\"]"),
+            "{masked}"
+        );
+        assert!(!masked.contains("pw"), "{masked}");
     }
 
     #[test]

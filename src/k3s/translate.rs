@@ -14,23 +14,24 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::containerd::docker::{default_host, is_localhost};
 use crate::go::string::{BStr, GoString};
-use crate::k3s::endpoint::{default_host, is_localhost, normalize_endpoint_address};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
 use crate::registries::{Mirror, Registry, RegistryConfig, TlsConfig};
 
 /// The certs.d directory containerd uses for registries without one of their own.
-pub const DEFAULT_DIR: &str = "_default";
+pub(crate) const DEFAULT_DIR: &str = "_default";
 
 /// Translate a registry for a node: `InjectMirror` when the embedded registry is on, then
 /// `getHostConfigs` with the node's `mirrorAddr` and `--disable-default-registry-endpoint`.
-pub fn translate(registry: &Registry, node: &NodeOptions) -> Model {
+pub(crate) fn translate(registry: &Registry, node: &NodeOptions) -> Model {
     translate_owned(registry.clone(), node)
 }
 
 /// [`translate`], taking the registry by value (no copy of a large file's registry).
-pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
+pub(crate) fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
     let paths = node.paths();
     let injected = node.embedded_registry.then(|| {
         inject_mirror(
@@ -88,17 +89,17 @@ pub fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Model {
 
 /// What [`inject_mirror`] changed in the user's mirrors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Injected {
+pub(crate) struct Injected {
     /// Mirrors whose endpoint list got the embedded registry first.
-    pub prepended: std::collections::BTreeSet<GoString>,
+    pub(crate) prepended: std::collections::BTreeSet<GoString>,
     /// The embedded registry's own mirror (its address), wholly K3s's.
-    pub own: GoString,
+    pub(crate) own: GoString,
 }
 
 /// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
 /// mirror whose name is not localhost, gets a mirror of its own, and its TLS config replaces any
 /// config the user wrote for its address.
-pub fn inject_mirror(
+pub(crate) fn inject_mirror(
     registry: &mut Registry,
     mirror_addr: &str,
     server_ca: &str,
@@ -140,7 +141,7 @@ pub fn inject_mirror(
 }
 
 /// K3s's `getHostConfigs`: one [`HostConfig`] per certs.d directory, keyed by directory name.
-pub fn get_host_configs(
+pub(crate) fn get_host_configs(
     registry: &Registry,
     no_default_endpoint: bool,
     mirror_addr: &str,
@@ -281,15 +282,26 @@ fn dir_name(host: &BStr) -> &BStr {
     }
 }
 
+/// A registry name K3s cannot parse as an endpoint (`defaultHostConfig`'s error, as K3s words
+/// it).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid endpoint URL {host} for {host}: {source}")]
+struct InvalidRegistry {
+    host: GoString,
+    source: crate::go::url::UrlError,
+}
+
 /// K3s's `defaultHostConfig`: the registry's own endpoint, carrying `config`.
 fn default_host_config(
     host: &BStr,
     mirror_addr: &str,
     config: Arc<RegistryConfig>,
     config_key: Option<GoString>,
-) -> Result<HostConfig, String> {
-    let n = normalize_endpoint_address(host, mirror_addr)
-        .map_err(|err| format!("invalid endpoint URL {host} for {host}: {err}"))?;
+) -> Result<HostConfig, InvalidRegistry> {
+    let n = normalize_endpoint_address(host, mirror_addr).map_err(|source| InvalidRegistry {
+        host: host.into(),
+        source,
+    })?;
     Ok(HostConfig {
         default: Some(RegistryEndpoint {
             url: if host == "*" {
@@ -308,7 +320,7 @@ fn default_host_config(
 
 /// K3s's `configForHost`: the config under the `DefaultHost` name (`registry-1.docker.io` for
 /// `docker.io`) wins if there is one; else the config under the name itself. Returns the key used.
-pub fn config_for_host(
+pub(crate) fn config_for_host(
     configs: &BTreeMap<&BStr, Arc<RegistryConfig>>,
     host: &BStr,
 ) -> (Arc<RegistryConfig>, Option<GoString>) {
@@ -324,7 +336,7 @@ pub fn config_for_host(
     }
 }
 
-fn invalid_registry(host: &BStr, err: &str) -> Note {
+fn invalid_registry(host: &BStr, err: &InvalidRegistry) -> Note {
     Note {
         level: Level::Error,
         message: format!(

@@ -1,18 +1,23 @@
 //! The audit printers: compiler-style text (with the source line and a caret, coloured when
 //! stdout is a terminal and NO_COLOR is unset), JSON (`schema_version` 1) and SARIF 2.1.0; and
-//! `--explain-code`. Findings arrive as data, secrets already masked.
+//! `--explain-code`. Findings arrive as data; URL passwords in messages and credential values in
+//! source lines are masked here, and the text is sanitised for the terminal.
 
+use std::collections::BTreeMap;
 use std::io;
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use super::sanitize::{clean, clean_keeping};
 use super::sarif;
 use super::{Reporter, NAME};
-use crate::audit::{Finding, Report, Rule, Severity, Summary};
+use crate::audit::{Report, Summary};
+use crate::diag::{Diagnostic, Related, Rule, Severity};
+use crate::secret::{mask_lines, mask_userinfo};
 
 /// The JSON document's version; bumped only when a field is renamed or removed.
-pub const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
+pub(crate) const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -21,7 +26,84 @@ struct JsonReport<'a> {
     file: &'a str,
     refused: bool,
     summary: Summary,
-    findings: &'a [Finding],
+    findings: Vec<JsonFinding<'a>>,
+}
+
+/// One finding. The fields `code`, `severity`, `file`, `line`, `column`, `message` and `help`
+/// are an interface: never rename them.
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'static str,
+    severity: Severity,
+    file: String,
+    line: u32,
+    column: u32,
+    end_column: u32,
+    message: &'a str,
+    help: &'a str,
+    path: Vec<String>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+impl<'a> JsonFinding<'a> {
+    fn new(report: &Report, f: &'a Diagnostic) -> Self {
+        let l = report.location(f);
+        JsonFinding {
+            code: f.code.as_str(),
+            severity: f.severity,
+            end_column: l.end_column(),
+            file: l.file,
+            line: l.line,
+            column: l.column,
+            message: &f.message,
+            help: &f.help,
+            path: l.path,
+            related: f
+                .related
+                .iter()
+                .map(|r: &'a Related| JsonRelated {
+                    file: &r.location.file,
+                    line: r.location.line,
+                    column: r.location.column,
+                    message: &r.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The findings as printed: URL passwords quoted in messages masked, whatever rule quoted them.
+fn masked(report: &Report) -> Vec<Diagnostic> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.message = mask_userinfo(&f.message);
+            f.help = mask_userinfo(&f.help);
+            for r in &mut f.related {
+                r.message = mask_userinfo(&r.message);
+            }
+            f
+        })
+        .collect()
+}
+
+/// The masked lines of every source file.
+fn source_lines(report: &Report) -> BTreeMap<String, Vec<String>> {
+    report
+        .sources
+        .iter()
+        .map(|(name, text, secrets)| (name.to_string(), mask_lines(text, secrets)))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -77,45 +159,53 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 impl Reporter<'_> {
     /// Whether the text output should be coloured: stdout is a terminal, NO_COLOR is unset (and
     /// CLICOLOR/CLICOLOR_FORCE, TERM=dumb are honoured), as anstream decides.
-    pub fn stdout_color() -> bool {
+    pub(crate) fn stdout_color() -> bool {
         anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
     }
 
     /// The findings as text, then a summary line.
-    pub fn audit_text(&mut self, report: &Report, color: bool) -> io::Result<()> {
+    pub(crate) fn audit_text(&mut self, report: &Report, color: bool) -> io::Result<()> {
         let st = Styles::new(color);
-        for f in &report.findings {
+        let sources = source_lines(report);
+        for f in &masked(report) {
+            let l = report.location(f);
             let sev = st.severity(f.severity);
             writeln!(
                 self.out,
                 "{sev}{}[{}]{sev:#}{b}: {}:{}:{}: {}{b:#}",
                 f.severity.as_str(),
                 f.code,
-                f.file,
-                f.line,
-                f.column,
-                f.message,
+                clean(&l.file),
+                l.line,
+                l.column,
+                clean(&f.message),
                 b = st.bold
             )?;
-            let source = report.sources.line(&f.file, f.line);
-            let width = f.line.to_string().len();
+            let source = sources
+                .get(&l.file)
+                .and_then(|lines| lines.get(usize::try_from(l.line).ok()?.checked_sub(1)?))
+                .map(|line| clean_keeping(line, &['\t']).into_owned());
+            let f_line = l.line;
+            let f_column = l.column;
+            let f_end_column = l.end_column();
+            let width = f_line.to_string().len();
             let pad = " ".repeat(width);
             let g = st.gutter;
             if let Some(src) = source {
                 writeln!(self.out, "{pad} {g}|{g:#}")?;
-                writeln!(self.out, "{g}{}{g:#} {g}|{g:#} {src}", f.line)?;
+                writeln!(self.out, "{g}{}{g:#} {g}|{g:#} {src}", f_line)?;
                 // Keep tabs where the source has them, so the caret lines up.
                 let before: String = src
                     .chars()
-                    .take((f.column as usize).saturating_sub(1))
+                    .take((f_column as usize).saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 let available = src
                     .chars()
                     .count()
-                    .saturating_sub((f.column as usize).saturating_sub(1))
+                    .saturating_sub((f_column as usize).saturating_sub(1))
                     .max(1);
-                let n = (f.end_column.saturating_sub(f.column) as usize).clamp(1, available);
+                let n = (f_end_column.saturating_sub(f_column) as usize).clamp(1, available);
                 writeln!(
                     self.out,
                     "{pad} {g}|{g:#} {before}{sev}{}{sev:#}",
@@ -125,17 +215,17 @@ impl Reporter<'_> {
             writeln!(
                 self.out,
                 "{pad} {g}={g:#} {b}help{b:#}: {}",
-                f.help,
+                clean(&f.help),
                 b = st.bold
             )?;
             for r in &f.related {
                 writeln!(
                     self.out,
                     "{pad} {g}={g:#} {b}note{b:#}: {}:{}:{}: {}",
-                    r.file,
-                    r.line,
-                    r.column,
-                    r.message,
+                    clean(&r.location.file),
+                    r.location.line,
+                    r.location.column,
+                    clean(&r.message),
                     b = st.bold
                 )?;
             }
@@ -159,7 +249,8 @@ impl Reporter<'_> {
     }
 
     /// The findings as a JSON document.
-    pub fn audit_json(&mut self, report: &Report) -> io::Result<()> {
+    pub(crate) fn audit_json(&mut self, report: &Report) -> io::Result<()> {
+        let findings = masked(report);
         let doc = JsonReport {
             schema_version: AUDIT_JSON_SCHEMA_VERSION,
             tool: JsonTool {
@@ -169,7 +260,10 @@ impl Reporter<'_> {
             file: &report.file,
             refused: report.refused,
             summary: report.summary(),
-            findings: &report.findings,
+            findings: findings
+                .iter()
+                .map(|f| JsonFinding::new(report, f))
+                .collect(),
         };
         serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(io::Error::other)?;
         writeln!(self.out)?;
@@ -177,15 +271,16 @@ impl Reporter<'_> {
     }
 
     /// The findings as a SARIF 2.1.0 log.
-    pub fn audit_sarif(&mut self, report: &Report) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *self.out, &sarif::to_sarif(report))
+    pub(crate) fn audit_sarif(&mut self, report: &Report) -> io::Result<()> {
+        let findings = masked(report);
+        serde_json::to_writer_pretty(&mut *self.out, &sarif::to_sarif(report, &findings))
             .map_err(io::Error::other)?;
         writeln!(self.out)?;
         self.out.flush()
     }
 
     /// `--explain-code`: the rule's long description.
-    pub fn audit_explain(&mut self, rule: &Rule) -> io::Result<()> {
+    pub(crate) fn audit_explain(&mut self, rule: &Rule) -> io::Result<()> {
         writeln!(
             self.out,
             "{} ({}, {})",
@@ -203,7 +298,7 @@ impl Reporter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::audit::{check, Input, Options};
+    use crate::audit::{check, Input, NodeFiles, Options};
     use crate::k3s::node::NodeOptions;
     use crate::report::Reporter;
 
@@ -213,7 +308,13 @@ mod tests {
             path: None,
             bytes: yaml.as_bytes().to_vec(),
         };
-        let report = check(&input, &NodeOptions::default(), &Options::default()).expect("audit");
+        let report = check(
+            &input,
+            &NodeOptions::default(),
+            &Options::default(),
+            &NodeFiles::default(),
+        )
+        .expect("audit");
         let (mut out, mut err) = (Vec::new(), Vec::new());
         Reporter::new(&mut out, &mut err)
             .audit_text(&report, color)

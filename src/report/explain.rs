@@ -1,24 +1,28 @@
 //! explain's printers: the numbered text for people and the `--json` document (schema_version 1)
-//! for scripts. The only place explain's secrets are masked: [`crate::explain`] hands over the
-//! real values, and nothing here computes anything containerd does.
+//! for scripts. explain's secrets are masked here, when printing ([`crate::explain`] hands over
+//! [`crate::secret::Secret`]s), and everything from a file is sanitised for the terminal; nothing
+//! here computes anything containerd does.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::sanitize::clean;
 use super::Reporter;
-use crate::containerd::{AuthKind, CertFilesReason, Source};
+use crate::containerd::cri::AuthKind;
+use crate::containerd::hosts_dir::{CertFilesReason, Source};
+use crate::containerd::Flavor;
 use crate::explain::{Attempt, Credentials, Explanation, Origin, Tls, TlsMode};
-use crate::k3s::render::MASK;
-use crate::report::mask::mask_userinfo;
+use crate::secret::mask_userinfo;
 
 /// The `schema_version` of explain's JSON document.
-pub const EXPLAIN_SCHEMA_VERSION: u32 = 1;
+pub(crate) const EXPLAIN_SCHEMA_VERSION: u32 = 1;
 
 impl Reporter<'_> {
     /// explain's text: the image, the hosts directory, one numbered block per request, the
     /// default endpoint, the warnings.
-    pub fn explain_text(&mut self, e: &Explanation, show_secrets: bool) -> io::Result<()> {
+    pub(crate) fn explain_text(&mut self, e: &Explanation) -> io::Result<()> {
+        let show_secrets = self.show_secrets;
         let mut buf = Vec::new();
         explain_text_to(&mut buf, e, show_secrets)?;
         // URL passwords quoted from the input (`[host."https://user:pw@..."]`) are masked here.
@@ -35,7 +39,8 @@ impl Reporter<'_> {
     /// explain's JSON document: `schema_version`, `image`, `hosts_dir`, `attempts` (`url`,
     /// `default_endpoint`, `capabilities`, `rewrite`, `tls`, `credentials`), `warnings` (`code`,
     /// `message`), plus fields added since. Fields keep the order of [`JsonDoc`].
-    pub fn explain_json(&mut self, e: &Explanation, show_secrets: bool) -> io::Result<()> {
+    pub(crate) fn explain_json(&mut self, e: &Explanation) -> io::Result<()> {
+        let show_secrets = self.show_secrets;
         let doc = JsonDoc::new(e, show_secrets);
         let mut value = serde_json::to_value(&doc)?;
         if !show_secrets {
@@ -64,40 +69,57 @@ fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> 
     } else {
         format!(" (written {})", e.input)
     };
-    writeln!(out, "image      {}{written}", e.image)?;
+    writeln!(
+        out,
+        "image      {}{}",
+        clean(&e.image.to_string()),
+        clean(&written)
+    )?;
+    if e.containerd != Flavor::default() {
+        let b = e.containerd.build();
+        writeln!(out, "containerd {}: {}", b.name, b.title)?;
+    }
     match &e.origin {
         Origin::Rendered { registries, .. } => writeln!(
             out,
-            "files      rendered from {registries}, as K3s writes them"
+            "files      rendered from {}, as K3s writes them",
+            clean(registries)
         )?,
         Origin::Node {
             hosts_dir,
             containerd_config,
         } => match containerd_config {
-            Some(c) => writeln!(out, "files      {hosts_dir}, credentials from {c}")?,
+            Some(c) => writeln!(
+                out,
+                "files      {}, credentials from {}",
+                clean(hosts_dir),
+                clean(c)
+            )?,
             None => writeln!(
                 out,
-                "files      {hosts_dir} (no config.toml: credentials unknown)"
+                "files      {} (no config.toml: credentials unknown)",
+                clean(hosts_dir)
             )?,
         },
     }
     let looked: Vec<String> = e
         .candidates
         .iter()
-        .map(|(p, found)| format!("{p} ({})", if *found { "found" } else { "absent" }))
+        .map(|(p, found)| format!("{} ({})", clean(p), if *found { "found" } else { "absent" }))
         .collect();
     match &e.hosts_dir {
-        Some(d) => writeln!(out, "hosts dir  {d}")?,
+        Some(d) => writeln!(out, "hosts dir  {}", clean(d))?,
         None => writeln!(out, "hosts dir  none")?,
     }
     writeln!(out, "           looked for {}", looked.join(", "))?;
-    writeln!(out, "           {}", source_text(e))?;
+    writeln!(out, "           {}", clean(&source_text(e)))?;
     writeln!(out)?;
 
     if let Some(err) = &e.error {
         writeln!(
             out,
-            "No request is sent: containerd fails the pull first ({err})."
+            "No request is sent: containerd fails the pull first ({}).",
+            clean(err)
         )?;
     } else {
         writeln!(
@@ -126,9 +148,9 @@ fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> 
             writeln!(
                 out,
                 "-  {} (capabilities {}): skipped, {}",
-                s.base,
+                clean(&s.base),
                 list(&s.capabilities),
-                s.reason
+                clean(&s.reason)
             )?;
         }
     }
@@ -137,13 +159,14 @@ fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> 
     match (&d.url, d.last) {
         (Some(url), true) => writeln!(
             out,
-            "Last: the registry's own endpoint {url} ({}).",
-            d.reason
+            "Last: the registry's own endpoint {} ({}).",
+            clean(url),
+            clean(&d.reason)
         )?,
-        _ => writeln!(out, "Last: no default endpoint: {}.", d.reason)?,
+        _ => writeln!(out, "Last: no default endpoint: {}.", clean(&d.reason))?,
     }
     if let Some(up) = &d.upstream {
-        writeln!(out, "      ({up})")?;
+        writeln!(out, "      ({})", clean(up))?;
     }
     writeln!(out)?;
     if e.warnings.is_empty() {
@@ -151,8 +174,14 @@ fn explain_text_to(out: &mut dyn Write, e: &Explanation, show_secrets: bool) -> 
     } else {
         writeln!(out, "Warnings:")?;
         for w in &e.warnings {
-            writeln!(out, "  warning[{}]: {}", w.code, w.message)?;
-            writeln!(out, "    fix: {}", w.fix)?;
+            writeln!(
+                out,
+                "  {}[{}]: {}",
+                w.severity.as_str(),
+                w.code,
+                clean(&w.message)
+            )?;
+            writeln!(out, "    fix: {}", clean(&w.help))?;
         }
     }
     out.flush()
@@ -167,10 +196,11 @@ struct JsonDoc<'a> {
     registry: &'a str,
     repository: &'a str,
     object: &'a str,
+    containerd: &'static str,
     files: JsonFiles<'a>,
     hosts_dir: Option<&'a str>,
     hosts_dir_candidates: Vec<JsonCandidate<'a>>,
-    hosts_toml: JsonHostsToml<'a>,
+    hosts_toml: JsonHostsToml,
     error: Option<&'a str>,
     attempts: Vec<JsonAttempt<'a>>,
     skipped_hosts: Vec<JsonSkipped<'a>>,
@@ -199,9 +229,9 @@ struct JsonCandidate<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonHostsToml<'a> {
+struct JsonHostsToml {
     status: &'static str,
-    error: Option<&'a str>,
+    error: Option<String>,
     server_key: bool,
     host_entries: usize,
 }
@@ -220,6 +250,7 @@ struct JsonAttempt<'a> {
     rewrite: Option<JsonRewrite<'a>>,
     rewrite_note: &'a str,
     tls: JsonTls<'a>,
+    refused: Option<&'a str>,
     credentials: Option<JsonCredentials<'a>>,
     credentials_note: &'a str,
 }
@@ -259,7 +290,7 @@ struct JsonTls<'a> {
 struct JsonCredentials<'a> {
     key: &'a str,
     username: &'a str,
-    secret: String,
+    secret: &'a str,
     kind: &'static str,
 }
 
@@ -283,6 +314,7 @@ struct JsonWarning<'a> {
     code: &'a str,
     message: &'a str,
     fix: &'a str,
+    severity: &'static str,
 }
 
 impl<'a> JsonDoc<'a> {
@@ -306,12 +338,12 @@ impl<'a> JsonDoc<'a> {
             },
         };
         let (status, error) = match &e.source {
-            _ if e.error.is_some() => ("unreadable", e.error.as_deref()),
+            _ if e.error.is_some() => ("unreadable", e.error.clone()),
             Source::NoDirectory => ("none", None),
             Source::HostsToml => ("read", None),
             Source::CertFiles(CertFilesReason::Missing) => ("missing", None),
             Source::CertFiles(CertFilesReason::Empty) => ("empty", None),
-            Source::CertFiles(CertFilesReason::Invalid(err)) => ("invalid", Some(err.as_str())),
+            Source::CertFiles(CertFilesReason::Invalid(err)) => ("invalid", Some(err.to_string())),
         };
         JsonDoc {
             schema_version: EXPLAIN_SCHEMA_VERSION,
@@ -320,6 +352,7 @@ impl<'a> JsonDoc<'a> {
             registry: &e.image.domain,
             repository: &e.image.path,
             object: e.image.object(),
+            containerd: e.containerd.build().name,
             files,
             hosts_dir: e.hosts_dir.as_deref(),
             hosts_dir_candidates: e
@@ -361,9 +394,10 @@ impl<'a> JsonDoc<'a> {
                 .warnings
                 .iter()
                 .map(|w| JsonWarning {
-                    code: w.code,
+                    code: w.code.as_str(),
                     message: &w.message,
-                    fix: &w.fix,
+                    fix: &w.help,
+                    severity: w.severity.as_str(),
                 })
                 .collect(),
         }
@@ -409,16 +443,12 @@ impl<'a> JsonAttempt<'a> {
                 skip_verify: a.tls.skip_verify,
                 fallback_on_connection_error: a.tls.fallback_on_connection_error,
             },
+            refused: a.refused.as_deref(),
             credentials: a.credentials.as_ref().map(|c| JsonCredentials {
                 key: &c.key,
                 username: &c.username,
-                secret: secret(&c.secret, show_secrets),
-                kind: match c.kind {
-                    AuthKind::UsernamePassword => "username-password",
-                    AuthKind::IdentityToken => "identity-token",
-                    AuthKind::Auth => "auth",
-                    AuthKind::Anonymous => "anonymous",
-                },
+                secret: c.secret.shown(show_secrets),
+                kind: c.kind.as_str(),
             }),
             credentials_note: &a.credentials_note,
         }
@@ -457,7 +487,7 @@ fn source_text(e: &Explanation) -> String {
 }
 
 fn attempt_text(out: &mut dyn Write, n: usize, a: &Attempt, show_secrets: bool) -> io::Result<()> {
-    writeln!(out, "{n}. {} {}", a.method, a.url)?;
+    writeln!(out, "{n}. {} {}", a.method, clean(&a.url))?;
     let role = if a.default_endpoint {
         "the registry's own endpoint"
     } else {
@@ -466,7 +496,8 @@ fn attempt_text(out: &mut dyn Write, n: usize, a: &Attempt, show_secrets: bool) 
     writeln!(
         out,
         "   host         {} ({role}), from {}",
-        a.host, a.source
+        clean(&a.host),
+        clean(&a.source)
     )?;
     let resolves = if a.resolves {
         String::new()
@@ -475,13 +506,30 @@ fn attempt_text(out: &mut dyn Write, n: usize, a: &Attempt, show_secrets: bool) 
     };
     writeln!(out, "   capabilities {}{resolves}", list(&a.capabilities))?;
     for (name, values) in &a.headers {
-        writeln!(out, "   header       {name}: {}", values.join(", "))?;
+        let values: Vec<String> = values.iter().map(|v| clean(v).into_owned()).collect();
+        writeln!(
+            out,
+            "   header       {}: {}",
+            clean(name),
+            values.join(", ")
+        )?;
     }
-    writeln!(out, "   rewrite      {}", a.rewrite_note)?;
-    writeln!(out, "   tls          {}", tls_text(&a.tls))?;
+    writeln!(out, "   rewrite      {}", clean(&a.rewrite_note))?;
+    writeln!(out, "   tls          {}", clean(&tls_text(&a.tls)))?;
+    if let Some(err) = &a.refused {
+        writeln!(
+            out,
+            "   refused      never sent: {}; containerd goes on with the next host",
+            clean(err)
+        )?;
+    }
     match &a.credentials {
-        Some(c) => writeln!(out, "   credentials  {}", credentials_text(c, show_secrets))?,
-        None => writeln!(out, "   credentials  {}", a.credentials_note)?,
+        Some(c) => writeln!(
+            out,
+            "   credentials  {}",
+            clean(&credentials_text(c, show_secrets))
+        )?,
+        None => writeln!(out, "   credentials  {}", clean(&a.credentials_note))?,
     }
     Ok(())
 }
@@ -497,7 +545,13 @@ fn list(items: &[&str]) -> String {
 fn tls_text(t: &Tls) -> String {
     let mut parts: Vec<String> = Vec::new();
     match t.mode {
-        TlsMode::PlainHttp => parts.push("plain HTTP, no TLS".to_string()),
+        TlsMode::PlainHttp if t.ca.is_empty() && t.client.is_empty() => {
+            parts.push("plain HTTP, no TLS".to_string())
+        }
+        // containerd 1.6: TLS settings on an http:// host are never used.
+        TlsMode::PlainHttp => {
+            parts.push("plain HTTP, no TLS (its TLS settings are not used)".to_string())
+        }
         TlsMode::Https => parts.push("https".to_string()),
         TlsMode::HttpsThenHttp => {
             let also = if t.fallback_on_connection_error {
@@ -535,30 +589,22 @@ fn tls_text(t: &Tls) -> String {
     parts.join("; ")
 }
 
-fn secret(s: &str, show: bool) -> String {
-    if show || s.is_empty() {
-        s.to_string()
-    } else {
-        MASK.to_string()
-    }
-}
-
 fn credentials_text(c: &Credentials, show: bool) -> String {
     let key = &c.key;
     match c.kind {
         AuthKind::UsernamePassword => format!(
             "configs.\"{key}\": username {}, password {}",
             c.username,
-            shown(&secret(&c.secret, show))
+            shown(c.secret.shown(show))
         ),
         AuthKind::IdentityToken => format!(
             "configs.\"{key}\": identity token {} (an OAuth2 refresh token)",
-            shown(&secret(&c.secret, show))
+            shown(c.secret.shown(show))
         ),
         AuthKind::Auth => format!(
             "configs.\"{key}\": auth, decoded to username {}, password {}",
             c.username,
-            shown(&secret(&c.secret, show))
+            shown(c.secret.shown(show))
         ),
         AuthKind::Anonymous => format!("configs.\"{key}\": empty"),
     }

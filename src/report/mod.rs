@@ -1,29 +1,35 @@
 //! Every printer: the only module that writes to stdout and stderr. Everything it prints for
-//! people goes through here, so masking and wording live in one place.
+//! people goes through here, so masking secrets (unless `--show-secrets`) and sanitising what
+//! comes from files ([`sanitize`]) happen in one place, when printing.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
 mod explain;
-pub(crate) mod mask;
-pub mod sarif;
+mod sanitize;
+mod sarif;
 mod versions;
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use sanitize::{clean, clean_bytes};
+
 use crate::k3s::model::{Level, Note};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
-use crate::write::{Plan, PlannedFile, Removal, RemovalReason};
+use crate::secret::{mask_spans, mask_userinfo};
+use crate::write::{Applied, Journal, Plan, PlannedFile, Recovery, Removal, RemovalReason};
 
 /// The program's name in messages.
-pub const NAME: &str = "k3s-registries";
+pub(crate) const NAME: &str = "k3s-registries";
 
 /// Prints results on stdout and messages on stderr.
-pub struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
-    /// `--show-secrets`: print URL passwords in K3s's messages as they are.
+    /// `--show-secrets`: print secrets as they are.
     show_secrets: bool,
+    /// stdout is a terminal: file contents printed there are sanitised too.
+    stdout_terminal: bool,
 }
 
 impl std::fmt::Debug for Reporter<'_> {
@@ -34,21 +40,31 @@ impl std::fmt::Debug for Reporter<'_> {
 
 impl<'a> Reporter<'a> {
     /// A reporter over the two streams.
-    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+    pub(crate) fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
         Reporter {
             out,
             err,
             show_secrets: false,
+            stdout_terminal: false,
+        }
+    }
+
+    /// A reporter for the process's own streams: knows whether stdout is a terminal.
+    pub(crate) fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+        use std::io::IsTerminal as _;
+        Reporter {
+            stdout_terminal: io::stdout().is_terminal(),
+            ..Reporter::new(out, err)
         }
     }
 
     /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.
-    pub fn show_secrets(&mut self, yes: bool) {
+    pub(crate) fn show_secrets(&mut self, yes: bool) {
         self.show_secrets = yes;
     }
 
     /// K3s's log messages from translation, each on one stderr line.
-    pub fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
+    pub(crate) fn notes(&mut self, notes: &[Note]) -> io::Result<()> {
         for n in notes {
             let level = match n.level {
                 Level::Warning => "warning",
@@ -58,90 +74,237 @@ impl<'a> Reporter<'a> {
             let message = if self.show_secrets {
                 n.message.clone()
             } else {
-                crate::report::mask::mask_userinfo(&n.message)
+                mask_userinfo(&n.message)
             };
-            writeln!(self.err, "{NAME}: K3s would log ({level}): {message}")?;
+            writeln!(
+                self.err,
+                "{NAME}: K3s would log ({level}): {}",
+                clean(&message)
+            )?;
         }
         Ok(())
     }
 
     /// The registries file does not exist.
-    pub fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn missing_registries(&mut self, path: &Path) -> io::Result<()> {
         writeln!(
             self.err,
             "{NAME}: note: {} does not exist; K3s then configures no registries, and neither do we",
-            path.display()
+            clean(&path.display().to_string())
         )
     }
 
     /// The preview: config.toml, then each hosts.toml by path, each under a `==> path <==` line,
-    /// with a blank line between files.
-    pub fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
-        self.file_block(CONFIG_TOML, &rendered.config_toml, true)?;
+    /// with a blank line between files. Secrets are masked unless `--show-secrets`; on a terminal
+    /// the files' control characters are escaped (piped, the bytes are K3s's).
+    pub(crate) fn preview(&mut self, rendered: &Rendered) -> io::Result<()> {
+        let config = self.secrets_shown(&rendered.config_toml, &rendered.config_secrets);
+        self.file_block(CONFIG_TOML, &config, true)?;
         for h in &rendered.hosts {
-            self.file_block(
-                &format!("{CERTS_D}/{}/hosts.toml", h.dir),
-                &h.contents,
-                false,
-            )?;
+            let contents = self.secrets_shown(&h.contents, &h.secrets);
+            self.file_block(&format!("{CERTS_D}/{}/hosts.toml", h.dir), &contents, false)?;
         }
         self.out.flush()
+    }
+
+    fn secrets_shown(&self, bytes: &[u8], spans: &[crate::secret::SecretSpan]) -> Vec<u8> {
+        if self.show_secrets {
+            bytes.to_vec()
+        } else {
+            mask_spans(bytes, spans)
+        }
     }
 
     fn file_block(&mut self, name: &str, contents: &[u8], first: bool) -> io::Result<()> {
         if !first {
             writeln!(self.out)?;
         }
-        writeln!(self.out, "==> {name} <==")?;
-        self.out.write_all(contents)
+        writeln!(self.out, "==> {} <==", clean(name))?;
+        if self.stdout_terminal {
+            self.out.write_all(clean_bytes(contents).as_bytes())
+        } else {
+            self.out.write_all(contents)
+        }
     }
 
-    /// A removal about to happen.
-    pub fn removal(&mut self, r: &Removal) -> io::Result<()> {
-        writeln!(
-            self.err,
-            "{NAME}: removing {} ({})",
-            r.path.display(),
-            reason(r.reason)
-        )
+    /// What a run found of an earlier, interrupted run, and did about it (stderr).
+    pub(crate) fn recovery(&mut self, dir: &Path, r: Recovery) -> io::Result<()> {
+        let d = clean(&dir.display().to_string()).into_owned();
+        match r.journal {
+            Journal::None => {}
+            Journal::Discarded => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} was interrupted before changing anything; removed its staged files"
+            )?,
+            Journal::Undone => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} was interrupted; undid its changes"
+            )?,
+            Journal::Finished => writeln!(
+                self.err,
+                "{NAME}: an earlier run writing {d} had finished but not cleaned up; deleted what it replaced"
+            )?,
+            Journal::Pending => writeln!(
+                self.err,
+                "{NAME}: note: an earlier run writing {d} was interrupted; a real run first undoes its changes (the plan below is for {d} as it is now)"
+            )?,
+        }
+        if r.legacy_temp_files > 0 {
+            writeln!(
+                self.err,
+                "{NAME}: removed {} temporary file{} an earlier version left in {d}",
+                r.legacy_temp_files,
+                plural(r.legacy_temp_files)
+            )?;
+        }
+        Ok(())
     }
 
-    /// `--dry-run`: what a write would do, in order, on stdout.
-    pub fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
-        self.would_write(&plan.config)?;
+    /// A finished write, reported after the fact on stderr: each entry that disappeared, then one
+    /// line for what was written.
+    pub(crate) fn written(&mut self, done: &Applied) -> io::Result<()> {
+        let plan = &done.plan;
+        for r in &plan.removals {
+            writeln!(
+                self.err,
+                "{NAME}: removed {} ({})",
+                clean(&r.path.display().to_string()),
+                reason(r, &plan.dir)
+            )?;
+        }
+        let mut host_dirs = 0;
+        for r in &plan.replaced {
+            if r.reason.is_host_dir(&r.path, &plan.dir) {
+                host_dirs += 1;
+            } else {
+                writeln!(
+                    self.err,
+                    "{NAME}: replaced {} ({})",
+                    clean(&r.path.display().to_string()),
+                    reason(r, &plan.dir)
+                )?;
+            }
+        }
+        let config = plan.dir.join(CONFIG_TOML);
+        let changed: Vec<&PlannedFile> = plan.files.iter().filter(|f| !f.unchanged).collect();
+        let unchanged = plan.files.len() - changed.len();
+        let hosts = changed.iter().filter(|f| f.path != config).count();
+        let mut parts = Vec::new();
+        if changed.iter().any(|f| f.path == config) {
+            parts.push(CONFIG_TOML.to_string());
+        }
+        if hosts > 0 {
+            parts.push(format!("{hosts} hosts.toml file{}", plural(hosts)));
+        }
+        let d = clean(&plan.dir.display().to_string()).into_owned();
+        if plan.is_noop() {
+            writeln!(
+                self.err,
+                "{NAME}: {d} is up to date ({unchanged} file{} unchanged)",
+                plural(unchanged)
+            )?;
+        } else {
+            let wrote = if parts.is_empty() {
+                "no file".to_string()
+            } else {
+                parts.join(" and ")
+            };
+            let mut line = format!("{NAME}: {d}: wrote {wrote}");
+            if host_dirs > 0 {
+                line += &format!(
+                    " ({host_dirs} host director{} replaced)",
+                    if host_dirs == 1 { "y" } else { "ies" }
+                );
+            }
+            if unchanged > 0 {
+                line += &format!(", {unchanged} unchanged");
+            }
+            writeln!(self.err, "{line}")?;
+        }
+        if let Some(e) = &done.leftover {
+            writeln!(
+                self.err,
+                "{NAME}: warning: written, but {e}; the next run removes what is left"
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `--dry-run`: what a write would do, on stdout: entries that would go, entries that would
+    /// be replaced, then every file of the resulting tree.
+    pub(crate) fn dry_run(&mut self, plan: &Plan) -> io::Result<()> {
         for r in &plan.removals {
             writeln!(
                 self.out,
                 "would remove {} ({})",
-                r.path.display(),
-                reason(r.reason)
+                clean(&r.path.display().to_string()),
+                reason(r, &plan.dir)
             )?;
         }
-        for f in &plan.hosts {
+        for r in &plan.replaced {
+            writeln!(
+                self.out,
+                "would replace {} ({})",
+                clean(&r.path.display().to_string()),
+                reason(r, &plan.dir)
+            )?;
+        }
+        for f in &plan.files {
             self.would_write(f)?;
         }
         self.out.flush()
     }
 
     fn would_write(&mut self, f: &PlannedFile) -> io::Result<()> {
+        if f.unchanged {
+            return writeln!(
+                self.out,
+                "unchanged {}",
+                clean(&f.path.display().to_string())
+            );
+        }
         writeln!(
             self.out,
             "would write {} ({} bytes, mode {:04o})",
-            f.path.display(),
+            clean(&f.path.display().to_string()),
             f.contents.len(),
             f.mode
         )
     }
 
     /// A fatal error, `{:#}`-formatted by the caller.
-    pub fn error(&mut self, message: &str) -> io::Result<()> {
-        writeln!(self.err, "{NAME}: error: {message}")
+    pub(crate) fn error(&mut self, message: &str) -> io::Result<()> {
+        // Parser errors list one problem a line.
+        writeln!(
+            self.err,
+            "{NAME}: error: {}",
+            sanitize::clean_keeping(message, &['\n'])
+        )
     }
 }
 
-fn reason(r: RemovalReason) -> &'static str {
-    match r {
-        RemovalReason::Replaced => "a hosts.toml is written there",
-        RemovalReason::Stale => "written by K3s, no longer configured",
+fn reason(r: &Removal, dir: &Path) -> String {
+    match &r.reason {
+        RemovalReason::Replaced { .. } if r.reason.is_host_dir(&r.path, dir) => {
+            "a hosts.toml is written there".to_string()
+        }
+        RemovalReason::Replaced { registry } => {
+            format!(
+                "registry {registry:?} has its hosts.toml written there, and K3s removes it first"
+            )
+        }
+        RemovalReason::Stale => "written by K3s, no longer configured".to_string(),
+        RemovalReason::Wiped { registry } => format!(
+            "registry {registry:?} makes K3s remove its whole directory, {}",
+            clean(&dir.display().to_string())
+        ),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }

@@ -4,15 +4,15 @@
 
 use serde_json::{json, Value};
 
-use crate::diag::codes::RULES;
-use crate::diag::finding::Report;
+use crate::audit::Report;
+use crate::diag::{Diagnostic, Severity, RULES};
 
 /// The SARIF schema this log declares.
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// Where the tool is documented: the crate's repository when Cargo.toml names one, else K3s's
 /// documentation of registries.yaml, which every rule is about.
-pub fn information_uri() -> &'static str {
+pub(crate) fn information_uri() -> &'static str {
     match env!("CARGO_PKG_REPOSITORY") {
         "" => "https://docs.k3s.io/installation/private-registry",
         repo => repo,
@@ -33,7 +33,7 @@ fn camel(code: &str) -> String {
 
 /// A file name as a SARIF `uri`: relative paths stay relative (percent-encoded), absolute
 /// ones become `file://` URIs.
-pub fn artifact_uri(file: &str) -> String {
+pub(crate) fn artifact_uri(file: &str) -> String {
     let mut out = String::new();
     for b in file.bytes() {
         match b {
@@ -50,8 +50,17 @@ pub fn artifact_uri(file: &str) -> String {
     }
 }
 
-/// The log.
-pub fn to_sarif(report: &Report) -> Value {
+/// SARIF's `level`.
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "note",
+        Severity::Warning => "warning",
+        Severity::Error => "error",
+    }
+}
+
+/// The log, for the report's findings as printed (`findings`, secrets masked).
+pub(crate) fn to_sarif(report: &Report, findings: &[Diagnostic]) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -61,19 +70,19 @@ pub fn to_sarif(report: &Report) -> Value {
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": r.description },
                 "help": { "text": r.description },
-                "defaultConfiguration": { "level": r.severity.sarif_level() },
+                "defaultConfiguration": { "level": level(r.severity) },
                 "properties": { "needs": r.needs.describe() },
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
+    let results: Vec<Value> = findings
         .iter()
         .map(|f| {
+            let l = report.location(f);
             let region = json!({
-                "startLine": f.line,
-                "startColumn": f.column,
-                "endColumn": f.end_column.max(f.column + 1),
+                "startLine": l.line,
+                "startColumn": l.column,
+                "endColumn": l.end_column().max(l.column + 1),
             });
             let related: Vec<Value> = f
                 .related
@@ -83,8 +92,8 @@ pub fn to_sarif(report: &Report) -> Value {
                     json!({
                         "id": i,
                         "physicalLocation": {
-                            "artifactLocation": { "uri": artifact_uri(&r.file) },
-                            "region": { "startLine": r.line, "startColumn": r.column },
+                            "artifactLocation": { "uri": artifact_uri(&r.location.file) },
+                            "region": { "startLine": r.location.line, "startColumn": r.location.column },
                         },
                         "message": { "text": r.message },
                     })
@@ -93,11 +102,11 @@ pub fn to_sarif(report: &Report) -> Value {
             let mut result = json!({
                 "ruleId": f.code.as_str(),
                 "ruleIndex": f.code as usize,
-                "level": f.severity.sarif_level(),
+                "level": level(f.severity),
                 "message": { "text": format!("{} Help: {}", f.message, f.help) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": artifact_uri(&f.file) },
+                        "artifactLocation": { "uri": artifact_uri(&l.file) },
                         "region": region,
                     }
                 }],

@@ -1,8 +1,10 @@
-//! `versions`: the K3s releases modelled and, per era, what differs.
+//! `versions`: the K3s releases modelled and, per era, what differs; the containerd builds explain
+//! models and how they read certs.d differently.
 
 use std::io;
 
 use super::Reporter;
+use crate::containerd::builds::{BUILDS, DIFFERENCES};
 use crate::k3s::versions::{latest, lines, ERAS, RELEASES};
 
 impl Reporter<'_> {
@@ -49,6 +51,22 @@ impl Reporter<'_> {
             writeln!(out, "  K3s commits:")?;
             for c in era.commits {
                 writeln!(out, "    {c}")?;
+            }
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "containerd builds (explain --containerd), and how they read certs.d differently:"
+        )?;
+        for b in &BUILDS {
+            writeln!(out, "  {:<10}{}", b.name, b.title)?;
+        }
+        for d in &DIFFERENCES {
+            writeln!(out)?;
+            writeln!(out, "{}:", d.what)?;
+            for (b, source) in BUILDS.iter().zip(d.sources) {
+                writeln!(out, "  {:<10}{}", b.name, (d.rule)(b))?;
+                writeln!(out, "  {:<10}  {source}", "")?;
             }
         }
         Ok(())

@@ -38,7 +38,7 @@ mod scanner;
 mod source_map;
 mod tree;
 
-pub use decode::{Elem, GoType, Map, Out, Ptr, Struct};
+pub use decode::{Elem, GoType, Out, Struct};
 pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
 

@@ -319,3 +319,77 @@ pub fn shell_words(line: &str) -> Vec<String> {
     }
     words
 }
+
+/// Every entry below `dir`, never following a link: `dir 700`, `file 644 <bytes>`, `link <target>`,
+/// by path relative to `dir`. Two listings are equal exactly when the trees are byte-identical
+/// in names, types, modes and contents.
+pub fn listing(dir: &Path) -> BTreeMap<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for ent in entries {
+            let path = ent.expect("entry").path();
+            let m = std::fs::symlink_metadata(&path).expect("lstat");
+            let rel = path
+                .strip_prefix(base)
+                .expect("under base")
+                .to_string_lossy()
+                .into_owned();
+            let mode = m.permissions().mode() & 0o7777;
+            if m.file_type().is_symlink() {
+                let t = std::fs::read_link(&path).expect("readlink");
+                out.insert(rel, format!("link {}", t.display()));
+            } else if m.is_dir() {
+                out.insert(rel, format!("dir {mode:o}"));
+                walk(base, &path, out);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                out.insert(
+                    rel,
+                    format!("file {mode:o} {}", String::from_utf8_lossy(&bytes)),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The differences between two listings, one line each; empty when equal.
+pub fn listing_diff(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => out += &format!("- {k}: {v}\n"),
+            Some(w) if w != v => out += &format!("~ {k}: {v:?} -> {w:?}\n"),
+            Some(_) => {}
+        }
+    }
+    for (k, v) in after {
+        if !before.contains_key(k) {
+            out += &format!("+ {k}: {v}\n");
+        }
+    }
+    out
+}
+
+/// A test that needs what only root (or a given filesystem) has: when it cannot run here, say so
+/// on the terminal (past libtest's capture, so it is seen even when the test passes), and fail if
+/// `K3S_REGISTRIES_REQUIRE_PRIVILEGED=1` (CI, which runs as root, sets it).
+pub fn cannot_run(test: &str, why: &str) {
+    use std::io::Write;
+    let required = std::env::var("K3S_REGISTRIES_REQUIRE_PRIVILEGED").as_deref() == Ok("1");
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** NOT RUN: {test}: {why}{} ***\n",
+        if required {
+            ""
+        } else {
+            " (set K3S_REGISTRIES_REQUIRE_PRIVILEGED=1 to make this a failure)"
+        }
+    );
+    assert!(!required, "{test} cannot run here: {why}");
+}

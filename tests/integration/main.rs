@@ -1,12 +1,12 @@
 //! The one integration-test binary: runs the real `k3s-registries` binary in temporary
 //! directories and checks stdout, stderr, exit codes and the files it leaves.
 
+mod agreement_cli;
 mod audit_cli;
-mod differential;
 mod explain_cli;
 mod fixtures;
 mod harness;
-mod properties;
+mod output_safety;
 mod readme;
 mod render_cli;
 mod versions_cli;

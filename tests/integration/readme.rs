@@ -1,6 +1,5 @@
-//! The README shows real output and the full rule list; these tests keep it that way.
-
-use k3s_registries::audit::RULES;
+//! The README shows real output; these tests keep it that way (the rule table is checked
+//! against the catalogue by `diag`'s unit tests).
 
 use crate::harness::{root, run};
 
@@ -30,18 +29,6 @@ fn console_block(readme: &str, command: &str) -> (Vec<String>, String) {
 }
 
 #[test]
-fn readme_lists_every_audit_rule_with_its_severity() {
-    let text = readme();
-    for rule in RULES {
-        let row = format!("| `{}` | {} |", rule.code.as_str(), rule.severity.as_str());
-        assert!(
-            text.contains(&row),
-            "README's rule table lacks or mis-states: {row}"
-        );
-    }
-}
-
-#[test]
 fn readme_shows_real_explain_output() {
     let text = readme();
     let (words, shown) = console_block(&text, "k3s-registries explain nginx");
@@ -68,4 +55,43 @@ fn readme_shows_real_audit_output() {
         shown, r.stdout,
         "README's audit example is not what audit prints"
     );
+}
+
+/// `Scenario(` followed by the name and the `proves` line, as Python string literals.
+fn e2e_scenarios() -> Vec<(String, String)> {
+    let src = std::fs::read_to_string(root().join("tests/e2e/scenarios.py")).expect("scenarios.py");
+    let literal = |s: &str| -> String {
+        let s = s.trim().trim_end_matches(',');
+        let inner = &s[1..s.len() - 1];
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                out.extend(chars.next());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    src.split("    Scenario(\n")
+        .skip(1)
+        .map(|block| {
+            let mut lines = block.lines();
+            let name = literal(lines.next().expect("name"));
+            let proves = literal(lines.next().expect("proves"));
+            (name, proves)
+        })
+        .collect()
+}
+
+#[test]
+fn readme_lists_every_end_to_end_scenario() {
+    let text = readme();
+    let scenarios = e2e_scenarios();
+    assert!(scenarios.len() >= 25, "{scenarios:?}");
+    for (name, proves) in scenarios {
+        let row = format!("| `{name}` | {proves} |");
+        assert!(text.contains(&row), "README lacks or mis-states: {row}");
+    }
 }

@@ -3,14 +3,16 @@
 //! and how they travel. Credential values never appear in findings.
 
 use super::super::context::{quote, ypath, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
-use crate::go::base64::decode_string;
+use crate::containerd::cri::{self, parse_auth, AuthError, CredentialLookup};
+use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::containerd::hosts_dir::PlainHttp;
+use crate::containerd::hosts_toml::HostOrigin;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::string::GoString;
-use crate::k3s::endpoint::{
-    default_host, is_localhost, normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST,
-};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::AuthConfig;
+use crate::secret::Secret;
 
 /// Every credential rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -37,7 +39,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
     }
     let n = ctx.reg.auths.len();
     let loc = ctx.loc_key(ypath!["auths"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::AuthsIgnored,
         Severity::Error,
         loc,
@@ -52,51 +54,47 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
 
 /// `auth-never-used`: containerd asks for credentials with the request URL's host, which is
 /// never `docker.io` (Docker Hub is reached as registry-1.docker.io), never a URL, and never the
-/// embedded registry's address (K3s replaces that configs entry).
+/// embedded registry's address (K3s replaces that configs entry). Whether a key is used is
+/// decided by the containerd model: is it the host of a request containerd makes for a pull
+/// from any registry an image can name? (explain, for each such image, says the same.)
 fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
-    // A mirror endpoint contacted with exactly this host: the credentials are used. (The
-    // default endpoint a configs key makes for itself counts only when images can name that
-    // registry, which the checks below decide.)
-    let contacted = ctx
-        .model
-        .hosts
-        .values()
-        .flat_map(|h| {
-            h.endpoints
-                .iter()
-                .chain(h.default.iter().filter(|d| d.index.is_some()))
-        })
-        .any(|ep| ep.url.as_ref().is_some_and(|u| u.host == *key));
+    let Some(contacted) = ctx.contacted_hosts() else {
+        // The files do not render (K3s does not start either: see config-toml-invalid).
+        return;
+    };
     let reason = if ctx.is_injected(key) {
         Some(format!(
             "with --embedded-registry K3s replaces configs.{} with the embedded registry's own TLS settings",
             quote(key)
         ))
-    } else if contacted {
+    } else if contacted.iter().any(|(h, _)| key == h) {
         None
-    } else if key == DOCKER_HUB || key == "index.docker.io" {
+    } else if *key == DOCKER_HUB || *key == "index.docker.io" {
         Some(format!(
             "Docker Hub is contacted as {}, and containerd asks for credentials of that host",
             quote(DOCKER_HUB_HOST)
         ))
     } else {
-        match normalize_endpoint_address(key, ctx.node.mirror_addr()) {
-            Err(_) => Some("the key is not a host[:port], so no request ever has it as its host".to_string()),
-            Ok(n) if n.url.host != *key => Some(format!(
+        Some(match normalize_endpoint_address(key, ctx.node.mirror_addr()) {
+            Err(_) => "the key is not a host[:port], so no request ever has it as its host".to_string(),
+            Ok(n) if n.url.host != *key => format!(
                 "the key is not a plain host[:port]; requests go to {}, and containerd asks for credentials of that host",
-                quote(default_host(&n.url.host))
-            )),
-            Ok(_) => None,
-        }
+                quote(default_host(n.url.host.as_bstr()))
+            ),
+            Ok(_) => format!(
+                "no pull contacts {}: no image can name it and no mirror endpoint has that host",
+                quote(key)
+            ),
+        })
     };
     let Some(reason) = reason else { return };
     let loc = ctx.loc_key(ypath!["configs", key, "auth"]);
-    let help = if key == DOCKER_HUB || key == "index.docker.io" {
+    let help = if *key == DOCKER_HUB || *key == "index.docker.io" {
         "Key Docker Hub credentials by the host actually contacted: configs.\"registry-1.docker.io\".auth (TLS under docker.io does apply)."
     } else {
         "Key credentials by the host[:port] actually contacted, e.g. configs.\"registry-1.docker.io\" for Docker Hub, or the mirror endpoint's host."
     };
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::AuthNeverUsed,
         Severity::Error,
         loc,
@@ -107,6 +105,18 @@ fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
         help,
     );
     ctx.emit(f);
+}
+
+/// The config.toml auth K3s writes for a registries.yaml auth (the fields verbatim).
+fn as_written(a: &AuthConfig) -> cri::AuthConfig {
+    cri::AuthConfig {
+        // What go-toml reads back from K3s's `%q`: the text, unless a byte is not UTF-8 (then
+        // config.toml does not decode at all, see config-toml-invalid).
+        username: a.username.to_display().into_owned(),
+        password: Secret::new(a.password.to_display().into_owned()),
+        auth: Secret::new(a.auth.to_display().into_owned()),
+        identitytoken: Secret::new(a.identity_token.to_display().into_owned()),
+    }
 }
 
 /// `auth-incomplete`, `auth-invalid-base64`, `auth-fields-conflict`,
@@ -133,7 +143,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
         None
     };
     if let Some((loc, message)) = incomplete {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::AuthIncomplete,
             Severity::Error,
             loc,
@@ -144,12 +154,11 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
     }
 
     if b64 && !user && !token {
-        let cleaned: Vec<u8> = a.auth.as_bytes().to_vec();
-        let problem = match decode_string(&cleaned) {
-            Err(offset) => Some(format!(
+        let problem = match parse_auth(&as_written(a)) {
+            Err(AuthError::Base64(offset)) => Some(format!(
                 "it is not valid base64 (containerd fails at byte {offset})"
             )),
-            Ok(decoded) if !decoded.contains(&b':') => Some(
+            Err(AuthError::NoColon(_)) => Some(
                 "it decodes to text without a `:` (containerd: \"invalid decoded auth\")"
                     .to_string(),
             ),
@@ -157,7 +166,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
         };
         if let Some(problem) = problem {
             let loc = ctx.loc_value(ypath!["configs", key, "auth", "auth"]);
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::AuthInvalidBase64,
                 Severity::Error,
                 loc,
@@ -191,7 +200,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
     };
     if let Some((field, message)) = conflict {
         let loc = ctx.loc_key(ypath!["configs", key, "auth", field]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::AuthFieldsConflict,
             Severity::Warning,
             loc,
@@ -203,7 +212,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
 
     if token && !user {
         let loc = ctx.loc_key(ypath!["configs", key, "auth", "identity_token"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::IdentityTokenSemantics,
             Severity::Warning,
             loc,
@@ -214,39 +223,68 @@ fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
     }
 }
 
-/// `credentials-over-http`: an http endpoint whose host has credentials.
+/// `credentials-over-http`: a host containerd reaches over plain HTTP (always, or after its
+/// HTTPS attempt failed) and sends credentials to, as the containerd model of the rendered files
+/// says (explain says the same for each image).
 fn over_http(ctx: &mut Ctx<'_>) {
-    let mut seen = Vec::new();
+    let Some(view) = ctx.containerd else { return };
+    let Some(Ok(cri)) = &view.config else { return };
     let mut found = Vec::new();
-    for (_, hc) in ctx.user_hosts() {
-        for ep in hc.default.iter().chain(hc.endpoints.iter()) {
-            let Some(u) = &ep.url else { continue };
-            if u.scheme != "http" || ep.config.auth.is_none() || is_localhost(&u.host) {
+    let mut seen: Vec<String> = Vec::new();
+    for (dir, hc) in ctx.user_hosts() {
+        let registry = match &hc.mirror {
+            Some(m) if m == "*" => super::super::context::OTHER_REGISTRY.to_string(),
+            Some(m) => m.to_display().into_owned(),
+            None => dir.to_display().into_owned(),
+        };
+        let Some(res) = ctx.resolution(&registry) else {
+            continue;
+        };
+        for h in &res.hosts {
+            let host = &h.config.host;
+            let how = match h.plain_http() {
+                PlainHttp::Never => continue,
+                PlainHttp::OnFallback => "can be sent to {url} over plain HTTP (containerd tries HTTPS first, because TLS settings are configured, and falls back to HTTP when the server answers in plain HTTP or the handshake times out)",
+                PlainHttp::Always => "are sent to {url} over plain HTTP",
+            };
+            if is_localhost(host) || seen.contains(host) {
                 continue;
             }
-            let url = u.redacted();
-            if seen.contains(&url) {
+            if !matches!(cri.credentials_for(host), CredentialLookup::Found(_)) {
                 continue;
             }
-            seen.push(url.clone());
+            // The endpoint K3s wrote this host for: a [host."<url>"] table, or `server`.
+            let ep = match &h.config.origin {
+                HostOrigin::Table { key } => hc
+                    .endpoints
+                    .iter()
+                    .find(|ep| ep.url.as_ref().is_some_and(|u| u.string() == key.as_str())),
+                _ => hc.default.as_ref(),
+            };
+            let Some(ep) = ep else { continue };
+            let url = ep.url.as_ref().map(|u| u.redacted()).unwrap_or_default();
+            seen.push(host.clone());
             found.push((
                 ctx.endpoint_loc(hc, ep),
-                url,
-                ep.config_key.clone().unwrap_or_default(),
-                u.host.clone(),
+                how.replace("{url}", &url.to_display()),
+                host.clone(),
             ));
         }
     }
-    for (loc, url, key, host) in found {
-        let related = ctx.loc_key(ypath!["configs", &key, "auth"]);
-        let f = Finding::new(
-                Code::CredentialsOverHttp,
-                Severity::Warning,
-                loc,
-                format!("credentials for {} (configs.{}) are sent to {url} over plain HTTP, readable by anyone on the network path", quote(&host), quote(&key)),
-                "Serve the registry over TLS (with ca_file for a private CA).",
-            )
-            .related(&related, "the credentials");
+    for (loc, how, host) in found {
+        let related = ctx.loc_key(ypath!["configs", &host, "auth"]);
+        let f = Diagnostic::new(
+            Code::CredentialsOverHttp,
+            Severity::Warning,
+            loc,
+            format!(
+                "credentials for {} (configs.{}) {how}, readable by anyone on the network path",
+                quote(&host),
+                quote(&host)
+            ),
+            "Serve the registry over TLS (with ca_file for a private CA).",
+        )
+        .related(&related, "the credentials");
         ctx.emit(f);
     }
 }

@@ -3,12 +3,13 @@
 //! endpoints, path overrides, credentials in URLs, plain HTTP, defaulted schemes.
 
 use super::super::context::{effective_port, quote, ypath, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
+use crate::containerd::docker::is_localhost;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
 use crate::go::string::GoString;
-use crate::k3s::endpoint::{is_localhost, normalize_endpoint_address};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, NoteKind, RegistryEndpoint};
-use crate::report::mask::mask_userinfo;
+use crate::secret::mask_userinfo;
 
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -79,7 +80,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            Finding::new(
+            Diagnostic::new(
                 Code::EndpointInvalid,
                 Severity::Error,
                 loc,
@@ -123,7 +124,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
             } else {
                 ""
             };
-            let mut f = Finding::new(
+            let mut f = Diagnostic::new(
                 Code::EndpointDuplicate,
                 Severity::Warning,
                 loc,
@@ -150,7 +151,13 @@ fn dropped(ctx: &mut Ctx<'_>) {
 }
 
 /// The rules about one kept endpoint.
-fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &GoString, loc: Loc) {
+fn endpoint(
+    ctx: &mut Ctx<'_>,
+    mirror: &GoString,
+    ep: &RegistryEndpoint,
+    raw: &GoString,
+    loc: Location,
+) {
     let raw = &*raw.to_display();
     let Some(u) = &ep.url else { return };
     let shown = u.redacted();
@@ -178,7 +185,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
         .as_ref()
         .is_some_and(|(s, _)| *s == Severity::Error);
     if let Some((severity, why)) = unusable {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointInvalid,
             severity,
             loc.clone(),
@@ -189,7 +196,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
     }
 
     if u.user.is_some() {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointUserinfo,
             Severity::Error,
             loc.clone(),
@@ -207,7 +214,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
         } else {
             format!("{} is used as given", quote(&u.path))
         };
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointPathOverride,
             Severity::Warning,
             loc.clone(),
@@ -222,7 +229,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
         .iter()
         .any(|s| hostname.ends_with(s.as_bytes()))
     {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::ClusterDnsEndpoint,
             Severity::Warning,
             loc.clone(),
@@ -233,7 +240,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
     }
 
     if u.scheme == "http" && !is_localhost(&u.host) && ep.config.auth.is_none() && !broken {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::PlainHttpEndpoint,
             Severity::Info,
             loc.clone(),
@@ -245,7 +252,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &GoString, ep: &RegistryEndpoint, raw: &G
 
     if !raw.contains("://") && !raw.is_empty() && !broken {
         let port80 = u.port() == "80" && u.scheme == "https";
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointSchemeDefaulted,
             if port80 {
                 Severity::Warning
@@ -319,7 +326,7 @@ fn self_reference(ctx: &mut Ctx<'_>, hc: &HostConfig, mirror: &GoString) {
         }
     }
     for (severity, loc, message) in findings {
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::EndpointSelfReference,
             severity,
             loc,

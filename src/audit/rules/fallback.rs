@@ -3,8 +3,9 @@
 //! directory containerd uses only for registries without one of their own.
 
 use super::super::context::{quote, ypath, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::containerd::builds::RootWithoutServer;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::NoteKind;
@@ -13,10 +14,14 @@ use crate::k3s::translate::DEFAULT_DIR;
 /// Every fallback and wildcard rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     wildcard_config(ctx);
-    if ctx.node.disable_default_registry_endpoint {
+    let honoured = ctx.flavor().build().root_without_server == RootWithoutServer::DroppedWithHosts;
+    if ctx.node.disable_default_registry_endpoint && honoured {
         default_kept(ctx);
         no_effect(ctx);
         wildcard_no_fallback(ctx);
+    } else if ctx.node.disable_default_registry_endpoint {
+        disable_default_ignored(ctx);
+        airgap(ctx);
     } else {
         airgap(ctx);
     }
@@ -40,7 +45,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     };
     if c.auth.is_some() {
         let loc = ctx.loc_key(ypath!["configs", "*", "auth"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::WildcardConfigIgnored,
             Severity::Error,
             loc,
@@ -55,7 +60,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     let loc = ctx.loc_key(ypath!["configs", "*", "tls"]);
     if ctx.reg.mirrors.contains_key("*".as_bytes()) {
         let related = ctx.loc_key(ypath!["mirrors", "*"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::WildcardConfigIgnored,
                 Severity::Error,
                 loc,
@@ -74,13 +79,45 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     if others.is_empty() {
         return;
     }
-    let list = others.iter().map(quote).collect::<Vec<_>>().join(", ");
-    let f = Finding::new(
+    let list = others
+        .iter()
+        .map(|d| quote(d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let f = Diagnostic::new(
         Code::WildcardConfigIgnored,
         Severity::Warning,
         loc,
         format!("configs.\"*\".tls applies only to the default endpoint of registries without a directory of their own; not to any mirror endpoint, and not to {list}"),
         "Give TLS settings per endpoint host, e.g. configs.\"mirror.example.com:5000\".tls.",
+    );
+    ctx.emit(f);
+}
+
+/// `disable-default-ignored`: stock containerd appends the root entry of every hosts.toml,
+/// `server` or not (containerd v2.1.5 hosts.go:413-418, v1.6.20 hosts.go:370-375), so the
+/// registries K3s wrote without `server` still fall back to themselves.
+fn disable_default_ignored(ctx: &mut Ctx<'_>) {
+    let mut upstreams: Vec<String> = ctx
+        .user_hosts()
+        .filter(|(_, hc)| hc.mirror.is_some() && !hc.endpoints.is_empty() && hc.default.is_none())
+        .filter_map(|(_, hc)| hc.mirror.as_ref().map(|m| upstream(ctx, m)))
+        .collect();
+    if upstreams.is_empty() {
+        return;
+    }
+    upstreams.dedup();
+    let loc = ctx.loc_key(ypath!["mirrors"]);
+    let f = Diagnostic::new(
+        Code::DisableDefaultIgnored,
+        Severity::Warning,
+        loc,
+        format!(
+            "--disable-default-registry-endpoint has no effect on {}: after all mirrors fail, containerd still tries the registry itself: {}",
+            ctx.flavor().build().title,
+            upstreams.join(", ")
+        ),
+        "Run K3s's own containerd (it honours the missing server line), or block the registries' own hosts on the network.",
     );
     ctx.emit(f);
 }
@@ -102,7 +139,7 @@ fn default_kept(ctx: &mut Ctx<'_>) {
     for (mirror, url) in kept {
         let loc = ctx.loc_key(ypath!["mirrors", &mirror]);
         let related = ctx.loc_key(ypath!["configs", &mirror]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::DefaultEndpointKept,
                 Severity::Warning,
                 loc,
@@ -142,7 +179,7 @@ fn no_effect(ctx: &mut Ctx<'_>) {
             continue;
         }
         let loc = ctx.loc_key(ypath!["mirrors", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::DisableDefaultNoEffect,
             Severity::Warning,
             loc,
@@ -173,7 +210,7 @@ fn wildcard_no_fallback(ctx: &mut Ctx<'_>) {
         .filter_map(|e| e.url.as_ref().map(|u| u.redacted().to_string()))
         .collect();
     let loc = ctx.loc_key(ypath!["mirrors", "*"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::WildcardNoFallback,
         Severity::Warning,
         loc,
@@ -212,7 +249,7 @@ fn wildcard_shadowed(ctx: &mut Ctx<'_>) {
     };
     for dir in dirs {
         let loc = ctx.dir_loc(dir.as_bstr());
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::WildcardShadowed,
                 Severity::Warning,
                 loc,
@@ -242,7 +279,7 @@ fn without_endpoints(ctx: &mut Ctx<'_>) {
         .collect();
     for key in empty {
         let loc = ctx.loc_key(ypath!["mirrors", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::MirrorWithoutEndpoints,
             Severity::Info,
             loc,
@@ -265,12 +302,20 @@ fn airgap(ctx: &mut Ctx<'_>) {
     }
     upstreams.dedup();
     let loc = ctx.loc_key(ypath!["mirrors"]);
-    let f = Finding::new(
+    let help = if ctx.flavor().build().root_without_server == RootWithoutServer::DroppedWithHosts {
+        "In an air-gapped cluster start K3s with --disable-default-registry-endpoint, so failed pulls do not wait for unreachable hosts."
+    } else {
+        "This containerd tries the registry itself whatever K3s writes; in an air-gapped cluster block those hosts so failed pulls do not wait for them."
+    };
+    let f = Diagnostic::new(
         Code::AirgapDefaultFallback,
         Severity::Info,
         loc,
-        format!("after all mirrors fail, containerd tries the registry itself: {}", upstreams.join(", ")),
-        "In an air-gapped cluster start K3s with --disable-default-registry-endpoint, so failed pulls do not wait for unreachable hosts.",
+        format!(
+            "after all mirrors fail, containerd tries the registry itself: {}",
+            upstreams.join(", ")
+        ),
+        help,
     );
     ctx.emit(f);
 }

@@ -2,8 +2,8 @@
 //! (K3s deletes what they point at) and names that can never match an image's registry.
 
 use super::super::context::{quote, ypath, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::filepath;
 use crate::go::string::GoString;
 use crate::k3s::model::NoteKind;
@@ -47,7 +47,7 @@ fn collisions(ctx: &mut Ctx<'_>) {
         };
         for (section, key) in rest {
             let loc = ctx.loc_key(ypath![section, key]);
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::RegistryDirCollision,
                 Severity::Error,
                 loc,
@@ -87,7 +87,7 @@ fn unsafe_paths(ctx: &mut Ctx<'_>) {
         };
         let loc = ctx.dir_loc(dir.as_bstr());
         let key = ctx.dir_key(dir.as_bstr()).map_or(dir.clone(), |(_, k)| k);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::RegistryKeyUnsafePath,
             Severity::Error,
             loc,
@@ -186,7 +186,7 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
             continue;
         };
         let loc = ctx.loc_key(ypath![section, &name]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::RegistryKeyInvalid,
             severity,
             loc,

@@ -1,7 +1,7 @@
-//! The rules, one file per subject. Each reads the `Ctx` (the file as
-//! loaded, the translated model, the rendered files) and adds findings; none re-derives K3s's
-//! translation: endpoints, defaults and credentials come from the model and from the functions
-//! the translation itself uses.
+//! The rules, one file per subject. Each reads the `Ctx` (the file as loaded, the translated
+//! model, the rendered files and what containerd makes of them) and adds findings; none
+//! re-derives K3s's translation or containerd's reading: endpoints, defaults and credentials come
+//! from the K3s model, and what containerd does with the files from the containerd model.
 
 pub(crate) mod auth;
 pub(crate) mod endpoints;
@@ -16,7 +16,7 @@ pub(crate) mod yaml;
 use super::context::Ctx;
 
 /// Runs every rule on a file that loaded.
-pub(crate) fn run_all(ctx: &mut Ctx<'_>, node: &node_files::NodeFiles) {
+pub(crate) fn run_all(ctx: &mut Ctx<'_>, node: &super::NodeFiles) {
     yaml::check(ctx);
     keys::check(ctx);
     auth::check(ctx);

@@ -1,5 +1,5 @@
-//! Rules about the files K3s writes: each is rendered exactly as K3s renders it and parsed the
-//! way containerd parses it ([`tomlcheck`]). K3s inserts rewrites,
+//! Rules about the files K3s writes: each is rendered exactly as K3s renders it and decoded the
+//! way containerd decodes it (the [`crate::containerd`] model explain uses). K3s inserts rewrites,
 //! endpoint URLs and configs keys raw, and credentials and TLS paths through Go's `%q`, whose
 //! escapes are not all TOML; a file containerd cannot parse is ignored (hosts.toml) or stops
 //! containerd and K3s (config.toml).
@@ -9,9 +9,12 @@
 //! without a value to blame is still reported.
 
 use super::super::context::{quote, ypath, Ctx};
-use super::super::tomlcheck::{self, TomlProblem};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
+use crate::containerd::gotoml::{self, DecodeError, TomlError};
+use crate::containerd::hosts_dir::{CertFilesReason, Source};
+use crate::containerd::hosts_toml::parse_hosts_file;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::fs::PathError;
 use crate::go::quote::quote as go_quote;
 use crate::go::string::{BStr, ByteSlice, GoString};
 use crate::k3s::model::HostConfig;
@@ -21,10 +24,7 @@ use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 /// Both rules, on the rendered files.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     match ctx.rendered {
-        Err(ref e) => {
-            let e = e.clone();
-            render_failed(ctx, &e);
-        }
+        Err(e) => render_failed(ctx, &e.to_string()),
         Ok(r) => {
             config_toml(ctx, r);
             hosts_tomls(ctx, r);
@@ -58,13 +58,13 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
                 .max_by_key(|(_, n)| *n)
                 .map(|(k, _)| k.clone());
             let loc = longest.map_or_else(
-                || Loc::file_start(ctx.file),
+                || Location::file_start(ctx.file),
                 |k| ctx.loc_key(ypath!["configs", &k, "auth"]),
             );
             (Code::ConfigTomlInvalid, loc)
         }
     };
-    let f = Finding::new(
+    let f = Diagnostic::new(
         code,
         Severity::Error,
         loc,
@@ -75,24 +75,25 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
 }
 
 /// A value as it stands in the template, parsed alone: `Ok` with what containerd reads. The
-/// snippet is bytes, as K3s writes them; TOML must be UTF-8.
+/// snippet is bytes, as K3s writes them.
 fn parse_alone(
     snippet: impl AsRef<[u8]>,
     read: impl Fn(&toml_edit::Document<String>) -> Option<String>,
-) -> Result<String, TomlProblem> {
-    let Ok(text) = std::str::from_utf8(snippet.as_ref()) else {
-        return Err(TomlProblem {
-            offset: 0,
-            message: "it is not UTF-8".to_string(),
-        });
-    };
-    let doc = tomlcheck::check(text)?;
+) -> Result<String, TomlError> {
+    let doc = gotoml::parse(snippet.as_ref())?;
     Ok(read(&doc).unwrap_or_default())
 }
 
 /// `parts` joined, as bytes.
 fn snippet(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
+}
+
+/// The rewrite pattern containerd reads where K3s writes `"<pattern>" = ...`.
+pub(super) fn pattern_as_read(pattern: &GoString) -> Result<String, TomlError> {
+    parse_alone(snippet(&[b"\"", pattern.as_bytes(), b"\" = 1\n"]), |d| {
+        d.as_table().iter().next().map(|(k, _)| k.to_string())
+    })
 }
 
 fn first_key(doc: &toml_edit::Document<String>, table: &str) -> Option<String> {
@@ -129,7 +130,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
         if let Err(p) = parse_alone(&header, |_| None) {
             let loc = ctx.loc_key(ypath!["configs", key]);
             let quoting = if v2 { "double" } else { "single" };
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::ConfigTomlInvalid,
                 Severity::Error,
                 loc,
@@ -154,12 +155,12 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             }
             if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
                 let loc = ctx.loc_value(ypath!["configs", key, "auth", yaml]);
-                let f = Finding::new(
+                let f = Diagnostic::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
                     loc,
                     format!(
-                        "the {yaml} of configs.{} holds a control character or a byte that is not UTF-8; K3s prints it into config.toml ({field} = ...) with a Go escape (\\a, \\v or \\xNN) that TOML 1.0 does not have ({}), so containerd cannot load config.toml and K3s does not start",
+                        "the {yaml} of configs.{} holds a control character or a byte that is not UTF-8; K3s prints it into config.toml ({field} = ...) with a Go escape (\\a, \\v or \\xNN) that go-toml (containerd's TOML parser) does not have ({}), so containerd cannot load config.toml and K3s does not start",
                         quote(key),
                         p.message
                     ),
@@ -174,10 +175,10 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
         Ok(t) => t.to_string(),
         Err(_) => {
             if !blamed {
-                let f = Finding::new(
+                let f = Diagnostic::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
-                    Loc::file_start(ctx.file),
+                    Location::file_start(ctx.file),
                     "K3s would write config.toml with bytes that are not UTF-8, which TOML does not allow; containerd cannot load it and K3s does not start",
                     "Remove !!binary values that are not UTF-8 text.",
                 );
@@ -186,13 +187,14 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             return;
         }
     };
-    if let Err(p) = tomlcheck::check(&text) {
+    drop(text);
+    if let Err(p) = gotoml::parse(&r.config_toml) {
         if !blamed {
-            let (line, _) = tomlcheck::line_col(&text, p.offset);
-            let f = Finding::new(
+            let line = p.line;
+            let f = Diagnostic::new(
                 Code::ConfigTomlInvalid,
                 Severity::Error,
-                Loc::file_start(ctx.file),
+                Location::file_start(ctx.file),
                 format!("K3s would write an invalid {CONFIG_TOML} (line {line}: {}); containerd cannot load it and K3s does not start", p.message),
                 "Run `k3s-registries render` to see the file, and remove the value that breaks it.",
             );
@@ -201,7 +203,9 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     }
 }
 
-/// `hosts-toml-invalid`.
+/// `hosts-toml-invalid` and `hosts-toml-value-changed`: each rendered hosts.toml decoded as
+/// containerd decodes it (the verdict), and each value K3s inserts checked on its own (to point
+/// at the YAML key responsible).
 fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
     for file in &r.hosts {
         if ctx.is_injected(&file.dir) {
@@ -210,23 +214,15 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
         let Some(hc) = ctx.model.hosts.get(file.dir.as_bytes()).cloned() else {
             continue;
         };
-        let blamed = hosts_values(ctx, &file.dir, &hc);
-        let text = String::from_utf8_lossy(&file.contents).into_owned();
-        let verdict = if std::str::from_utf8(&file.contents).is_err() {
-            Err("it is not UTF-8".to_string())
-        } else {
-            tomlcheck::check(&text).map(|_| ()).map_err(|p| {
-                let (line, _) = tomlcheck::line_col(&text, p.offset);
-                format!("line {line}: {}", p.message)
-            })
-        };
+        let verdict = hosts_toml_verdict(ctx, &file.dir, &file.contents);
+        let blamed = hosts_values(ctx, &file.dir, &hc, verdict.is_err());
         if let (Err(why), false) = (verdict, blamed) {
             let loc = ctx.dir_loc(file.dir.as_bstr());
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
                 loc,
-                format!("K3s would write an invalid {CERTS_D}/{}/hosts.toml ({why}); containerd ignores the whole file and pulls from the registry itself", file.dir),
+                format!("K3s would write {CERTS_D}/{}/hosts.toml, which containerd cannot decode ({why}); containerd ignores the whole file and pulls from the registry itself", file.dir),
                 "Run `k3s-registries render` to see the file, and remove the value that breaks it.",
             );
             ctx.emit(f);
@@ -234,10 +230,47 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
     }
 }
 
+/// What containerd makes of one rendered hosts.toml: the model's reading of the directory when
+/// containerd can find it (a name without `/`), else the file decoded on its own.
+fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &GoString, contents: &[u8]) -> Result<(), Refusal> {
+    // A name that is not UTF-8 is never looked up (image references are text).
+    let findable = dir.to_str().filter(|d| !d.contains('/'));
+    if let (Some(view), Some(dir)) = (ctx.containerd, findable) {
+        if let Some(state) = view.tree.load(dir, ctx.flavor()) {
+            return match state.map(|l| l.source) {
+                Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(Refusal::Read(e)),
+            };
+        }
+    }
+    let dir_path =
+        crate::go::filepath::join_bytes(&[ctx.model.paths.registry_dir.as_bytes(), dir.as_bytes()]);
+    parse_hosts_file(
+        &crate::go::string::display(&dir_path),
+        contents,
+        ctx.flavor(),
+    )
+    .map(|_| ())
+    .map_err(Refusal::Decode)
+}
+
+/// Why containerd cannot use a rendered hosts.toml.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// It does not decode.
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// Its directory cannot be read.
+    #[error("{0}")]
+    Read(PathError),
+}
+
 /// Checks each value K3s inserts into one hosts.toml; whether any was blamed.
-fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
+fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid: bool) -> bool {
     let ignored = "containerd ignores the whole file, so this registry gets no mirrors, no TLS settings and no rewrites, and is pulled from upstream even with --disable-default-registry-endpoint";
     let mut findings = Vec::new();
+    let mut changed = Vec::new();
     let mirror = hc.mirror.clone();
     let all = hc
         .default
@@ -258,7 +291,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
                 |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
             match parse_alone(&text, read) {
                 Err(p) => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
-                Ok(read) if url != read => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
+                Ok(read) if url != read => changed.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
                 Ok(_) => {}
             }
         }
@@ -271,7 +304,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
                 if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
                     let key = ep.config_key.clone().unwrap_or_default();
                     let l = ctx.loc_value(ypath!["configs", &key, "tls", field]);
-                    findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape TOML 1.0 does not have ({}); {ignored}", quote(value), p.message)));
+                    findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape go-toml (containerd's TOML parser) does not have ({}); {ignored}", quote(value), p.message)));
                 }
             }
         }
@@ -279,9 +312,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
         for (pattern, replacement) in &ep.rewrites {
             let Some(m) = &mirror else { continue };
             let at = ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
-            let key = parse_alone(snippet(&[b"\"", pattern.as_bytes(), b"\" = 1\n"]), |d| {
-                d.as_table().iter().next().map(|(k, _)| k.to_string())
-            });
+            let key = pattern_as_read(pattern);
             let val = parse_alone(
                 snippet(&[b"x = \"", replacement.as_bytes(), b"\"\n"]),
                 value_x,
@@ -298,7 +329,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
                         if read.as_bytes() != raw.as_bytes()
                             && read.as_bytes() != raw.replace("\\\\", "\\").as_slice() =>
                     {
-                        findings.push((
+                        changed.push((
                         at.clone(),
                         format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as {}: containerd uses a different {what} than the one written", quote(raw), quote(&read)),
                         ));
@@ -308,16 +339,19 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig) -> bool {
             }
         }
     }
+    // A value that breaks the file when alone but not in it is still read as something else.
+    if !file_invalid {
+        changed.append(&mut findings);
+    }
     let blamed = !findings.is_empty();
-    for (loc, message) in findings {
-        let f = Finding::new(
-            Code::HostsTomlInvalid,
-            Severity::Error,
-            loc,
-            message,
-            "Avoid \\ and \" in rewrites and endpoints (use [.] instead of \\.), or double every backslash, which K3s's TOML unescapes.",
-        );
-        ctx.emit(f);
+    let help = "Avoid \\ and \" in rewrites and endpoints (use [.] instead of \\.), or double every backslash, which K3s's TOML unescapes.";
+    for (code, list) in [
+        (Code::HostsTomlInvalid, findings),
+        (Code::HostsTomlValueChanged, changed),
+    ] {
+        for (loc, message) in list {
+            ctx.emit(Diagnostic::new(code, Severity::Error, loc, message, help));
+        }
     }
     blamed
 }

@@ -1,16 +1,17 @@
-//! Rules about `rewrite`: patterns Go's regexp rejects, replacements that reference missing
-//! groups, patterns that overlap (containerd tries them in Go's random map order), rewrites no
-//! endpoint receives, and Docker Hub's `library/` prefix.
+//! Rules about `rewrite`: patterns Go's regexp rejects (as containerd reads them from
+//! hosts.toml), replacements that reference missing groups, patterns that overlap (containerd
+//! picks one in Go's random map order for every request), rewrites no endpoint receives, and
+//! Docker Hub's `library/` prefix.
 
 use std::collections::BTreeMap;
 
 use super::super::context::{quote, ypath, Ctx};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Severity};
+use crate::containerd::docker::DOCKER_HUB;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Severity};
 use crate::go::regexp::Regexp;
 use crate::go::string::GoString;
-use crate::k3s::endpoint::DOCKER_HUB;
 use crate::k3s::translate::DEFAULT_DIR;
 
 /// Every rewrite rule.
@@ -22,13 +23,23 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         .filter(|(k, m)| !m.rewrites.is_empty() && !ctx.is_injected(k))
         .map(|(k, m)| (k.clone(), m.rewrites.clone()))
         .collect();
+    if !ctx.flavor().build().rewrites {
+        ignored(ctx, &mirrors);
+        return;
+    }
     for (mirror, rewrites) in &mirrors {
         let mut compiled = Vec::new();
         for (pattern, replacement) in rewrites {
-            match Regexp::compile_bytes(pattern.as_bytes()) {
+            // containerd compiles the pattern it reads from hosts.toml, after TOML unescaping
+            // (`\e` there is an escape character, which Go's regexp accepts). A pattern that
+            // breaks the file is hosts-toml-invalid's, and containerd never compiles it.
+            let Ok(as_read) = super::output::pattern_as_read(pattern) else {
+                continue;
+            };
+            match Regexp::compile(&as_read) {
                 Err(e) => {
                     let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
-                    let f = Finding::new(
+                    let f = Diagnostic::new(
                         Code::RewriteInvalidRegex,
                         Severity::Error,
                         loc,
@@ -48,6 +59,26 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         }
         overlaps(ctx, mirror, &compiled);
         unused(ctx, mirror);
+    }
+}
+
+/// `rewrite-ignored`: stock containerd has no `rewrite` field in hosts.toml (containerd v2.1.5
+/// hosts.go:337-377, v1.6.20 hosts.go:289-325); the rules about patterns are moot there.
+fn ignored(ctx: &mut Ctx<'_>, mirrors: &[(GoString, BTreeMap<GoString, GoString>)]) {
+    for (mirror, _) in mirrors {
+        let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
+        let f = Diagnostic::new(
+            Code::RewriteIgnored,
+            Severity::Error,
+            loc,
+            format!(
+                "{} does not read rewrite tables: the endpoints of {} are asked for each image's own repository",
+                ctx.flavor().build().title,
+                quote(mirror)
+            ),
+            "Mirror the repositories under their original names, or run K3s's own containerd.",
+        );
+        ctx.emit(f);
     }
 }
 
@@ -94,7 +125,7 @@ fn replacement_checks(
         return;
     }
     let loc = ctx.loc_value(ypath!["mirrors", mirror, "rewrite", pattern]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteReplacementSuspicious,
         Severity::Warning,
         loc,
@@ -116,7 +147,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &GoString, pattern: &str) {
         return;
     }
     let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteDockerhubLibrary,
         Severity::Info,
         loc,
@@ -157,12 +188,12 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &GoString, compiled: &[(String, Regexp)])
     let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
     let first = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[i].0]);
     let second = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[j].0]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
             Code::RewriteOrderNondeterministic,
             Severity::Warning,
             loc,
             format!(
-                "rewrites {} and {} of {} can both match one repository; containerd tries rewrites in random order, so either may win on each pull{more}",
+                "rewrites {} and {} of {} can both match one repository; containerd picks one in random order for every request, so one pull can mix both and fail with not found{more}",
                 quote(&compiled[i].0),
                 quote(&compiled[j].0),
                 quote(mirror)
@@ -200,7 +231,7 @@ fn unused(ctx: &mut Ctx<'_>, mirror: &GoString) {
         "none of its endpoints is kept as a mirror entry (invalid or duplicate endpoints are dropped)"
     };
     let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::RewriteUnused,
         Severity::Warning,
         loc,

@@ -3,13 +3,15 @@
 //! contacted endpoint does not have.
 
 use super::super::context::{effective_port, quote, ypath, Ctx};
-use super::super::files;
 use super::yaml::intended_tls_key;
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
+use crate::containerd::docker::{DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::containerd::pem::pem_facts;
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::fs;
 use crate::go::filepath;
 use crate::go::string::GoString;
-use crate::k3s::endpoint::{normalize_endpoint_address, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
 
@@ -85,7 +87,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
                 "Set cert_file too (or remove key_file).".to_string(),
             ),
         };
-        let mut f = Finding::new(
+        let mut f = Diagnostic::new(
             Code::TlsKeyWithoutCert,
             Severity::Error,
             loc.clone(),
@@ -97,7 +99,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         );
         if let Some((name, pos)) = typo {
             f = f.related(
-                &Loc {
+                &Location {
                     line: pos.line,
                     column: pos.column,
                     ..loc
@@ -113,7 +115,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         // hosts directory itself: reading it as the key fails. (Only the single-string form,
         // client = "<cert>", makes containerd take the key from the certificate file.)
         let loc = ctx.loc_key(ypath!["configs", key, "tls", "cert_file"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::TlsCertWithoutKey,
             Severity::Error,
             loc,
@@ -143,7 +145,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
                 dir.as_bytes(),
                 value.as_bytes(),
             ]));
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::TlsRelativePath,
                 Severity::Error,
                 loc,
@@ -160,9 +162,8 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         if !ctx.opts.check_files {
             continue;
         }
-        // A path that is not UTF-8 is read by its bytes, as Go does.
-        let problem = match files::inspect_pem(&bytes_path(value)) {
-            Err(e) => Some(format!("cannot be read here: {e}")),
+        let problem = match fs::read_tls_file(&bytes_path(value)).map(|b| pem_facts(&b)) {
+            Err(e) => Some(format!("cannot be read here: {}", e.reason)),
             Ok(p) => match field {
                 "ca_file" if p.certificates == 0 => Some(
                     "holds no PEM certificate (containerd: `unable to load CA cert`)".to_string(),
@@ -182,7 +183,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
             },
         };
         if let Some(problem) = problem {
-            let f = Finding::new(
+            let f = Diagnostic::new(
                 Code::TlsFileUnusable,
                 Severity::Error,
                 loc,
@@ -202,7 +203,7 @@ fn skip_verify(ctx: &mut Ctx<'_>, key: &GoString, has_auth: bool) {
     } else {
         ""
     };
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::InsecureSkipVerify,
         Severity::Warning,
         loc,
@@ -286,7 +287,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
     }
     for (loc, key, url, host, why) in found {
         let related = ctx.loc_key(ypath!["configs", &key]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
                 Code::ConfigNotForEndpoint,
                 Severity::Warning,
                 loc,
@@ -313,7 +314,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
         && !ctx.reg.configs.contains_key(DOCKER_HUB.as_bytes())
     {
         let loc = ctx.loc_key(ypath!["configs", DOCKER_HUB_HOST, "tls"]);
-        let f = Finding::new(
+        let f = Diagnostic::new(
             Code::ConfigNotForEndpoint,
             Severity::Warning,
             loc,

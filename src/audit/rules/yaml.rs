@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use super::super::context::{fmt_path, quote, ypath, Ctx};
-use crate::diag::codes::Code;
-use crate::diag::finding::{Finding, Loc, Severity};
+use crate::diag::Code;
+use crate::diag::{Diagnostic, Location, Severity};
 use crate::go::string::{BStr, GoString};
-use crate::report::mask::mask_text;
+use crate::secret::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
@@ -112,7 +112,7 @@ const K3S_FLAGS: &[&str] = &[
 ];
 
 /// Findings for a file yaml.v2 refuses: K3s does not start.
-pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Finding> {
+pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for p in &err.problems {
         let line = p.line.unwrap_or(1);
@@ -133,7 +133,7 @@ pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Fin
         } else {
             p.message.clone()
         };
-        let loc = Loc {
+        let loc = Location {
             file: file.to_string(),
             line,
             column,
@@ -141,14 +141,14 @@ pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Fin
             path: Vec::new(),
         };
         let f = match err.kind {
-            ErrorKind::Type => Finding::new(
+            ErrorKind::Type => Diagnostic::new(
                 Code::YamlTypeMismatch,
                 Severity::Error,
                 loc,
                 format!("yaml.v2 {message}; K3s refuses the file (`yaml: unmarshal errors`) and does not start"),
                 type_help(&p.message),
             ),
-            kind => Finding::new(
+            kind => Diagnostic::new(
                 Code::YamlSyntaxError,
                 Severity::Error,
                 loc,
@@ -179,12 +179,7 @@ fn line_has_secret_key(line: &str) -> bool {
 fn mask_backquoted(msg: &str) -> String {
     match (msg.find('`'), msg.rfind('`')) {
         (Some(a), Some(b)) if b > a => {
-            format!(
-                "{}`{}`{}",
-                &msg[..a],
-                crate::k3s::render::MASK,
-                &msg[b + 1..]
-            )
+            format!("{}`{}`{}", &msg[..a], crate::secret::MASK, &msg[b + 1..])
         }
         _ => msg.to_string(),
     }
@@ -254,7 +249,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 }
                 Note::DuplicateKey { first } => Some(duplicate_key(ctx, &entries, idx, *first)),
                 Note::Null => null_value(ctx, e),
-                Note::Yaml11Bool { text, value } => Some(Finding::new(
+                Note::Yaml11Bool { text, value } => Some(Diagnostic::new(
                     Code::Yaml11Boolean,
                     Severity::Info,
                     loc_value(ctx, e),
@@ -283,7 +278,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     multiple_documents(ctx);
 }
 
-fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Loc {
+fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Location {
     let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
     let mut loc = ctx.loc_key(&p);
     loc.line = e.key.line;
@@ -291,7 +286,7 @@ fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Loc {
     loc
 }
 
-fn loc_value(ctx: &Ctx<'_>, e: &Entry) -> Loc {
+fn loc_value(ctx: &Ctx<'_>, e: &Entry) -> Location {
     let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
     let mut loc = ctx.loc_value(&p);
     if (loc.line, loc.column) != (e.value.line, e.value.column) {
@@ -321,7 +316,7 @@ fn misplaced_sections(ctx: &Ctx<'_>) -> Vec<(&'static str, GoString)> {
     out
 }
 
-fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &GoString) -> Finding {
+fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &GoString) -> Diagnostic {
     let loc = ctx.loc_key(ypath![section, key]);
     // Only schema key names get here: text.
     let key = &*key.to_display();
@@ -342,7 +337,7 @@ fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &GoString) -> Finding {
             format!("Add the registry host (e.g. \"registry.example.com\":) under \"{section}:\" and indent \"{key}:\" below it."),
         )
     };
-    Finding::new(Code::UnknownKey, Severity::Error, loc, message, help)
+    Diagnostic::new(Code::UnknownKey, Severity::Error, loc, message, help)
 }
 
 fn normalize(k: &str) -> String {
@@ -465,7 +460,7 @@ fn unknown_key(
     e: &Entry,
     valid: &[&str],
     anchors_used: &BTreeSet<String>,
-) -> Finding {
+) -> Diagnostic {
     let last = e.path.last().map(|k| k.to_display()).unwrap_or_default();
     let key = &*last;
     let loc = loc_key(ctx, e);
@@ -475,7 +470,7 @@ fn unknown_key(
     // An anchor holder: `x-tls: &tls {...}` only exists to be aliased.
     if let Some(anchor) = anchor_at(ctx, e.value) {
         if anchors_used.contains(&anchor) {
-            return Finding::new(
+            return Diagnostic::new(
                 Code::UnknownKey,
                 Severity::Info,
                 loc,
@@ -522,7 +517,7 @@ fn unknown_key(
         quote(key),
         consequence(target, level)
     );
-    Finding::new(Code::UnknownKey, Severity::Error, loc, message, help)
+    Diagnostic::new(Code::UnknownKey, Severity::Error, loc, message, help)
 }
 
 /// The anchor name when the text at `pos` starts with `&name`.
@@ -541,7 +536,7 @@ fn anchor_at(ctx: &Ctx<'_>, pos: Position) -> Option<String> {
 }
 
 /// What decoding a duplicated key does to the earlier occurrence.
-fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position) -> Finding {
+fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position) -> Diagnostic {
     let e = entries[idx];
     let p = &e.path;
     let key = p.last().cloned().unwrap_or_default();
@@ -552,7 +547,7 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         parent
     };
     let loc = loc_key(ctx, e);
-    let first_loc = Loc {
+    let first_loc = Location {
         line: first.line,
         column: first.column,
         ..loc.clone()
@@ -614,7 +609,7 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
             ),
         )
     };
-    Finding::new(
+    Diagnostic::new(
         Code::DuplicateKey,
         severity,
         loc,
@@ -665,7 +660,7 @@ pub(crate) fn text_path<S: AsRef<[u8]>>(p: &[S]) -> Vec<std::borrow::Cow<'_, str
         .collect()
 }
 
-fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Finding> {
+fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Diagnostic> {
     let text = text_path(&e.path);
     let s: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
     let (severity, effect) = match s.as_slice() {
@@ -699,7 +694,7 @@ fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Finding> {
     };
     let loc = loc_key(ctx, e);
     let why = null_cause(ctx, e);
-    Some(Finding::new(
+    Some(Diagnostic::new(
         Code::NullValue,
         severity,
         loc,
@@ -731,7 +726,7 @@ fn null_cause(ctx: &Ctx<'_>, e: &Entry) -> String {
     }
 }
 
-fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Finding {
+fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Diagnostic {
     let kind = tag.trim_start_matches("!!");
     let (loc, what) = if key {
         (
@@ -740,7 +735,7 @@ fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Finding {
         )
     } else {
         let text = if is_secret_path(&e.path) {
-            crate::k3s::render::MASK.to_string()
+            crate::secret::MASK.to_string()
         } else {
             token_text(ctx, e.value)
         };
@@ -751,7 +746,7 @@ fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Finding {
     } else {
         format!("{what} looks like a YAML {kind}; K3s keeps the text as written, other YAML tools may not")
     };
-    Finding::new(
+    Diagnostic::new(
         Code::NonStringScalar,
         Severity::Info,
         loc,
@@ -779,7 +774,7 @@ fn token_text(ctx: &Ctx<'_>, pos: Position) -> String {
 }
 
 /// `<<` after explicit keys it also sets: yaml.v2 applies the merge in place, so it wins.
-fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Finding> {
+fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Diagnostic> {
     let merge = entries[m];
     let parent = &merge.path[..merge.path.len() - 1];
     // The mapping holding the `<<`: its entry is the last one for `parent` recorded before it.
@@ -817,7 +812,7 @@ fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Finding> {
     }
     let names: Vec<String> = overridden.iter().map(|(k, _)| quote(k)).collect();
     let loc = loc_key(ctx, merge);
-    let mut f = Finding::new(
+    let mut f = Diagnostic::new(
         Code::MergeKeyOrder,
         Severity::Warning,
         loc.clone(),
@@ -831,7 +826,7 @@ fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Finding> {
     );
     for (k, pos) in &overridden {
         f = f.related(
-            &Loc {
+            &Location {
                 line: pos.line,
                 column: pos.column,
                 ..loc.clone()
@@ -884,7 +879,7 @@ fn multiple_documents(ctx: &mut Ctx<'_>) {
     let Some(i) = split else { return };
     let last = ctx.lines.iter().rposition(|l| is_content(l)).unwrap_or(i) + 1;
     let first_ignored = i + 1;
-    let loc = Loc {
+    let loc = Location {
         file: ctx.file.to_string(),
         line: u32::try_from(first_ignored).unwrap_or(u32::MAX),
         column: 1,
@@ -892,7 +887,7 @@ fn multiple_documents(ctx: &mut Ctx<'_>) {
         path: Vec::new(),
     };
     let documents = documents.max(2);
-    let f = Finding::new(
+    let f = Diagnostic::new(
         Code::MultipleDocuments,
         Severity::Error,
         loc,

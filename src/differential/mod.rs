@@ -18,15 +18,38 @@ mod gen;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use k3s_registries::go::filepath;
-use k3s_registries::k3s::node::{ConfigVersion, NodeOptions};
-use k3s_registries::k3s::render::{RenderOptions, Renderer};
-use k3s_registries::k3s::translate::translate;
-use k3s_registries::k3s::versions;
-use k3s_registries::registries::load_str_without_positions;
-
-use crate::harness::{bytes_diff, root};
+use crate::go::filepath;
+use crate::k3s::node::{ConfigVersion, NodeOptions};
+use crate::k3s::render::Renderer;
+use crate::k3s::translate::translate;
+use crate::k3s::versions;
+use crate::registries::load_str_without_positions;
 use corpus::{Corpus, Entry, Outcome};
+
+/// The repository's root.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A unified diff of two files, whitespace made visible.
+fn bytes_diff(expected: &[u8], actual: &[u8]) -> String {
+    let show = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replace('\t', "⇥")
+            .replace('\r', "␍")
+            .lines()
+            .map(|l| {
+                let trimmed = l.trim_end_matches(' ');
+                format!("{trimmed}{}⏎\n", "·".repeat(l.len() - trimmed.len()))
+            })
+            .collect::<String>()
+    };
+    let (e, a) = (show(expected), show(actual));
+    similar::TextDiff::from_lines(&e, &a)
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
+}
 
 /// The corpus's place in the repository.
 const CORPUS: &str = "tests/fixtures/differential/corpus.txt";
@@ -53,7 +76,7 @@ fn ours(renderer: &Renderer, input: &[u8], args: &[String], version: &str) -> Ou
     };
     let mut n = node(args, version);
     let model = translate(&loaded.registry, &n);
-    let Ok(r) = renderer.render(&model, RenderOptions::default()) else {
+    let Ok(r) = renderer.render(&model) else {
         return Outcome::Refused;
     };
     let mut tree = BTreeMap::new();
@@ -66,10 +89,7 @@ fn ours(renderer: &Renderer, input: &[u8], args: &[String], version: &str) -> Ou
     }
     n.config_version = ConfigVersion::V2;
     let model = translate(&loaded.registry, &n);
-    let v2 = renderer
-        .render(&model, RenderOptions::default())
-        .ok()
-        .map(|r| r.config_toml);
+    let v2 = renderer.render(&model).ok().map(|r| r.config_toml);
     Outcome::Files { tree, v2 }
 }
 

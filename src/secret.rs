@@ -1,26 +1,30 @@
-//! Masking secrets in what is printed for people: one place for every printer.
+//! Secrets as a type: a password, `auth` string or identity token that prints masked unless the
+//! printer asks for it ([`Secret::reveal`]), so values are computed once, with the real secret,
+//! and masking happens only where something is shown to people (`--show-secrets` reveals).
 //!
-//! - Source lines quoted under audit findings may hold a password. Two layers: the exact
-//!   positions of credential values from the source map (when the file loaded), and, for every
-//!   line, a textual pass over credential keys and URL user:password parts (for files that did
-//!   not load, and for TOML files).
-//! - Messages (audit findings, K3s's log lines, explain's text and JSON) are built without secret
-//!   values where we write them; the URL passwords they quote from the input are masked with
-//!   [`mask_userinfo`] on the way out.
+//! Text that may quote a secret without knowing it (source lines under audit findings, messages
+//! quoting an endpoint URL) is masked by [`mask_lines`], [`mask_text`] and [`mask_userinfo`]:
+//! - source lines: the exact positions of credential values from the YAML source map (when the
+//!   file loaded) and, for every line, a textual pass over credential keys and URL
+//!   user:password parts (for files that did not load, and for TOML files);
+//! - messages: URL passwords are masked with [`mask_userinfo`].
 
+use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::Regex;
-
-use crate::k3s::render::MASK;
 
 /// Where a credential value starts: 1-based line and column, and the key's column (for block
 /// scalars, whose content is on the following, more indented lines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SecretAt {
-    pub line: u32,
-    pub column: u32,
-    pub key_column: u32,
+    /// 1-based line of the value.
+    pub(crate) line: u32,
+    /// 1-based column of the value.
+    pub(crate) column: u32,
+    /// 1-based column of its key.
+    pub(crate) key_column: u32,
 }
 
 /// The credential keys of registries.yaml and of config.toml. A value that YAML reads as a
@@ -162,6 +166,83 @@ pub(crate) fn mask_userinfo(text: &str) -> String {
     }
 }
 
+/// What a masked secret prints as.
+pub(crate) const MASK: &str = "********";
+
+/// A secret value. `Display`, `Debug` and `Serialize` print [`MASK`] (or nothing for an empty
+/// secret); only [`Secret::reveal`] gives the value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub(crate) fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for files written to disk and `--show-secrets`.
+    pub(crate) fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it is empty (an empty secret hides nothing).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value when `reveal`, else the mask (an empty secret stays empty).
+    pub(crate) fn shown(&self, reveal: bool) -> &str {
+        if reveal || self.0.is_empty() {
+            &self.0
+        } else {
+            MASK
+        }
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown(false))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.shown(false))
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.shown(false))
+    }
+}
+
+/// Where a secret is in a rendered file, and what a preview prints instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretSpan {
+    /// The bytes of the secret.
+    pub(crate) range: Range<usize>,
+    /// What to print instead.
+    pub(crate) mask: &'static str,
+}
+
+/// `bytes` with every span replaced by its mask (spans sorted, not overlapping).
+pub(crate) fn mask_spans(bytes: &[u8], spans: &[SecretSpan]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for s in spans {
+        if s.range.start < at || s.range.end > bytes.len() {
+            continue;
+        }
+        out.extend_from_slice(&bytes[at..s.range.start]);
+        out.extend_from_slice(s.mask.as_bytes());
+        at = s.range.end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +302,16 @@ mod tests {
             mask_text("      password: #s3cret"),
             "      password: ********"
         );
+    }
+
+    #[test]
+    fn masked_unless_revealed() {
+        let s = Secret::new("hunter2");
+        assert_eq!(s.to_string(), MASK);
+        assert_eq!(format!("{s:?}"), "Secret(********)");
+        assert_eq!(s.reveal(), "hunter2");
+        assert_eq!(s.shown(true), "hunter2");
+        assert_eq!(serde_json::to_string(&s).expect("json"), "\"********\"");
+        assert_eq!(Secret::default().to_string(), "");
     }
 }

@@ -1,10 +1,11 @@
-//! Invariants of the pipeline, checked on generated registries files through the library.
+//! Invariants of the pipeline, checked on generated registries files.
 
-use k3s_registries::k3s::node::NodeOptions;
-use k3s_registries::k3s::render::{RenderOptions, Renderer};
-use k3s_registries::k3s::translate::translate;
-use k3s_registries::registries::load_str;
 use proptest::prelude::*;
+
+use crate::k3s::node::NodeOptions;
+use crate::k3s::render::Renderer;
+use crate::k3s::translate::translate;
+use crate::registries::load_str;
 
 /// One registry entry: its name, its mirror endpoints (if mirrored), its config (if any).
 #[derive(Debug, Clone)]
@@ -85,7 +86,7 @@ fn render(text: &str, node: &NodeOptions) -> Vec<(String, Vec<u8>)> {
     let model = translate(&loaded.registry, node);
     let r = Renderer::new()
         .expect("templates")
-        .render(&model, RenderOptions::default())
+        .render(&model)
         .expect("renders");
     let mut files = vec![("config.toml".to_string(), r.config_toml)];
     files.extend(r.hosts.into_iter().map(|h| (h.dir.to_string(), h.contents)));
@@ -113,7 +114,7 @@ proptest! {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             shuffled.swap(i, (s >> 33) as usize % (i + 1));
         }
-        let node = NodeOptions { embedded_registry: embedded, disable_default_registry_endpoint: no_default, ..NodeOptions::default() };
+        let node = NodeOptions::with_flags(no_default, embedded);
         prop_assert_eq!(render(&yaml(&entries), &node), render(&yaml(&shuffled), &node));
     }
 }

@@ -1,0 +1,107 @@
+//! One audit's result as data: the diagnostics, whether K3s would refuse the file, and the
+//! source text the text printer quotes (masked when printed, by [`crate::report`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::secret::SecretAt;
+
+/// The files whose lines the text printer shows under findings, with where their secrets are.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    files: BTreeMap<String, (String, Vec<SecretAt>)>,
+}
+
+impl Sources {
+    /// Records a file's text and the positions of the credential values in it.
+    pub(crate) fn insert(&mut self, file: &str, text: &str, secrets: Vec<SecretAt>) {
+        self.files
+            .insert(file.to_string(), (text.to_string(), secrets));
+    }
+
+    /// Every file: name, text, secret positions.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str, &[SecretAt])> {
+        self.files
+            .iter()
+            .map(|(n, (t, s))| (n.as_str(), t.as_str(), s.as_slice()))
+    }
+}
+
+/// Counts by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Summary {
+    /// Errors.
+    pub(crate) errors: usize,
+    /// Warnings.
+    pub(crate) warnings: usize,
+    /// Infos.
+    pub(crate) infos: usize,
+    /// Findings silenced with `--allow`.
+    pub(crate) allowed: usize,
+}
+
+/// Everything one audit found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Report {
+    /// The registries file, as named on the command line.
+    pub(crate) file: String,
+    /// The findings (every one has a location), sorted by file, line, column, severity (highest
+    /// first) and code.
+    pub(crate) findings: Vec<Diagnostic>,
+    /// K3s would refuse the file (it does not load).
+    pub(crate) refused: bool,
+    /// How many findings `--allow` silenced.
+    pub(crate) allowed: usize,
+    /// Source text for the text printer.
+    pub(crate) sources: Sources,
+}
+
+impl Report {
+    /// Counts by severity.
+    pub(crate) fn summary(&self) -> Summary {
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            allowed: self.allowed,
+        }
+    }
+
+    /// Whether a finding is at or above `threshold`.
+    pub(crate) fn reaches(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+
+    /// Where a finding points (every audit finding has a location).
+    pub(crate) fn location(&self, f: &Diagnostic) -> Location {
+        f.location_or(&self.file)
+    }
+
+    /// Sorts and de-duplicates (an alias expanded twice reports the same thing twice).
+    pub(crate) fn finish(&mut self) {
+        let file = self.file.clone();
+        let key = |f: &Diagnostic| {
+            let l = f.location_or(&file);
+            (
+                l.file != file,
+                l.file,
+                l.line,
+                l.column,
+                std::cmp::Reverse(f.severity),
+                f.code,
+                f.message.clone(),
+            )
+        };
+        self.findings.sort_by_key(key);
+        let at = |f: &Diagnostic| {
+            f.location
+                .as_ref()
+                .map(|l| (l.file.clone(), l.line, l.column))
+        };
+        self.findings
+            .dedup_by(|a, b| a.code == b.code && at(a) == at(b) && a.message == b.message);
+    }
+}
