@@ -79,11 +79,7 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     if others.is_empty() {
         return;
     }
-    let list = others
-        .iter()
-        .map(|d| quote(d))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = others.iter().map(quote).collect::<Vec<_>>().join(", ");
     let f = Diagnostic::new(
         Code::WildcardConfigIgnored,
         Severity::Warning,
