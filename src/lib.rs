@@ -27,14 +27,10 @@ pub mod diag;
 mod differential;
 pub(crate) mod explain;
 pub(crate) mod fs;
-// The exact ports of Go's standard library and of yaml.v2 keep some of Go's API that only their
-// own parity tests use; the parity work that owns these folders prunes it.
-#[allow(dead_code)]
 pub(crate) mod go;
 pub(crate) mod k3s;
 pub(crate) mod registries;
 pub(crate) mod report;
 pub(crate) mod secret;
 pub(crate) mod write;
-#[allow(dead_code)]
 pub(crate) mod yaml;

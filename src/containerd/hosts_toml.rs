@@ -16,6 +16,7 @@ use toml_edit::{Item, TableLike};
 use super::builds::RootWithoutServer;
 use super::gotoml::{self, DecodeError};
 use super::Flavor;
+use crate::go::quote::quote;
 use crate::go::{filepath, url};
 
 /// `docker.HostCapabilities`.
@@ -537,7 +538,7 @@ fn parse_host_config(
                 other => {
                     return Err(DecodeError::msg(format!(
                         "invalid type {other} for header {}",
-                        q(k)
+                        quote(k)
                     )))
                 }
             };
@@ -575,7 +576,7 @@ pub(crate) fn make_abs_path(p: &str, base: &str) -> String {
 
 /// Go's `time.ParseDuration`, as a check: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or `0`.
 fn parse_duration(s: &str) -> Result<(), DecodeError> {
-    let err = || DecodeError::msg(format!("time: invalid duration {}", q(s)));
+    let err = || DecodeError::msg(format!("time: invalid duration {}", quote(s)));
     let mut t = s.strip_prefix(['-', '+']).unwrap_or(s);
     if t == "0" {
         return Ok(());
@@ -602,24 +603,19 @@ fn parse_duration(s: &str) -> Result<(), DecodeError> {
         if unit.is_empty() {
             return Err(DecodeError::msg(format!(
                 "time: missing unit in duration {}",
-                q(s)
+                quote(s)
             )));
         }
         if !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].contains(&unit) {
             return Err(DecodeError::msg(format!(
                 "time: unknown unit {} in duration {}",
-                q(unit),
-                q(s)
+                quote(unit),
+                quote(s)
             )));
         }
         t = &rest[unit_len..];
     }
     Ok(())
-}
-
-/// Go's `%q` of a Go string (the bytes it stands for).
-fn q(s: &str) -> String {
-    crate::go::quote::quote(s)
 }
 
 #[cfg(test)]

@@ -6,19 +6,17 @@
 //! leaves the node: `net/http: invalid header field value for "X-A"`. containerd logs "trying
 //! next host" and goes on with the next one.
 
+use crate::go::quote::quote;
+
 /// A header Go's HTTP client refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum HeaderError {
     /// The name is not an RFC 7230 token.
-    #[error("net/http: invalid header field name {}", q(.0))]
+    #[error("net/http: invalid header field name {}", quote(.0))]
     Name(String),
     /// A value holds a control character other than tab (a newline, say).
-    #[error("net/http: invalid header field value for {}", q(.0))]
+    #[error("net/http: invalid header field value for {}", quote(.0))]
     Value(String),
-}
-
-fn q(s: &str) -> String {
-    crate::go::quote::quote(s)
 }
 
 /// `httpguts.isTokenTable`: `!#$%&'*+-.^_`|~`, digits and letters.

@@ -22,6 +22,7 @@ use crate::containerd::hosts_toml::{Capabilities, HostOrigin};
 use crate::containerd::image_ref::{self, ImageRef};
 use crate::containerd::{Flavor, NodeView};
 use crate::diag::{Code, Diagnostic};
+use crate::go::quote::quote;
 use crate::go::regexp::Regexp;
 use crate::go::{filepath, net, url};
 use crate::k3s::model::Model;
@@ -607,7 +608,7 @@ fn rewrite_for(
     format!(
                         "rewrite pattern {} for {} is not valid Go RE2 ({e}): containerd logs \"Failed to compile \
                          rewrite\" and skips it",
-                        q(pattern),
+                        quote(pattern),
                         c.host
                     ),
     "RE2 has no look-around or back-references; rewrite with anchored alternatives.",
@@ -625,7 +626,7 @@ fn rewrite_for(
     format!(
                     "rewrite pattern {} for {} matches {repo} {count} times and ReplaceAllString replaces each: \
                      {repo} -> {rr}",
-                    q(pattern),
+                    quote(pattern),
                     c.host
                 ),
     "Anchor the pattern (^...$) so it matches the repository once.",
@@ -638,7 +639,7 @@ fn rewrite_for(
                     "rewriting {repo} for {} gives {}, which is not a valid repository name: the mirror will not \
                      find it",
                     c.host,
-                    q(&rr)
+                    quote(&rr)
                 ),
     "Make the replacement produce lower-case path components separated by /.",
 ));
@@ -656,7 +657,7 @@ fn rewrite_for(
                 "Match the repository as containerd sees it ({repo}; official Docker Hub images are library/<name>)."
             ),
 ));
-        let patterns: Vec<String> = c.rewrites.iter().map(|(p, _)| q(p)).collect();
+        let patterns: Vec<String> = c.rewrites.iter().map(|(p, _)| quote(p)).collect();
         return (
             None,
             format!("none: no rule changes {repo} ({})", patterns.join(", ")),
@@ -672,8 +673,12 @@ fn rewrite_for(
     let note = if deterministic {
         format!("{repo} -> {repository}")
     } else {
-        let mut results: Vec<String> = vec![format!("{repository} ({})", q(&pattern))];
-        results.extend(alternatives.iter().map(|(p, r)| format!("{r} ({})", q(p))));
+        let mut results: Vec<String> = vec![format!("{repository} ({})", quote(&pattern))];
+        results.extend(
+            alternatives
+                .iter()
+                .map(|(p, r)| format!("{r} ({})", quote(p))),
+        );
         warnings.push(Diagnostic::unplaced(
     Code::RewriteOrderNondeterministic,
     format!(
@@ -700,11 +705,6 @@ fn rewrite_for(
         }),
         note,
     )
-}
-
-/// Go's `%q`, for patterns and repositories in messages.
-fn q(s: &str) -> String {
-    crate::go::quote::quote(s)
 }
 
 /// Scheme and TLS as `ConfigureHosts` settles them.

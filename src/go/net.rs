@@ -1,4 +1,4 @@
-//! Go's `net.SplitHostPort`, `net.JoinHostPort` (net/ipsock.go), `net.ParseIP` and
+//! Go's `net.SplitHostPort` (net/ipsock.go), `net.ParseIP` and
 //! `IP.IsLoopback` (net/ip.go), and the parser under both `net.ParseIP` and `url.Parse`'s
 //! bracketed hosts, `netip.ParseAddr` (net/netip/netip.go); all as of go1.24.11.
 //!
@@ -86,16 +86,6 @@ pub fn split_host_port(hostport: impl AsRef<[u8]>) -> Result<(GoString, GoString
     Ok((GoString::from(host), GoString::from(sub(b, i + 1, b.len()))))
 }
 
-/// Go's `net.JoinHostPort`: `host:port`, or `[host]:port` when `host` has a colon (Go assumes a
-/// literal IPv6 address then; a host that is already bracketed gets a second pair).
-pub fn join_host_port(host: &str, port: &str) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 /// Go's `net.IP` as `net.ParseIP` returns it: always the 16-byte form, IPv4 addresses as
 /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,16 +153,6 @@ impl Addr {
     /// Go's `Addr.Is4`: parsed from a dotted quad (an IPv4-mapped IPv6 address is not).
     pub fn is4(&self) -> bool {
         matches!(self, Addr::V4(_))
-    }
-
-    /// Go's `Addr.Is6`.
-    pub fn is6(&self) -> bool {
-        matches!(self, Addr::V6(..))
-    }
-
-    /// Go's `Addr.Is4In6`: an IPv6 address in `::ffff:0:0/96`.
-    pub fn is4in6(&self) -> bool {
-        matches!(self, Addr::V6(b, _) if Ip(*b).to4().is_some())
     }
 
     /// Go's `Addr.Zone`: the zone bytes, empty for IPv4 and unzoned IPv6.
@@ -558,39 +538,6 @@ mod tests {
         );
     }
 
-    /// go1.24.11 net/ip_test.go `TestJoinHostPort`.
-    #[test]
-    fn join_host_port_matches_go() {
-        let cases = [
-            // Host name
-            ("localhost", "http", "localhost:http"),
-            ("localhost", "80", "localhost:80"),
-            // Go-specific host name with zone identifier
-            ("localhost%lo0", "http", "localhost%lo0:http"),
-            ("localhost%lo0", "80", "localhost%lo0:80"),
-            // IP literal
-            ("127.0.0.1", "http", "127.0.0.1:http"),
-            ("127.0.0.1", "80", "127.0.0.1:80"),
-            ("::1", "http", "[::1]:http"),
-            ("::1", "80", "[::1]:80"),
-            // IP literal with zone identifier
-            ("::1%lo0", "http", "[::1%lo0]:http"),
-            ("::1%lo0", "80", "[::1%lo0]:80"),
-            // Go-specific wildcard for host name
-            ("", "http", ":http"), // Go 1 behavior
-            ("", "80", ":80"),     // Go 1 behavior
-            // Go-specific wildcard for service name or transport port number
-            ("golang.org", "", "golang.org:"), // Go 1 behavior
-            ("127.0.0.1", "", "127.0.0.1:"),   // Go 1 behavior
-            ("::1", "", "[::1]:"),             // Go 1 behavior
-            // Opaque service name
-            ("golang.org", "https%foo", "golang.org:https%foo"), // Go 1 behavior
-        ];
-        for (host, port, want) in cases {
-            assert_eq!(join_host_port(host, port), want);
-        }
-    }
-
     #[test]
     fn split_project_cases() {
         assert_eq!(split_host_port("localhost:5000"), ok("localhost", "5000"));
@@ -605,7 +552,6 @@ mod tests {
             split_host_port(b"h\xff:1"),
             Ok((GoString::from(&b"h\xff"[..]), GoString::from("1")))
         );
-        assert_eq!(join_host_port("[::1]", "80"), "[[::1]]:80");
     }
 
     fn ip(s: &str) -> Option<std::net::IpAddr> {
@@ -774,8 +720,11 @@ mod tests {
     #[test]
     fn parse_addr_kinds() {
         let a = parse_addr(b"fe80::1%eth0").expect("zoned");
-        assert!(a.is6() && !a.is4() && a.zone() == b"eth0");
-        assert!(parse_addr(b"::ffff:1.2.3.4").expect("mapped").is4in6());
+        assert!(matches!(a, Addr::V6(..)) && !a.is4() && a.zone() == b"eth0");
+        assert!(matches!(
+            parse_addr(b"::ffff:1.2.3.4").expect("mapped"),
+            Addr::V6(..)
+        ));
         assert!(parse_addr(b"1.2.3.4").expect("v4").is4());
         assert_eq!(parse_addr(b"::").expect("any").as16(), [0; 16]);
         assert_eq!(parse_addr(b"1::").expect("1::").as16()[1], 1);

@@ -25,8 +25,44 @@ pub struct UrlError {
     pub op: &'static str,
     /// Go's `URL`: the text that failed (without the `#fragment` unless the fragment failed).
     pub url: GoString,
-    /// The text of Go's wrapped error, e.g. `invalid URL escape "%zz"`.
-    pub err: String,
+    /// Go's wrapped error, e.g. `invalid URL escape "%zz"`.
+    pub err: ParseError,
+}
+
+/// What `url.Parse` found wrong: the error Go's [`UrlError`] wraps (`url.EscapeError`,
+/// `url.InvalidHostError`, and the plain errors of net/url), worded as Go words it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// A byte below 0x20, or DEL, anywhere but the fragment.
+    #[error("net/url: invalid control character in URL")]
+    ControlCharacter,
+    /// A `:` at the very start.
+    #[error("missing protocol scheme")]
+    MissingProtocolScheme,
+    /// No scheme, and a `:` before the first `/`.
+    #[error("first path segment in URL cannot contain colon")]
+    ColonInFirstPathSegment,
+    /// The userinfo holds a character RFC 3986 does not allow there.
+    #[error("net/url: invalid userinfo")]
+    InvalidUserinfo,
+    /// A `[` without a `]`.
+    #[error("missing ']' in host")]
+    MissingBracket,
+    /// What follows the host is not `:` and digits (Go's text quotes it).
+    #[error("invalid port {} after host", quote(.0))]
+    InvalidPort(GoString),
+    /// The text between brackets is not an IP address (`netip.ParseAddr`'s error).
+    #[error("invalid host: {0}")]
+    InvalidHost(Box<super::net::ParseAddrError>),
+    /// An IPv4 address between brackets.
+    #[error("invalid IP-literal")]
+    InvalidIpLiteral,
+    /// Go's `EscapeError`: a `%` without two hex digits, or one the part does not allow.
+    #[error("invalid URL escape {}", quote(.0))]
+    Escape(GoString),
+    /// Go's `InvalidHostError`: an ASCII character a host may not hold.
+    #[error("invalid character {} in host name", quote(.0))]
+    InvalidHostCharacter(GoString),
 }
 
 impl fmt::Display for UrlError {
@@ -54,14 +90,6 @@ pub struct Userinfo {
 }
 
 impl Userinfo {
-    /// Go's `url.User`: a username without a password.
-    pub fn user(username: impl Into<GoString>) -> Self {
-        Userinfo {
-            username: username.into(),
-            password: None,
-        }
-    }
-
     /// Go's `url.UserPassword`.
     pub fn user_password(username: impl Into<GoString>, password: impl Into<GoString>) -> Self {
         Userinfo {
@@ -70,14 +98,8 @@ impl Userinfo {
         }
     }
 
-    /// Go's `(*Userinfo).String`: `username[:password]`, each escaped for userinfo (`@ / ? :`
-    /// and everything outside unreserved and `$&+,;=` become `%XX`).
-    pub fn string(&self) -> GoString {
-        let mut out = Vec::new();
-        self.append_to(&mut out);
-        GoString::from(out)
-    }
-
+    /// Go's `(*Userinfo).String` appended to `out`: `username[:password]`, each escaped for
+    /// userinfo (`@ / ? :` and everything outside unreserved and `$&+,;=` become `%XX`).
     fn append_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&escape(self.username.as_bytes(), Encoding::UserPassword));
         if let Some(password) = &self.password {
@@ -156,10 +178,10 @@ pub fn parse_bytes(raw: &[u8]) -> Result<Url, UrlError> {
 }
 
 /// Go's `parse(rawURL, viaRequest=false)`: everything but the fragment.
-fn parse_reference(raw: &[u8]) -> Result<Url, String> {
+fn parse_reference(raw: &[u8]) -> Result<Url, ParseError> {
     // Only here, so a control byte in the fragment is accepted (Go checks `u`, not `rawURL`).
     if raw.iter().any(|&b| b < b' ' || b == 0x7F) {
-        return Err("net/url: invalid control character in URL".to_owned());
+        return Err(ParseError::ControlCharacter);
     }
     let mut url = Url::default();
     if raw == b"*" {
@@ -190,7 +212,7 @@ fn parse_reference(raw: &[u8]) -> Result<Url, String> {
         // RFC 3986 §3.3 forbids a colon in the first segment of a relative-path reference.
         let segment = head(rest, find(rest, b'/').unwrap_or(rest.len()));
         if segment.contains(&b':') {
-            return Err("first path segment in URL cannot contain colon".to_owned());
+            return Err(ParseError::ColonInFirstPathSegment);
         }
     }
 
@@ -214,7 +236,7 @@ fn parse_reference(raw: &[u8]) -> Result<Url, String> {
 }
 
 /// Go's `getScheme`: `[a-zA-Z][a-zA-Z0-9+.-]*` before a `:`, else no scheme.
-fn get_scheme(raw: &[u8]) -> Result<(&[u8], &[u8]), String> {
+fn get_scheme(raw: &[u8]) -> Result<(&[u8], &[u8]), ParseError> {
     for (i, &c) in raw.iter().enumerate() {
         match c {
             b'a'..=b'z' | b'A'..=b'Z' => {}
@@ -225,7 +247,7 @@ fn get_scheme(raw: &[u8]) -> Result<(&[u8], &[u8]), String> {
             }
             b':' => {
                 if i == 0 {
-                    return Err("missing protocol scheme".to_owned());
+                    return Err(ParseError::MissingProtocolScheme);
                 }
                 return Ok((head(raw, i), tail(raw, i + 1)));
             }
@@ -238,7 +260,7 @@ fn get_scheme(raw: &[u8]) -> Result<(&[u8], &[u8]), String> {
 
 /// Go's `parseAuthority`: `[userinfo@]host`, split at the last `@` (so `@` may appear in the
 /// password unescaped, go.dev/issue/3439).
-fn parse_authority(authority: &[u8]) -> Result<(Option<Userinfo>, Cow<'_, [u8]>), String> {
+fn parse_authority(authority: &[u8]) -> Result<(Option<Userinfo>, Cow<'_, [u8]>), ParseError> {
     let at = rfind(authority, b'@');
     // The host is checked first: its error wins over a bad userinfo.
     let host = parse_host(match at {
@@ -250,7 +272,7 @@ fn parse_authority(authority: &[u8]) -> Result<(Option<Userinfo>, Cow<'_, [u8]>)
     };
     let userinfo = head(authority, i);
     if !valid_userinfo(userinfo) {
-        return Err("net/url: invalid userinfo".to_owned());
+        return Err(ParseError::InvalidUserinfo);
     }
     let user = match find(userinfo, b':') {
         None => Userinfo {
@@ -269,12 +291,12 @@ fn parse_authority(authority: &[u8]) -> Result<(Option<Userinfo>, Cow<'_, [u8]>)
 }
 
 /// Go's `parseHost` (go1.24.11): `host[:port]` or `[ipv6[%25zone]][:port]`.
-fn parse_host(host: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+fn parse_host(host: &[u8]) -> Result<Cow<'_, [u8]>, ParseError> {
     if let Some(open) = rfind(host, b'[') {
         // An IP-literal (RFC 3986, RFC 6874): "[fe80::1]", "[fe80::1%25en0]", "[fe80::1]:80".
         // Whatever precedes the last '[' is dropped unchecked, as Go does ("x[::1]" -> "[::1]").
         let Some(close) = rfind(host, b']') else {
-            return Err("missing ']' in host".to_owned());
+            return Err(ParseError::MissingBracket);
         };
         let colon_port = tail(host, close + 1);
         if !valid_optional_port(colon_port) {
@@ -294,9 +316,10 @@ fn parse_host(host: &[u8]) -> Result<Cow<'_, [u8]>, String> {
         };
         // Since 1.24.8: only a valid IPv6 address may be bracketed. Since 1.24.10 that includes
         // IPv4-mapped ones; a plain IPv4 address is rejected.
-        let addr = parse_addr(&unescaped_hostname).map_err(|e| format!("invalid host: {e}"))?;
+        let addr =
+            parse_addr(&unescaped_hostname).map_err(|e| ParseError::InvalidHost(Box::new(e)))?;
         if addr.is4() {
-            return Err("invalid IP-literal".to_owned());
+            return Err(ParseError::InvalidIpLiteral);
         }
         let mut out = Vec::with_capacity(unescaped_hostname.len() + 2 + colon_port.len());
         out.push(b'[');
@@ -316,8 +339,8 @@ fn parse_host(host: &[u8]) -> Result<Cow<'_, [u8]>, String> {
     unescape(host, Encoding::Host)
 }
 
-fn invalid_port(colon_port: &[u8]) -> String {
-    format!("invalid port {} after host", quote(colon_port))
+fn invalid_port(colon_port: &[u8]) -> ParseError {
+    ParseError::InvalidPort(GoString::from(colon_port))
 }
 
 /// Go's `validOptionalPort`: empty, or `:` followed by ASCII digits only (any number of them:
@@ -362,7 +385,7 @@ fn valid_userinfo(s: &[u8]) -> bool {
 impl Url {
     /// Go's `(*URL).setPath`: `path` is `p` unescaped; `raw_path` is `p` only when escaping
     /// `path` would not give `p` back.
-    fn set_path(&mut self, p: &[u8]) -> Result<(), String> {
+    fn set_path(&mut self, p: &[u8]) -> Result<(), ParseError> {
         let path = unescape(p, Encoding::Path)?;
         self.raw_path = if escape(&path, Encoding::Path).as_ref() == p {
             GoString::new()
@@ -374,7 +397,7 @@ impl Url {
     }
 
     /// Go's `(*URL).setFragment`: like `set_path`, for `fragment`/`raw_fragment`.
-    fn set_fragment(&mut self, f: &[u8]) -> Result<(), String> {
+    fn set_fragment(&mut self, f: &[u8]) -> Result<(), ParseError> {
         let frag = unescape(f, Encoding::Fragment)?;
         self.raw_fragment = if escape(&frag, Encoding::Fragment).as_ref() == f {
             GoString::new()
@@ -387,10 +410,6 @@ impl Url {
 
     /// Go's `(*URL).EscapedPath`: `raw_path` when it is a valid escaping of `path`, else `path`
     /// escaped (`*` stays `*`, go.dev/issue/11202).
-    pub fn escaped_path(&self) -> GoString {
-        GoString::from(self.escaped_path_bytes())
-    }
-
     fn escaped_path_bytes(&self) -> Cow<'_, [u8]> {
         let path = self.path.as_bytes();
         if !self.raw_path.is_empty() {
@@ -409,10 +428,6 @@ impl Url {
 
     /// Go's `(*URL).EscapedFragment`: `raw_fragment` when it is a valid escaping of `fragment`,
     /// else `fragment` escaped.
-    pub fn escaped_fragment(&self) -> GoString {
-        GoString::from(self.escaped_fragment_bytes())
-    }
-
     fn escaped_fragment_bytes(&self) -> Cow<'_, [u8]> {
         let frag = self.fragment.as_bytes();
         if !self.raw_fragment.is_empty() {
@@ -514,11 +529,6 @@ impl Url {
         }
     }
 
-    /// Go's `(*URL).IsAbs`: whether the URL has a scheme.
-    pub fn is_abs(&self) -> bool {
-        !self.scheme.is_empty()
-    }
-
     /// Go's `(*URL).Hostname`: `host` without a valid `:port` and without the brackets of an
     /// IP-literal. Invalid ports stay: `h:x` gives `h:x`.
     pub fn hostname(&self) -> &BStr {
@@ -561,8 +571,6 @@ fn split_host_port(host_port: &[u8]) -> (&[u8], &[u8]) {
 pub enum Encoding {
     /// `encodePath`: the whole path.
     Path,
-    /// `encodePathSegment`: one path segment (`PathEscape`).
-    PathSegment,
     /// `encodeHost`: the host, port included.
     Host,
     /// `encodeZone`: an IPv6 zone after `%25`.
@@ -614,7 +622,6 @@ pub fn should_escape(c: u8, mode: Encoding) -> bool {
         b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'?' | b'@' => match mode {
             // Go handles the path as a whole, so only '?' must be escaped.
             Encoding::Path => return c == b'?',
-            Encoding::PathSegment => return matches!(c, b'/' | b';' | b',' | b'?'),
             // ':' separates username and password, so it is escaped too.
             Encoding::UserPassword => return matches!(c, b'@' | b'/' | b'?' | b':'),
             Encoding::QueryComponent => return true,
@@ -636,13 +643,13 @@ pub fn should_escape(c: u8, mode: Encoding) -> bool {
 }
 
 /// Go's `url.unescape`: decodes `%XX` (and `+` to space for [`Encoding::QueryComponent`]),
-/// returning Go's error text on failure.
+/// with Go's error on failure.
 ///
 /// In [`Encoding::Host`], `%XX` may only encode a non-ASCII byte (or be `%25`) and ASCII bytes
 /// that [`should_escape`] would escape are refused (`invalid character " " in host name`); in
 /// [`Encoding::Zone`], `%XX` may encode a space or any byte a host may hold. Non-ASCII bytes are
 /// always allowed as they are.
-pub fn unescape(s: &[u8], mode: Encoding) -> Result<Cow<'_, [u8]>, String> {
+pub fn unescape(s: &[u8], mode: Encoding) -> Result<Cow<'_, [u8]>, ParseError> {
     // Count %, check that they're well-formed.
     let mut n = 0usize;
     let mut has_plus = false;
@@ -683,10 +690,9 @@ pub fn unescape(s: &[u8], mode: Encoding) -> Result<Cow<'_, [u8]>, String> {
                     && c < 0x80
                     && should_escape(c, mode)
                 {
-                    return Err(format!(
-                        "invalid character {} in host name",
-                        quote(s.get(i..i + 1).unwrap_or_default())
-                    ));
+                    return Err(ParseError::InvalidHostCharacter(GoString::from(
+                        s.get(i..i + 1).unwrap_or_default(),
+                    )));
                 }
                 i += 1;
             }
@@ -715,9 +721,8 @@ pub fn unescape(s: &[u8], mode: Encoding) -> Result<Cow<'_, [u8]>, String> {
 }
 
 /// Go's `EscapeError.Error`: `invalid URL escape "<up to 3 bytes from the %>"`.
-fn escape_error(s: &[u8]) -> String {
-    let s = s.get(..3).unwrap_or(s);
-    format!("invalid URL escape {}", quote(s))
+fn escape_error(s: &[u8]) -> ParseError {
+    ParseError::Escape(GoString::from(s.get(..3).unwrap_or(s)))
 }
 
 /// Go's `url.escape`: `%XX` (upper-case hex) for every byte [`should_escape`] picks, and `+` for
@@ -778,21 +783,6 @@ fn valid_encoded(s: &[u8], mode: Encoding) -> bool {
 /// Go's `url.QueryEscape`.
 pub fn query_escape(s: impl AsRef<[u8]>) -> GoString {
     GoString::from(escape(s.as_ref(), Encoding::QueryComponent))
-}
-
-/// Go's `url.PathEscape`.
-pub fn path_escape(s: impl AsRef<[u8]>) -> GoString {
-    GoString::from(escape(s.as_ref(), Encoding::PathSegment))
-}
-
-/// Go's `url.QueryUnescape`; the error is Go's text (`invalid URL escape "%zz"`).
-pub fn query_unescape(s: impl AsRef<[u8]>) -> Result<GoString, String> {
-    unescape(s.as_ref(), Encoding::QueryComponent).map(GoString::from)
-}
-
-/// Go's `url.PathUnescape`; the error is Go's text.
-pub fn path_unescape(s: impl AsRef<[u8]>) -> Result<GoString, String> {
-    unescape(s.as_ref(), Encoding::PathSegment).map(GoString::from)
 }
 
 /// Go's `unhex` for a byte known to be a hex digit.
@@ -1202,11 +1192,16 @@ mod tests {
             ("https://u:@h", "https://u:xxxxx@h")
         );
         let u = Url {
-            user: Some(Userinfo::user("u")),
+            user: Some(Userinfo {
+                username: "u".into(),
+                password: None,
+            }),
             ..Url::default()
         };
         assert_eq!((text(&u.string()), text(&u.redacted())), ("//u@", "//u@"));
-        assert_eq!(Userinfo::user_password("a b", "c").string(), "a%20b:c");
+        let mut out = Vec::new();
+        Userinfo::user_password("a b", "c").append_to(&mut out);
+        assert_eq!(out, b"a%20b:c");
     }
 
     /// go1.24.11 `TestURLHostnameAndPort`.
@@ -1349,7 +1344,7 @@ mod tests {
     fn error_fields() {
         let e = parse("//ho st").expect_err("space in host");
         assert_eq!(
-            (e.op, text(&e.url), e.err.as_str()),
+            (e.op, text(&e.url), e.err.to_string().as_str()),
             ("parse", "//ho st", r#"invalid character " " in host name"#)
         );
     }
@@ -1435,11 +1430,16 @@ mod tests {
             ("a+b", Ok("a b")),
             ("a%20b", Ok("a b")),
         ];
+        // Go's QueryUnescape.
+        let query_unescape = |s: &str| {
+            unescape(s.as_bytes(), Encoding::QueryComponent)
+                .map(|b| GoString::from(b.into_owned()))
+                .map_err(|e| e.to_string())
+        };
         for (input, want) in unescape_cases {
             let want = want.map(GoString::from).map_err(str::to_owned);
             assert_eq!(query_unescape(input), want, "{input:?}");
         }
-        assert_eq!(path_unescape("a+b%20c"), Ok("a+b c".into()));
         let query = [
             ("", ""),
             ("abc", "abc"),
@@ -1453,22 +1453,6 @@ mod tests {
         for (input, want) in query {
             assert_eq!(query_escape(input), want);
             assert_eq!(query_unescape(want), Ok(input.into()));
-        }
-        let path = [
-            ("", ""),
-            ("abc", "abc"),
-            ("abc+def", "abc+def"),
-            ("a/b", "a%2Fb"),
-            ("one two", "one%20two"),
-            ("10%", "10%25"),
-            (
-                " ?&=#+%!<>#\"{}|\\^[]`☺\t:/@$'()*,;",
-                "%20%3F&=%23+%25%21%3C%3E%23%22%7B%7D%7C%5C%5E%5B%5D%60%E2%98%BA%09:%2F@$%27%28%29%2A%2C%3B",
-            ),
-        ];
-        for (input, want) in path {
-            assert_eq!(path_escape(input), want);
-            assert_eq!(path_unescape(want), Ok(input.into()));
         }
     }
 

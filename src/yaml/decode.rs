@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use super::resolve::{
-    resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG, MERGE_TAG,
-    NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
+    resolve, short_tag, ResolveError, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG,
+    MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
 use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
 use super::tree::{Doc, Kind, Node, NodeId};
@@ -299,7 +299,7 @@ fn prepare_null(n: &Node) -> bool {
 }
 
 /// The resolution `scalar` does (without the `!!binary` decoding).
-fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), String> {
+fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), ResolveError> {
     if n.tag.is_none() && !n.implicit {
         Ok((STR_TAG, Resolved::Str))
     } else {
@@ -470,7 +470,7 @@ impl<'d> Decoder<'d> {
     fn scalar(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
         let doc = self.doc;
         let node = doc.node(n);
-        let (tag, resolved) = scalar_resolution(node).map_err(|m| Self::fatal(n, m))?;
+        let (tag, resolved) = scalar_resolution(node).map_err(|e| Self::fatal(n, e.to_string()))?;
         let binary = if tag == BINARY_TAG {
             Some(
                 crate::go::base64::decode_string(node.value.as_bytes())

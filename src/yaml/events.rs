@@ -731,12 +731,10 @@ fn empty_scalar(mark: Mark) -> Event {
 /// program used to check this port against yaml.v2 itself (marks as `index:line:column`).
 #[cfg(test)]
 pub(crate) fn dump_first_document(input: &[u8]) -> String {
+    use crate::go::quote::quote;
     use std::fmt::Write;
     fn mk(m: Mark) -> String {
         format!("{}:{}:{}", m.index, m.line, m.column)
-    }
-    fn q(b: &[u8]) -> String {
-        crate::go::quote::quote(b)
     }
     let input: &[u8] = if input.is_empty() { b"\n" } else { input };
     let mut p = Parser::new(input);
@@ -749,7 +747,7 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
                 let _ = writeln!(
                     out,
                     "ERROR 2 problem={} pm=0:0:0 ctx=\"\" cm=0:0:0",
-                    q(r.problem.as_bytes())
+                    quote(r.problem.as_bytes())
                 );
                 return out;
             }
@@ -762,9 +760,9 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
                 let _ = writeln!(
                     out,
                     "ERROR 3 problem={} pm={} ctx={} cm={}",
-                    q(problem.as_bytes()),
+                    quote(problem.as_bytes()),
                     mk(problem_mark),
-                    q(context.as_bytes()),
+                    quote(context.as_bytes()),
                     mk(context_mark)
                 );
                 return out;
@@ -778,9 +776,9 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
                 let _ = writeln!(
                     out,
                     "ERROR 4 problem={} pm={} ctx={} cm={}",
-                    q(problem.as_bytes()),
+                    quote(problem.as_bytes()),
                     mk(problem_mark),
-                    q(context.as_bytes()),
+                    quote(context.as_bytes()),
                     mk(context_mark)
                 );
                 return out;
@@ -800,10 +798,10 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
         };
         let _ = write!(out, "{name} {} {}", mk(e.start), mk(e.end));
         if let Some(a) = &e.anchor {
-            let _ = write!(out, " &{}", q(a));
+            let _ = write!(out, " &{}", quote(a));
         }
         if let Some(t) = &e.tag {
-            let _ = write!(out, " !{}", q(t));
+            let _ = write!(out, " !{}", quote(t));
         }
         if e.kind == EventKind::Scalar {
             let style = match e.style {
@@ -813,7 +811,7 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
                 ScalarStyle::Literal => 4,
                 ScalarStyle::Folded => 5,
             };
-            let _ = write!(out, " v={} i={} s={style}", q(&e.value), e.implicit);
+            let _ = write!(out, " v={} i={} s={style}", quote(&e.value), e.implicit);
         }
         if matches!(e.kind, EventKind::SequenceStart | EventKind::MappingStart) {
             let _ = write!(out, " s={}", if e.flow { 2 } else { 1 });

@@ -50,12 +50,24 @@ pub(crate) enum Resolved {
     Str,
 }
 
+/// An explicit resolvable tag the scalar's text does not fit: yaml.v2's deferred `failf` in
+/// `resolve`, worded as Go words it (`cannot decode !!str `abc` as a !!int`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode {} `{input}` as a {}", short_tag(.resolved), short_tag(.tag))]
+pub(crate) struct ResolveError {
+    /// The tag the text resolves to (long form).
+    resolved: &'static str,
+    /// The text.
+    input: String,
+    /// The explicit tag (long form).
+    tag: String,
+}
+
 /// `resolve(tag, in)`: returns the resolved tag (long form) and the kind of value.
 ///
 /// `tag` is the node's explicit tag in long form, `""` when it has none. An explicit resolvable
-/// tag the text does not fit fails like yaml.v2's deferred `failf`: the error is the message,
-/// `cannot decode !!str `abc` as a !!int`.
-pub(crate) fn resolve<'t>(tag: &'t str, input: &str) -> Result<(&'t str, Resolved), String> {
+/// tag the text does not fit fails like yaml.v2's deferred `failf` ([`ResolveError`]).
+pub(crate) fn resolve<'t>(tag: &'t str, input: &str) -> Result<(&'t str, Resolved), ResolveError> {
     if !resolvable_tag(tag) {
         return Ok((tag, Resolved::Str));
     }
@@ -67,12 +79,11 @@ pub(crate) fn resolve<'t>(tag: &'t str, input: &str) -> Result<(&'t str, Resolve
     if tag == FLOAT_TAG && rtag == INT_TAG {
         return Ok((FLOAT_TAG, Resolved::Float));
     }
-    Err(format!(
-        "cannot decode {} `{}` as a {}",
-        short_tag(rtag),
-        input,
-        short_tag(tag)
-    ))
+    Err(ResolveError {
+        resolved: rtag,
+        input: input.to_string(),
+        tag: tag.to_string(),
+    })
 }
 
 /// `resolvableTag`
@@ -558,7 +569,10 @@ mod tests {
     fn explicit_tags() {
         assert!(resolve(INT_TAG, "abc").is_err());
         assert_eq!(
-            resolve(INT_TAG, "abc").err().as_deref(),
+            resolve(INT_TAG, "abc")
+                .err()
+                .map(|e| e.to_string())
+                .as_deref(),
             Some("cannot decode !!str `abc` as a !!int")
         );
         assert_eq!(resolve(STR_TAG, "12"), Ok((STR_TAG, Resolved::Str)));

@@ -227,9 +227,4 @@ impl SourceMap {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
-
-    /// Whether nothing was recorded (empty or null document).
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
