@@ -448,7 +448,9 @@ impl<'d> Decoder<'d> {
         let value = if tag != SEQ_TAG && tag != MAP_TAG {
             let v = node.value.as_bytes();
             if v.len() > 10 {
-                format!(" `{}...`", String::from_utf8_lossy(&v[..7]))
+                // Go cuts bytes, maybe inside a character; the cut character's bytes show as
+                // `\xNN`, as every byte that is not UTF-8 does in our messages.
+                format!(" `{}...`", crate::go::string::display(&v[..7]))
             } else {
                 format!(" `{}`", node.value)
             }

@@ -16,18 +16,20 @@
 //!    type errors are collected and decoding goes on, as in Go;
 //! 4. alongside, a [`SourceMap`] of where every key and value stood and what yaml.v2 did with it.
 //!
-//! The public API is [`unmarshal`], the schema traits it decodes into ([`Struct`], [`Ptr`],
-//! [`Map`], [`Elem`], [`GoType`], [`Out`]), [`LoadError`] and [`SourceMap`]. This module knows no
-//! schema: `crate::registries` describes wharfie's types with those traits.
+//! The public API is [`unmarshal`], the schema traits it decodes into ([`Struct`],
+//! [`Ptr`](decode::Ptr), [`Map`](decode::Map), [`Elem`], [`GoType`], [`Out`]), [`LoadError`] and
+//! [`SourceMap`]. This module knows no schema: `crate::registries` describes wharfie's types with
+//! those traits.
 //!
-//! Known differences from yaml.v2: none in what is accepted, decoded or refused. (Those listed
-//! before the port of libyaml — odd tags, junk after a complete value, CRs in flow keys,
-//! LS/PS/NEL, BOMs inside the document, anchors libyaml cuts short, tabs, the timing of invalid
-//! bytes, error wording — came from the YAML 1.2 parser it replaced; the port reproduces them.
-//! Alias and merge chains nest as deep as memory allows, as Go's growing stacks do.) Messages
-//! print a tag that is not UTF-8 with U+FFFD where Go prints its bytes; tags never reach a
-//! value. The port was checked against yaml.v2 v2.4.0 event for event (marks included) on
-//! 60,000 generated documents, and end to end through K3s's code by the differential tests.
+//! Known differences from yaml.v2: none, in what is accepted, decoded or refused, or in the
+//! messages. (Those listed before the port of libyaml — odd tags, junk after a complete value,
+//! CRs in flow keys, LS/PS/NEL, BOMs inside the document, anchors libyaml cuts short, tabs, the
+//! timing of invalid bytes, error wording — came from the YAML 1.2 parser it replaced; the port
+//! reproduces them. Alias and merge chains nest as deep as memory allows, as Go's growing stacks
+//! do.) Bytes that are not UTF-8 in a message (a tag's `%C0%80`, a value cut inside a character)
+//! show as `\xNN` where Go prints them raw, as in every message of this tool. The port was
+//! checked against yaml.v2 v2.4.0 event for event (marks included) on 60,000 generated
+//! documents, and end to end through K3s's code by the differential tests.
 
 mod decode;
 mod error;

@@ -148,7 +148,11 @@ pub(crate) fn parse_first_document(input: &[u8]) -> Result<Doc, SyntaxError> {
                     tag: event
                         .tag
                         .as_deref()
-                        .map(|t| String::from_utf8_lossy(t).into()),
+                        // A tag's %-escapes may spell bytes that are not UTF-8 (libyaml checks
+                        // only the octets' shape: `!%C0%80`); they are kept as `\xNN`, which
+                        // no tag can spell otherwise (`\` is not a URI character), so no two
+                        // tags become one and messages show the bytes as they show any others.
+                        .map(|t| crate::go::string::display(t).into()),
                     line,
                     column,
                     first: 0,
