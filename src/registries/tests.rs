@@ -1130,3 +1130,22 @@ fn syntax_errors_print_as_yaml_v2() {
         assert_eq!(e.go_error(), *want, "{input:?}");
     }
 }
+
+/// Bytes that are not UTF-8 in a message: K3s v1.36.3's code prints them raw (checked with the
+/// oracle: `! c0 80` and `é é é c3`), we print them as `\xNN`, as in every message. A tag's
+/// `%C0%80` passes libyaml's octet check without being UTF-8; Go cuts a long value to 7 bytes,
+/// here inside the fourth `é`.
+#[test]
+fn non_utf8_bytes_in_messages_show_as_hex() {
+    let e = load(b"mirrors: !%C0%80 x\n").expect_err("type error");
+    assert_eq!(
+        e.go_error(),
+        "yaml: unmarshal errors:\n  line 1: cannot unmarshal !\\xc0\\x80 `x` into map[string]registries.Mirror"
+    );
+    let e = load("configs:\n  r:\n    tls: \"\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\"\n".as_bytes())
+        .expect_err("type error");
+    assert_eq!(
+        e.go_error(),
+        "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `\u{e9}\u{e9}\u{e9}\\xc3...` into registries.TLSConfig"
+    );
+}
