@@ -207,7 +207,7 @@ mod tests {
         ("\u{10d40}".as_bytes(), r#""\U00010d40""#),
         // Tags and variation selectors supplement: printable only in the listed range.
         ("\u{e0001}\u{e0100}".as_bytes(), "\"\\U000e0001\u{e0100}\""),
-        // The project's escape code points are private use.
+        // Plane 16 private use (issue 9's class A): escaped, never taken for a byte.
         ("\u{10ff41}".as_bytes(), r#""\U0010ff41""#),
         (b"https://user:p@ss@h/\tx", r#""https://user:p@ss@h/\tx""#),
     ];

@@ -35,6 +35,8 @@ pub(crate) enum EventKind {
 pub(crate) struct Event {
     pub kind: EventKind,
     pub start: Mark,
+    /// The end mark: yaml.v2's decoder never reads it; the event-for-event check against
+    /// yaml.v2 (`dump_first_document`) does.
     #[cfg_attr(not(test), allow(dead_code))]
     pub end: Mark,
     /// Anchor (node events) or the alias's anchor name.
