@@ -199,6 +199,7 @@ impl Renderer {
                 v3_header_template: era.v3_header_template,
                 use_local_image_pull: era.use_local_image_pull,
                 cni_bin_dirs: era.cni_bin_dirs,
+                rootless_disables_nri: era.rootless_disables_nri,
             },
             // K3s's templates test `eq .NodeConfig.AgentConfig.Snapshotter "nix"` from the era
             // that knows the nix snapshotter on; before it, "nix" is a name like any other.
@@ -216,7 +217,10 @@ impl Renderer {
             cni_conf_dir: &p.cni_conf_dir,
             blockio_config: &p.blockio_config,
             rdt_config: &p.rdt_config,
-            systemd_cgroup: true,
+            // SetupContainerdConfig: `Systemd = !isRunningInUserNS && cpuset && INVOCATION_ID`
+            // (a systemd service on a cgroup v2 host, unless rootless).
+            systemd_cgroup: !n.rootless,
+            rootless: n.rootless,
             registry_dir: &p.registry_dir,
             image_service_socket: &p.image_service_socket,
             auths: model
@@ -435,6 +439,7 @@ struct EraCtx {
     v3_header_template: &'static str,
     use_local_image_pull: bool,
     cni_bin_dirs: bool,
+    rootless_disables_nri: bool,
 }
 
 #[derive(Serialize)]
@@ -456,6 +461,7 @@ struct ConfigCtx<'a> {
     blockio_config: &'a str,
     rdt_config: &'a str,
     systemd_cgroup: bool,
+    rootless: bool,
     registry_dir: &'a str,
     image_service_socket: &'a str,
     auths: Vec<AuthCtx<'a>>,
