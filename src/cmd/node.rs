@@ -316,7 +316,7 @@ pub(super) fn resolve(
         external_runtime,
         refusals,
     };
-    if node.found || k3s.root.is_some() || k3s.k3s_config.is_some() {
+    if node.found || k3s.k3s_config.is_some() {
         rep.node_header(&header(&node, &version_from, &notes))?;
     }
     Ok(node)

@@ -1242,6 +1242,8 @@ as \"base\" (k3s: pkg/agent/containerd/config.go `writeContainerdConfig`, templa
 built-in one, and a template holding only {{ template \"base\" . }} is the one case that is the
 same byte for byte. The other template-* findings say what the template likely breaks.
 
+Triggers: <data-dir>/agent/etc/containerd/config-v3.toml.tmpl with anything but the base.
+
 Fix: keep the template to {{ template \"base\" . }} plus additions in tables the base does not
 have, or put additions in the imported drop-in directory (config-v3.toml.d) since v1.34.6.";
 
@@ -1265,6 +1267,11 @@ containerd there with `config_path` in config.toml. A template without {{ templa
 must print that itself (.NodeConfig.Containerd.Registry); without it containerd pulls every image
 from its own registry, with no mirror, rewrite, TLS setting or embedded registry.
 
+Triggers (config-v3.toml.tmpl):
+    version = 3
+    [plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = \"registry.example.com/pause:3.10\"
+
 Fix: add config_path = {{ printf \"%q\" .NodeConfig.Containerd.Registry }} under the registry
 table of the right plugin, or build on {{ template \"base\" . }}.";
 
@@ -1274,6 +1281,9 @@ table of the right plugin, or build on {{ template \"base\" . }}.";
 registry.configs.'<host>'.auth tables (k3s: templates.go, `range .PrivateRegistryConfig.Configs`);
 hosts.toml carries no credentials. A template without the base that never reads
 .PrivateRegistryConfig drops them all: registries that require a login answer 401.
+
+Triggers: a config-v3.toml.tmpl with config_path but no registry.configs section, and
+configs.<host>.auth in registries.yaml.
 
 Fix: copy the auth section of K3s's template into yours, or build on {{ template \"base\" . }}.";
 
@@ -1286,6 +1296,11 @@ version = 3 but keeps the version 2 table (typical of a config.toml.tmpl copied 
 v1.31 and renamed config-v3.toml.tmpl) loses config_path and every credential; so does a file
 with no version line (read as version 1).
 
+Triggers (config-v3.toml.tmpl):
+    version = 3
+    [plugins.\"io.containerd.grpc.v1.cri\".registry]
+      config_path = \"{{ .NodeConfig.Containerd.Registry }}\"
+
 Fix: match the table to the template's `version` line.";
 
     TemplateDuplicateTable = "template-duplicate-table", Error, Node,
@@ -1294,6 +1309,11 @@ Fix: match the table to the template's `version` line.";
 exists`): containerd does not start. The base already has the registry table, the CRI plugin
 tables and the runc tables; appending [plugins.'io.containerd.cri.v1.images'.registry] after
 the base is the usual way to hit it.
+
+Triggers (config-v3.toml.tmpl):
+    {{ template \"base\" . }}
+    [plugins.'io.containerd.cri.v1.images'.registry]
+      config_path = \"/etc/containerd/certs.d\"
 
 Fix: put additions in tables the base lacks, or use the imported drop-in directory
 (config-v3.toml.d/*.toml, merged key by key) on releases that have it.";
@@ -1305,6 +1325,9 @@ imports = [\"<data-dir>/agent/etc/containerd/config-v3.toml.d/*.toml\"] (config.
 version 2 template). A template without {{ template \"base\" . }} and without imports makes the
 drop-ins in that directory dead files.
 
+Triggers: a config-v3.toml.tmpl without the base or an imports line, and files in
+config-v3.toml.d/.
+
 Fix: add the imports line, or build on {{ template \"base\" . }}.";
 
     DropinRegistrySettings = "dropin-registry-settings", Warning, Node,
@@ -1315,6 +1338,10 @@ registry table. Credentials, a config_path or mirrors set in config-v3.toml.d/*.
 of what K3s writes from registries.yaml, survive every restart, and are invisible in
 registries.yaml. explain and audit read them merged, as containerd does.
 
+Triggers (config-v3.toml.d/auth.toml):
+    [plugins.'io.containerd.cri.v1.images'.registry.configs.'r.example.com'.auth]
+      username = \"u\"
+
 Fix: keep registry settings in registries.yaml, or make sure the drop-in means it.";
 
     DropinIgnoredRegistry = "dropin-ignored-registry", Error, Node,
@@ -1324,6 +1351,10 @@ the version 2 table plugins.\"io.containerd.grpc.v1.cri\".registry is migrated o
 merged version is below 3 (ctrd: plugins/cri/images/plugin.go `configMigration`). A drop-in
 without a version line is version 1: its `cri` plugin becomes io.containerd.grpc.v1.cri and is
 not migrated either.
+
+Triggers (config-v3.toml.d/auth.toml):
+    [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example.com\".auth]
+      username = \"u\"
 
 Fix: use [plugins.'io.containerd.cri.v1.images'.registry...] in the drop-in.";
 
@@ -1347,6 +1378,10 @@ Fix: drop the version line and use the version 3 table.";
     "containerd's ValidateImageConfig (internal/cri/config/config.go) fails with \"`mirrors` cannot be
 set when `config_path` is provided\"; K3s always sets config_path, so mirrors from a drop-in or a
 user template stop image pulls altogether.
+
+Triggers (config-v3.toml.d/mirrors.toml):
+    [plugins.'io.containerd.cri.v1.images'.registry.mirrors.'docker.io']
+      endpoint = [\"https://mirror.example.com\"]
 
 Fix: express mirrors in registries.yaml (K3s writes certs.d from it).";
 }
@@ -1389,7 +1424,7 @@ mod tests {
             assert!(r.description.contains("Fix:"), "{c} has no fix");
             assert!(r.description.contains("Trigger"), "{c} has no example");
         }
-        assert_eq!(RULES.len(), 60);
+        assert_eq!(RULES.len(), 73);
     }
 
     /// The README's rule table is this catalogue, row for row.
