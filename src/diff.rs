@@ -1,6 +1,6 @@
 //! What a restart of K3s changes under `<data-dir>/agent/etc/containerd`: the files K3s would
 //! write now compared with the files there, after the removals K3s's clean-up makes. Which
-//! directories K3s removes is [`crate::write::plan`]'s (K3s's `cleanContainerdHosts` rule: the
+//! directories K3s removes is [`crate::write::Output::plan`]'s (K3s's `cleanContainerdHosts` rule: the
 //! host directories it is about to write, and the ones whose hosts.toml starts with its header
 //! and that no registry needs any more); a directory a person wrote is never removed, so never
 //! shown as removed. Pure: the tree on disk comes in as data.
@@ -57,35 +57,60 @@ fn relative(dir: &Path, path: &Path) -> String {
         .unwrap_or_else(|_| path.to_string_lossy().into_owned())
 }
 
-/// The changes a restart makes to `dir`, whose files are `on_disk` (relative paths, sorted), if
-/// K3s carries out `plan` there. `compare_config`: whether config.toml is compared (not when K3s
-/// renders it from a user template we cannot execute). Sorted by path.
+/// What a restart does to the containerd directory, paths relative to it: the files K3s writes
+/// and the entries its clean-up removes first (a written host directory is removed, then
+/// written again: whatever else a person put in it goes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Restart {
+    /// Every file K3s writes, with its bytes.
+    pub(crate) written: Vec<(String, Vec<u8>)>,
+    /// Every entry removed before the writes (files, or directories with all they hold).
+    pub(crate) removed: Vec<String>,
+}
+
+impl Restart {
+    /// What the writer's `plan` (K3s's `writeContainerdConfig`, `cleanContainerdHosts` and
+    /// `writeContainerdHosts`, worked out against the directory) says a restart does.
+    pub(crate) fn from_plan(plan: &Plan) -> Restart {
+        Restart {
+            written: plan
+                .files
+                .iter()
+                .map(|f| (relative(&plan.dir, &f.path), f.contents.clone()))
+                .collect(),
+            removed: plan
+                .removals
+                .iter()
+                .chain(&plan.replaced)
+                .map(|r| relative(&plan.dir, &r.path))
+                .collect(),
+        }
+    }
+}
+
+/// The changes `restart` makes to a directory whose files are `on_disk` (relative paths).
+/// `compare_config`: whether config.toml is compared (not when K3s renders it from a user
+/// template we cannot execute). Sorted by path.
 pub(crate) fn changes(
-    dir: &Path,
-    plan: &Plan,
+    restart: &Restart,
     on_disk: &[(String, Vec<u8>)],
     compare_config: bool,
 ) -> Vec<Change> {
-    let removed: Vec<String> = plan
-        .removals
-        .iter()
-        .map(|r| relative(dir, &r.path))
-        .collect();
     let is_removed = |path: &str| {
-        removed.iter().any(|r| {
-            r.is_empty() || path == r || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        restart.removed.iter().any(|r| {
+            r.is_empty()
+                || path == r
+                || path
+                    .strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
         })
     };
-    let mut written: BTreeMap<String, &[u8]> = BTreeMap::new();
-    if compare_config {
-        written.insert(
-            relative(dir, &plan.config.path),
-            plan.config.contents.as_slice(),
-        );
-    }
-    for h in &plan.hosts {
-        written.insert(relative(dir, &h.path), h.contents.as_slice());
-    }
+    let written: BTreeMap<&str, &[u8]> = restart
+        .written
+        .iter()
+        .filter(|(p, _)| compare_config || p != CONFIG_TOML)
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
     let mut out = Vec::new();
     let disk: BTreeMap<&str, &[u8]> = on_disk
         .iter()
@@ -110,9 +135,9 @@ pub(crate) fn changes(
         }
     }
     for (path, new) in &written {
-        if !disk.contains_key(path.as_str()) {
+        if !disk.contains_key(path) {
             out.push(Change::Added {
-                path: path.clone(),
+                path: path.to_string(),
                 new: new.to_vec(),
             });
         }
@@ -145,31 +170,17 @@ pub(crate) fn unified(change: &Change) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::{PlannedFile, Removal, RemovalReason};
-    use std::path::PathBuf;
 
-    fn plan(hosts: &[(&str, &str)], removals: &[(&str, RemovalReason)]) -> Plan {
-        Plan {
-            config: PlannedFile {
-                path: PathBuf::from("/c/config.toml"),
-                mode: 0o600,
-                contents: b"new config\n".to_vec(),
-            },
-            removals: removals
+    fn restart(hosts: &[(&str, &str)], removed: &[&str]) -> Restart {
+        let mut written = vec![("config.toml".to_string(), b"new config\n".to_vec())];
+        written.extend(
+            hosts
                 .iter()
-                .map(|(p, r)| Removal {
-                    path: PathBuf::from(format!("/c/{p}")),
-                    reason: *r,
-                })
-                .collect(),
-            hosts: hosts
-                .iter()
-                .map(|(p, c)| PlannedFile {
-                    path: PathBuf::from(format!("/c/{p}")),
-                    mode: 0o644,
-                    contents: c.as_bytes().to_vec(),
-                })
-                .collect(),
+                .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())),
+        );
+        Restart {
+            written,
+            removed: removed.iter().map(|p| p.to_string()).collect(),
         }
     }
 
@@ -182,12 +193,9 @@ mod tests {
 
     #[test]
     fn added_removed_changed_and_left_alone() {
-        let p = plan(
+        let p = restart(
             &[("certs.d/a/hosts.toml", "A2\n"), ("certs.d/b/hosts.toml", "B\n")],
-            &[
-                ("certs.d/a", RemovalReason::Replaced),
-                ("certs.d/old", RemovalReason::Stale),
-            ],
+            &["certs.d/a", "certs.d/old"],
         );
         let d = disk(&[
             ("config.toml", "new config\n"),
@@ -197,7 +205,7 @@ mod tests {
             ("certs.d/mine/hosts.toml", "server = \"https://m\"\n"),
             ("config-v3.toml.d/10.toml", "x"),
         ]);
-        let c = changes(Path::new("/c"), &p, &d, true);
+        let c = changes(&p, &d, true);
         let kinds: Vec<(&str, &str)> = c
             .iter()
             .map(|c| match c {
@@ -219,12 +227,12 @@ mod tests {
 
     #[test]
     fn config_not_compared_under_a_user_template() {
-        let p = plan(&[], &[]);
+        let p = restart(&[], &[]);
         let d = disk(&[("config.toml", "from a template\n")]);
-        assert!(changes(Path::new("/c"), &p, &d, false).is_empty());
-        assert_eq!(changes(Path::new("/c"), &p, &d, true).len(), 1);
+        assert!(changes(&p, &d, false).is_empty());
+        assert_eq!(changes(&p, &d, true).len(), 1);
         let d = disk(&[]);
-        assert!(changes(Path::new("/c"), &p, &d, false).is_empty());
+        assert!(changes(&p, &d, false).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{merge_imports, node, pipeline, refuse_if_k3s_would_not, Status};
 use crate::cli::DiffArgs;
-use crate::diff::changes;
+use crate::diff::{changes, Restart};
 use crate::fs;
 use crate::k3s::render::{Renderer, CONFIG_TOML};
 use crate::report::diff::DiffReport;
@@ -50,12 +50,22 @@ pub(super) fn run(args: &DiffArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Sta
         Vec::new()
     };
     let compare_config = node.template.as_ref().is_none_or(|t| t.is_base_only());
-    let plan = write::plan(&dir, rendered)?;
+    // Planned as a dry run: nothing is locked, created or changed.
+    let out = write::Output::open(
+        &dir,
+        write::Options {
+            dry_run: true,
+            allow_wipe: true,
+            lock_timeout: std::time::Duration::ZERO,
+        },
+    )?;
+    let plan = out.plan(rendered)?;
+    let restart_does = Restart::from_plan(&plan);
     let on_disk = fs::read_tree(&dir)?;
     let report = DiffReport {
         dir: dir.display().to_string(),
         restart,
-        changes: changes(&dir, &plan, &on_disk, compare_config),
+        changes: changes(&restart_does, &on_disk, compare_config),
         config_compared: compare_config,
         writes_nothing: None,
         imports,
