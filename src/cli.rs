@@ -47,7 +47,11 @@ pub struct InputArgs {
     /// The registries file; `-` reads standard input. A missing file is what K3s treats as no
     /// registries configuration. [default: K3s's --private-registry on the node: its config file's
     /// or service's, else /etc/rancher/k3s/registries.yaml (under --root)]
-    #[arg(long = "registries", visible_alias = "private-registry", value_name = "FILE")]
+    #[arg(
+        long = "registries",
+        visible_alias = "private-registry",
+        value_name = "FILE"
+    )]
     pub registries: Option<PathBuf>,
 }
 
@@ -58,7 +62,12 @@ pub struct K3sArgs {
     /// Look for the node's files under DIR instead of / (a copy of a node's files, a fixture
     /// tree): K3s's config file, its service unit and environment files, its binary, its data dir
     /// and the registries file it names. Paths given on our command line are taken as they are.
-    #[arg(long, value_name = "DIR", env = "K3S_REGISTRIES_ROOT")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "K3S_REGISTRIES_ROOT",
+        hide_env_values = true
+    )]
     pub root: Option<PathBuf>,
     /// K3s's config file, read with its `<FILE>.d/*.yaml` drop-ins as K3s reads them (a local
     /// path). [default: the service's --config or K3S_CONFIG_FILE, else

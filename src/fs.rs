@@ -223,7 +223,10 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<(),
             walk(base, &path, out)?;
         } else if ty.is_symlink() {
             let target = std::fs::read_link(&path).map_err(err(&path))?;
-            out.push((rel, format!("symbolic link to {}\n", target.display()).into_bytes()));
+            out.push((
+                rel,
+                format!("symbolic link to {}\n", target.display()).into_bytes(),
+            ));
         } else {
             out.push((rel, std::fs::read(&path).map_err(err(&path))?));
         }

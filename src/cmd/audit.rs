@@ -8,10 +8,10 @@ use anyhow::Context as _;
 use super::{merge_imports, node, Status};
 use crate::audit::{check, ConfigToml, Input, K3sNode, NodeFiles, Options, Report};
 use crate::cli::{AuditArgs, AuditFormat, DenyLevel};
-use crate::k3s::settings::Source;
 use crate::containerd::hosts_dir::CertsTree;
 use crate::diag::{Code, Severity, RULES};
 use crate::fs;
+use crate::k3s::settings::Source;
 use crate::report::Reporter;
 
 pub(super) fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {

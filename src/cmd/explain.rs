@@ -51,16 +51,10 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             let mut files = Files::rendered(&p.source.display_name(), &p.model, &rendered);
             // On a node, containerd also merges the drop-ins config.toml imports.
             if node.found && node.options.era().imports {
-                let node_path = crate::go::filepath::join(&[
-                    &node.options.paths().template_dir,
-                    CONFIG_TOML,
-                ]);
-                let merged = merge_imports(
-                    &node.fs,
-                    &node_path,
-                    CONFIG_TOML,
-                    &rendered.config_toml,
-                );
+                let node_path =
+                    crate::go::filepath::join(&[&node.options.paths().template_dir, CONFIG_TOML]);
+                let merged =
+                    merge_imports(&node.fs, &node_path, CONFIG_TOML, &rendered.config_toml);
                 if let Ok(m) = &merged {
                     if !m.imported.is_empty() {
                         rep.imports_note(&m.imported)?;

@@ -91,9 +91,7 @@ fn pipeline(
 }
 
 /// Read the registries file. `Ok(None)`: it does not exist.
-fn read_registries(
-    input: &node::RegistriesPath,
-) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
+fn read_registries(input: &node::RegistriesPath) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
     let path = match input {
         node::RegistriesPath::Stdin => return Ok(Some((Source::Stdin, fs::read_stdin()?))),
         node::RegistriesPath::File(p) => p,

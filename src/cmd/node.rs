@@ -153,7 +153,13 @@ pub(super) fn resolve(
                 "K3s's config file is {shown}, which K3s fetches over HTTP; it is not read here"
             ));
         } else {
-            read_config_files(local, shown, &mut config_files, &mut config_names, &mut refusals)?;
+            read_config_files(
+                local,
+                shown,
+                &mut config_files,
+                &mut config_names,
+                &mut refusals,
+            )?;
         }
     }
 
@@ -198,9 +204,8 @@ pub(super) fn resolve(
     };
     let data_dir = resolve_data_dir(&raw, &home, &cwd);
     if rootless {
-        let run_dir = std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| {
-            format!("/run/user/{}", current_uid().unwrap_or_default())
-        });
+        let run_dir = std::env::var("XDG_RUNTIME_DIR")
+            .unwrap_or_else(|_| format!("/run/user/{}", current_uid().unwrap_or_default()));
         fs_map = fs_map.rootless(&data_dir, &run_dir);
     }
     let containerd_node = crate::go::filepath::join(&[&data_dir, "agent", "etc", "containerd"]);
@@ -219,7 +224,10 @@ pub(super) fn resolve(
                 })?;
                 (v, how)
             }
-            None => (versions::latest(), "latest: no K3s release found here".to_string()),
+            None => (
+                versions::latest(),
+                "latest: no K3s release found here".to_string(),
+            ),
         },
     };
 
@@ -301,7 +309,7 @@ pub(super) fn resolve(
     let found = service.is_some()
         || !config_names.is_empty()
         || binary_found
-        || fs::stat(&containerd_dir).is_ok_and(|s| s == fs::Stat::Dir);
+        || (output_dir.is_none() && fs::stat(&containerd_dir).is_ok_and(|s| s == fs::Stat::Dir));
     let node = Node {
         fs: fs_map,
         found,
@@ -324,9 +332,7 @@ pub(super) fn resolve(
 
 fn settings_refusal(r: Refusal) -> NodeRefusal {
     let file = match &r.source {
-        Source::ConfigFile(from) => from
-            .last()
-            .map(|o| (o.file.clone(), o.line, o.column)),
+        Source::ConfigFile(from) => from.last().map(|o| (o.file.clone(), o.line, o.column)),
         Source::Service(unit) => Some((unit.clone(), 0, 0)),
         Source::Env { file, .. } => Some((file.clone(), 0, 0)),
         _ => None,
@@ -506,7 +512,10 @@ fn detect_version(
 ) -> Option<(String, String)> {
     let mut candidates: Vec<(String, String)> = Vec::new();
     if let Some(s) = service {
-        candidates.push((s.binary.clone(), format!("{} --version ({})", s.binary, s.name)));
+        candidates.push((
+            s.binary.clone(),
+            format!("{} --version ({})", s.binary, s.name),
+        ));
     }
     let path_var = std::env::var("PATH").unwrap_or_default();
     if let Some(dir) = path_var

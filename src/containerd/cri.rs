@@ -208,7 +208,10 @@ pub(crate) const IMAGES_PLUGIN: &str = "io.containerd.cri.v1.images";
 pub(crate) const GRPC_CRI_PLUGIN: &str = "io.containerd.grpc.v1.cri";
 
 /// The registry settings under `plugins` (a config of `version`).
-pub(crate) fn registry_in(plugins: Option<&Item>, version: i64) -> Result<CriRegistry, DecodeError> {
+pub(crate) fn registry_in(
+    plugins: Option<&Item>,
+    version: i64,
+) -> Result<CriRegistry, DecodeError> {
     let plugin = registry_plugin(version);
     let quote_key = if version == 3 { '\'' } else { '"' };
     let mut reg = CriRegistry {

@@ -213,7 +213,11 @@ fn load_one(f: &File) -> Result<Loaded, LoadError> {
         None => Vec::new(),
         Some(i) => i
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .ok_or_else(|| {
                 err(DecodeError {
                     message: format!(
@@ -347,7 +351,11 @@ pub(crate) fn load(main: File, source: &mut dyn ImportReader) -> Result<Merged, 
             notes,
         });
     }
-    let version = if merged_version == 0 { 3 } else { merged_version };
+    let version = if merged_version == 0 {
+        3
+    } else {
+        merged_version
+    };
     // At version 3 containerd reads nothing from a registry table under the v2 plugin.
     let mut v2_registry_from = None;
     for (name, t) in &per_file {
@@ -395,7 +403,9 @@ pub(crate) fn load(main: File, source: &mut dyn ImportReader) -> Result<Merged, 
                     reg = Some(r.clone());
                 }
             }
-            let Some(Item::Table(reg)) = reg else { continue };
+            let Some(Item::Table(reg)) = reg else {
+                continue;
+            };
             if reg.contains_key("config_path") {
                 config_path = Some(name.clone());
             }
@@ -435,7 +445,12 @@ mod tests {
                 .iter()
                 .filter(|f| {
                     let (d, n) = f.path.rsplit_once('/').unwrap_or(("", &f.path));
-                    d == dir && if glob.contains('*') { n.ends_with(suffix) } else { n == glob }
+                    d == dir
+                        && if glob.contains('*') {
+                            n.ends_with(suffix)
+                        } else {
+                            n == glob
+                        }
                 })
                 .cloned()
                 .collect();
@@ -523,8 +538,14 @@ mod tests {
     #[test]
     fn imports_resolve_relative_and_skip_loaded_files() {
         let mut src = Fake(vec![
-            file("/c/d/a.toml", "imports = [\"../config.toml\", \"b.toml\"]\n"),
-            file("/c/d/b.toml", "[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = \"/elsewhere\"\n"),
+            file(
+                "/c/d/a.toml",
+                "imports = [\"../config.toml\", \"b.toml\"]\n",
+            ),
+            file(
+                "/c/d/b.toml",
+                "[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = \"/elsewhere\"\n",
+            ),
         ]);
         let main = "version = 3\nimports = [\"d/a.toml\"]\n";
         let m = load(file("/c/config.toml", main), &mut src).expect("loads");

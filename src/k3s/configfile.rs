@@ -26,26 +26,7 @@ use std::fmt::Write as _;
 /// K3s's default config file (`configfilearg.DefaultParser.DefaultConfig`).
 pub(crate) const DEFAULT_CONFIG: &str = "/etc/rancher/k3s/config.yaml";
 
-/// A value as yaml.v2 decodes it into Go's `interface{}` (what a `yaml.MapSlice` holds).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum GoValue {
-    /// `nil` (`~`, `null`, an empty value).
-    Nil,
-    /// `bool` (YAML 1.1: `true`, `yes`, `on`, ...).
-    Bool(bool),
-    /// `int`.
-    Int(i64),
-    /// `uint64` (an integer above `int`'s range).
-    Uint(u64),
-    /// `float64`.
-    Float(f64),
-    /// `string`.
-    Str(String),
-    /// `[]interface{}`.
-    Seq(Vec<GoValue>),
-    /// A nested mapping (`yaml.MapSlice`, key/value pairs in order).
-    Map(Vec<(GoValue, GoValue)>),
-}
+pub(crate) use crate::yaml::GoValue;
 
 impl GoValue {
     /// Go's `fmt.Sprint` of the value.
@@ -74,6 +55,21 @@ impl GoValue {
                     if i > 0 {
                         out.push(' ');
                     }
+                    v.sprint_into(out);
+                }
+                out.push(']');
+            }
+            GoValue::GoMap(items) => {
+                // fmt prints a map with its keys sorted (internal/fmtsort).
+                let mut sorted: Vec<&(GoValue, GoValue)> = items.iter().collect();
+                sorted.sort_by(|a, b| fmtsort_compare(&a.0, &b.0));
+                out.push_str("map[");
+                for (i, (k, v)) in sorted.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    k.sprint_into(out);
+                    out.push(':');
                     v.sprint_into(out);
                 }
                 out.push(']');
@@ -319,83 +315,46 @@ pub(crate) fn flatten(files: &[ConfigFile]) -> Vec<ConfigArg> {
     out
 }
 
-/// Decode one config file as `yaml.Unmarshal(bytes, &yaml.MapSlice{})` does.
-///
-/// TEMPORARY: a reader of flat `key: value` documents (scalars and lists), standing in until
-/// the YAML loader's schema API (issue 9) is on main; it is replaced by a decoder over it.
+/// Decode one config file as `yaml.Unmarshal(bytes, &yaml.MapSlice{})` does (yaml.v2 v2.4.0,
+/// [`crate::yaml::unmarshal_map_slice`]).
 pub(crate) fn decode(bytes: &[u8], name: &str) -> Result<ConfigFile, crate::yaml::LoadError> {
-    let text = String::from_utf8_lossy(bytes);
-    let scalar = |v: &str| -> GoValue {
-        let v = v.trim();
-        if v.is_empty() || v == "~" || v == "null" {
-            return GoValue::Nil;
-        }
-        if let Some(q) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            return GoValue::Str(q.to_string());
-        }
-        if let Some(q) = v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
-            return GoValue::Str(q.to_string());
-        }
-        match v {
-            "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
-                return GoValue::Bool(true)
-            }
-            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
-            | "N" => return GoValue::Bool(false),
-            _ => {}
-        }
-        if let Ok(i) = v.parse::<i64>() {
-            return GoValue::Int(i);
-        }
-        GoValue::Str(v.to_string())
-    };
-    let mut items: Vec<Item> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.split(" #").next().unwrap_or(line);
-        if t.trim().is_empty() || t.trim_start().starts_with('#') || t.trim() == "---" {
-            continue;
-        }
-        if let Some(rest) = t.trim_start().strip_prefix("- ") {
-            if let Some(last) = items.last_mut() {
-                let v = scalar(rest);
-                match &mut last.value {
-                    GoValue::Seq(list) => list.push(v),
-                    other => *other = GoValue::Seq(vec![v]),
-                }
-            }
-            continue;
-        }
-        let Some((k, v)) = t.split_once(':') else {
-            return Err(crate::yaml::LoadError::single(
-                name,
-                crate::yaml::ErrorKind::Syntax,
-                Some((i as u32 + 1, 1)),
-                "could not find expected ':'".to_string(),
-                Some(i as u32 + 1),
-            ));
-        };
-        let v = v.trim();
-        let value = match v.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-            Some(inner) => GoValue::Seq(
-                inner
-                    .split(',')
-                    .filter(|x| !x.trim().is_empty())
-                    .map(scalar)
-                    .collect(),
-            ),
-            None => scalar(v),
-        };
-        items.push(Item {
-            key: scalar(k),
-            value,
-            line: i as u32 + 1,
-            column: 1,
-        });
-    }
+    let items = crate::yaml::unmarshal_map_slice(bytes, name)?;
     Ok(ConfigFile {
         name: name.to_string(),
-        items,
+        items: items
+            .into_iter()
+            .map(|i| Item {
+                key: i.key,
+                value: i.value,
+                line: i.line,
+                column: i.column,
+            })
+            .collect(),
     })
+}
+
+/// internal/fmtsort's order for the keys of a map fmt prints, for the kinds a YAML key decodes
+/// to: nil first; numbers by value, strings bytewise, false before true; keys of different
+/// kinds (which Go orders by the address of their type, not portably) by kind.
+fn fmtsort_compare(a: &GoValue, b: &GoValue) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let rank = |v: &GoValue| match v {
+        GoValue::Nil => 0,
+        GoValue::Bool(_) => 1,
+        GoValue::Int(_) => 2,
+        GoValue::Uint(_) => 3,
+        GoValue::Float(_) => 4,
+        GoValue::Str(_) => 5,
+        GoValue::Seq(_) | GoValue::Map(_) | GoValue::GoMap(_) => 6,
+    };
+    match (a, b) {
+        (GoValue::Bool(x), GoValue::Bool(y)) => x.cmp(y),
+        (GoValue::Int(x), GoValue::Int(y)) => x.cmp(y),
+        (GoValue::Uint(x), GoValue::Uint(y)) => x.cmp(y),
+        (GoValue::Float(x), GoValue::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (GoValue::Str(x), GoValue::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        _ => rank(a).cmp(&rank(b)),
+    }
 }
 
 #[cfg(test)]
@@ -440,7 +399,10 @@ mod tests {
             vec![
                 (s("foo-bar"), s("baz")),
                 (s("alice"), s("bob")),
-                (s("a-slice"), seq(&[GoValue::Int(1), s("2"), s(""), s("three")])),
+                (
+                    s("a-slice"),
+                    seq(&[GoValue::Int(1), s("2"), s(""), s("three")]),
+                ),
                 (s("isempty"), GoValue::Nil),
                 (s("c"), s("b")),
                 (s("isfalse"), GoValue::Bool(false)),
@@ -516,10 +478,7 @@ mod tests {
         );
         // An empty value appended vanishes (toSlice of "" from ToString of nil is nothing).
         assert_eq!(
-            args(&[file(
-                "a",
-                vec![(s("kk"), s("a")), (s("kk+"), GoValue::Nil)]
-            )]),
+            args(&[file("a", vec![(s("kk"), s("a")), (s("kk+"), GoValue::Nil)])]),
             ["--kk=a"]
         );
     }
@@ -586,6 +545,92 @@ mod tests {
         assert_eq!(
             GoValue::Map(vec![(s("a"), GoValue::Int(1)), (s("b"), GoValue::Nil)]).sprint(),
             "[{a 1} {b <nil>}]"
+        );
+    }
+
+    /// Every case in tests/fixtures/configfile/: what K3s's own `readConfigFile` (run by
+    /// tools/oracle/configfile at vitorsavian/k3s `e19e99911`, yaml.v2 v2.4.0, wrangler v3.6.0)
+    /// makes of `config.yaml` and `config.yaml.d/`: the same flags in the same order, or a
+    /// refusal where K3s refuses.
+    #[test]
+    fn k3s_configfilearg_fixtures() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/configfile");
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        cases.sort();
+        assert!(cases.len() >= 30, "{} cases", cases.len());
+        let mut failures = Vec::new();
+        for case in &cases {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let main = case.join("config.yaml");
+            let dropins = case.join("config.yaml.d");
+            let mut entries: Vec<(String, bool)> = match std::fs::read_dir(&dropins) {
+                Ok(rd) => rd
+                    .map(|e| {
+                        let e = e.expect("entry");
+                        let is_dir = e.file_type().expect("type").is_dir();
+                        (e.file_name().to_string_lossy().into_owned(), is_dir)
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            entries.sort();
+            let mut paths: Vec<std::path::PathBuf> = dot_d_files(&entries)
+                .into_iter()
+                .map(|n| dropins.join(n))
+                .collect();
+            if main.exists() {
+                paths.insert(0, main);
+            }
+            let decoded: Result<Vec<ConfigFile>, (bool, String)> = paths
+                .iter()
+                .map(|p| {
+                    let bytes = std::fs::read(p).expect("read");
+                    decode(&bytes, &p.display().to_string())
+                        .map_err(|e| (e.kind == crate::yaml::ErrorKind::Syntax, e.go_error()))
+                })
+                .collect();
+            let expected_error = std::fs::read_to_string(case.join("expected-error")).ok();
+            match (decoded, expected_error) {
+                (Ok(files), None) => {
+                    let want: Vec<String> = serde_json::from_str(
+                        &std::fs::read_to_string(case.join("expected-args.json"))
+                            .expect("expected"),
+                    )
+                    .expect("json");
+                    let got = args(&files);
+                    if got != want {
+                        failures.push(format!("{name}: K3s {want:?}\n  we  {got:?}"));
+                    }
+                }
+                // Syntax errors are worded by the YAML parser, whose wording is not yet
+                // libyaml's everywhere (src/yaml's module docs); that K3s refuses is what counts.
+                (Err((true, _)), Some(_)) => {}
+                (Err((false, e)), Some(want)) => {
+                    if e != want.trim_end() {
+                        failures.push(format!("{name}: K3s refuses with {want:?}, we with {e:?}"));
+                    }
+                }
+                (Ok(files), Some(want)) => {
+                    failures.push(format!(
+                        "{name}: K3s refuses ({want:?}), we read {:?}",
+                        args(&files)
+                    ));
+                }
+                (Err((_, e)), None) => {
+                    failures.push(format!("{name}: K3s reads it, we refuse: {e}"))
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} cases differ:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
         );
     }
 }

@@ -125,7 +125,10 @@ pub(crate) struct NodePaths {
 /// The pause image K3s uses with `--system-default-registry` (pkg/agent/config/config.go `get`):
 /// the registry and a `/` in front, unless the image already starts with it (a plain prefix
 /// test, as K3s's `strings.HasPrefix`); an empty image stays empty.
-pub(crate) fn pause_image_with_registry(pause_image: &str, system_default_registry: &str) -> String {
+pub(crate) fn pause_image_with_registry(
+    pause_image: &str,
+    system_default_registry: &str,
+) -> String {
     if system_default_registry.is_empty()
         || pause_image.is_empty()
         || pause_image.starts_with(system_default_registry)
@@ -248,7 +251,10 @@ mod tests {
             p("rancher/mirrored-pause:3.6", "reg.example.com"),
             "reg.example.com/rancher/mirrored-pause:3.6"
         );
-        assert_eq!(p("reg.example.com/pause:1", "reg.example.com"), "reg.example.com/pause:1");
+        assert_eq!(
+            p("reg.example.com/pause:1", "reg.example.com"),
+            "reg.example.com/pause:1"
+        );
         // A plain prefix test: "reg" is a prefix of "registry/...".
         assert_eq!(p("registry/pause:1", "reg"), "registry/pause:1");
         assert_eq!(p("", "reg"), "");

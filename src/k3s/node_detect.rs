@@ -397,7 +397,10 @@ impl NodeFs {
             if cleaned == target {
                 return source;
             }
-            if let Some(rest) = cleaned.strip_prefix(target).and_then(|r| r.strip_prefix('/')) {
+            if let Some(rest) = cleaned
+                .strip_prefix(target)
+                .and_then(|r| r.strip_prefix('/'))
+            {
                 return format!("{source}/{rest}");
             }
         }
@@ -522,7 +525,10 @@ mod tests {
             fs.k3s("/etc/rancher/k3s/registries.yaml"),
             PathBuf::from("/home/u/.rancher/k3s/etc/rancher/k3s/registries.yaml")
         );
-        assert_eq!(fs.k3s("/etc/rancher"), PathBuf::from("/home/u/.rancher/k3s/etc/rancher"));
+        assert_eq!(
+            fs.k3s("/etc/rancher"),
+            PathBuf::from("/home/u/.rancher/k3s/etc/rancher")
+        );
         assert_eq!(fs.k3s("/etc/ranchers/x"), PathBuf::from("/etc/ranchers/x"));
         assert_eq!(
             fs.k3s("/home/u/.rancher/k3s/agent/etc/containerd"),

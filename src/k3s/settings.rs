@@ -518,14 +518,12 @@ mod tests {
             carg("snapshotter", "native", 3),
         ];
         let args = words("--data-dir /opt/b --node-name n1 --selinux=false --debug -d /opt/c");
-        let s = resolve(
-            Role::Server,
-            &config,
-            Some(("k3s.service", &args)),
-            &[],
-        );
+        let s = resolve(Role::Server, &config, Some(("k3s.service", &args)), &[]);
         assert_eq!(s.string(Setting::DataDir, ""), "/opt/c");
-        assert_eq!(s.get(Setting::DataDir).map(|v| &v.source), Some(&Source::Service("k3s.service".into())));
+        assert_eq!(
+            s.get(Setting::DataDir).map(|v| &v.source),
+            Some(&Source::Service("k3s.service".into()))
+        );
         assert!(!s.bool(Setting::Selinux));
         assert_eq!(s.string(Setting::Snapshotter, "overlayfs"), "native");
         assert!(s.refusals.is_empty(), "{:?}", s.refusals);
@@ -533,7 +531,10 @@ mod tests {
 
     #[test]
     fn bad_booleans_and_server_flags_on_agents_stop_k3s() {
-        let config = [carg("selinux", "yes", 1), carg("embedded-registry", "true", 2)];
+        let config = [
+            carg("selinux", "yes", 1),
+            carg("embedded-registry", "true", 2),
+        ];
         let s = resolve(Role::Agent, &config, None, &[]);
         assert_eq!(
             s.refusals

@@ -26,9 +26,9 @@ pub(crate) const TEMPLATE_FILES: &[(&str, ConfigVersion)] = &[
 /// Go's text/template builtins and keywords (go1.24 text/template/funcs.go `builtins`, parse's
 /// keywords).
 const GO_TEMPLATE_WORDS: &[&str] = &[
-    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println",
-    "urlquery", "eq", "ge", "gt", "le", "lt", "ne", "if", "else", "end", "range", "with", "define",
-    "template", "block", "break", "continue", "nil", "true", "false",
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne", "if", "else", "end", "range",
+    "with", "define", "template", "block", "break", "continue", "nil", "true", "false",
 ];
 
 /// A user template on the node.
@@ -211,7 +211,12 @@ fn normalise_header(h: &str) -> String {
 
 /// What the template likely breaks, for a node of release `era` whose built-in config.toml
 /// (the rendering of the template's `"base"`) is `base_rendered`.
-pub(crate) fn analyse(t: &UserTemplate, era: &Era, base_rendered: &str, needs: Needs) -> Vec<Issue> {
+pub(crate) fn analyse(
+    t: &UserTemplate,
+    era: &Era,
+    base_rendered: &str,
+    needs: Needs,
+) -> Vec<Issue> {
     let mut out = Vec::new();
     if t.is_base_only() {
         return out;
@@ -347,7 +352,8 @@ mod tests {
         }
     }
 
-    const BASE: &str = "version = 3\n\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = \"/x\"\n";
+    const BASE: &str =
+        "version = 3\n\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = \"/x\"\n";
 
     #[test]
     fn base_only_is_byte_exact() {
@@ -357,10 +363,20 @@ mod tests {
             "\n  {{template \"base\" .}}  \n",
             "{{/* keep */}}{{ template \"base\" . }}",
         ] {
-            assert!(t("config.toml.tmpl", ConfigVersion::V2, text).is_base_only(), "{text:?}");
+            assert!(
+                t("config.toml.tmpl", ConfigVersion::V2, text).is_base_only(),
+                "{text:?}"
+            );
         }
-        for text in ["{{ template \"base\" . }}\n[x]\n", "{{ template \"base\" $ }}", ""] {
-            assert!(!t("config.toml.tmpl", ConfigVersion::V2, text).is_base_only(), "{text:?}");
+        for text in [
+            "{{ template \"base\" . }}\n[x]\n",
+            "{{ template \"base\" $ }}",
+            "",
+        ] {
+            assert!(
+                !t("config.toml.tmpl", ConfigVersion::V2, text).is_base_only(),
+                "{text:?}"
+            );
         }
     }
 
@@ -435,7 +451,11 @@ mod tests {
 
     #[test]
     fn unclosed_actions() {
-        let tpl = t("config.toml.tmpl", ConfigVersion::V2, "version = 2\nconfig_path = \"{{ .X\n");
+        let tpl = t(
+            "config.toml.tmpl",
+            ConfigVersion::V2,
+            "version = 2\nconfig_path = \"{{ .X\n",
+        );
         assert!(analyse(&tpl, &PAUSE_3_10_2, BASE, Needs::default())
             .contains(&Issue::Unclosed { line: 2 }));
     }

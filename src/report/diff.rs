@@ -48,7 +48,11 @@ impl Reporter<'_> {
     pub(crate) fn diff(&mut self, r: &DiffReport, json: bool) -> io::Result<()> {
         if json {
             let pick = |f: fn(&Change) -> bool| -> Vec<&str> {
-                r.changes.iter().filter(|c| f(c)).map(Change::path).collect()
+                r.changes
+                    .iter()
+                    .filter(|c| f(c))
+                    .map(Change::path)
+                    .collect()
             };
             let doc = Json {
                 schema_version: 1,
@@ -86,7 +90,8 @@ impl Reporter<'_> {
                     masked
                 };
                 if self.stdout_terminal {
-                    self.out.write_all(clean_bytes(shown.as_bytes()).as_bytes())?;
+                    self.out
+                        .write_all(clean_bytes(shown.as_bytes()).as_bytes())?;
                 } else {
                     self.out.write_all(shown.as_bytes())?;
                 }

@@ -30,6 +30,7 @@
 //! - alias and merge chains deeper than 256 levels are refused (Go has no limit);
 //! - syntax errors use libyaml's wording for the common ones and granit-parser's otherwise.
 
+mod any;
 mod decode;
 mod error;
 mod input;
@@ -40,6 +41,7 @@ mod source_map;
 #[cfg(test)]
 mod tests;
 
+pub use any::{GoValue, MapItem};
 pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
 
@@ -67,47 +69,7 @@ pub fn decode_registry_with(
     source_map: bool,
 ) -> Result<Loaded, LoadError> {
     let input = input::decode(text);
-    let parsed = parse::parse_first_document(&input.text);
-
-    // A bad byte is an error once libyaml's reader has decoded the 512-byte chunk holding it,
-    // which happens as soon as the scanner gets near that chunk.
-    if let Some(bad) = &input.bad {
-        let reached = match &parsed {
-            Ok(p) => p.consumed,
-            Err(e) => e.offset,
-        } + SCANNER_LOOKAHEAD;
-        // A sequence cut short by the end of input is only noticed once libyaml's reader has
-        // hit the end, i.e. when the scanner reaches it.
-        let hit = if input.utf16 || bad.message == "incomplete UTF-8 octet sequence" {
-            bad.offset <= reached
-        } else {
-            bad.raw_offset / input::RAW_CHUNK * input::RAW_CHUNK <= reached + input.prefix
-        };
-        if hit {
-            let pos = input::line_col(&input.text, bad.offset);
-            return Err(LoadError::single(
-                name,
-                ErrorKind::Encoding,
-                Some(pos),
-                bad.message.to_string(),
-                None,
-            ));
-        }
-    }
-
-    let doc = match parsed {
-        Ok(p) => p.doc,
-        Err(e) => {
-            let go_line = (e.line > 1).then_some(e.line);
-            return Err(LoadError::single(
-                name,
-                ErrorKind::Syntax,
-                Some((e.line, e.column)),
-                e.message,
-                go_line,
-            ));
-        }
-    };
+    let doc = first_document(&input, name)?;
 
     let mut registry = Registry::default();
     let Some(root) = doc.root else {
@@ -149,4 +111,94 @@ pub fn decode_registry_with(
         registry,
         source_map: decoder.map,
     })
+}
+
+/// The first document of `input` as yaml.v2's parser builds it, or the encoding or syntax
+/// error yaml.v2 stops with.
+fn first_document<'a>(input: &'a input::Text<'a>, name: &str) -> Result<parse::Doc<'a>, LoadError> {
+    let parsed = parse::parse_first_document(&input.text);
+
+    // A bad byte is an error once libyaml's reader has decoded the 512-byte chunk holding it,
+    // which happens as soon as the scanner gets near that chunk.
+    if let Some(bad) = &input.bad {
+        let reached = match &parsed {
+            Ok(p) => p.consumed,
+            Err(e) => e.offset,
+        } + SCANNER_LOOKAHEAD;
+        // A sequence cut short by the end of input is only noticed once libyaml's reader has
+        // hit the end, i.e. when the scanner reaches it.
+        let hit = if input.utf16 || bad.message == "incomplete UTF-8 octet sequence" {
+            bad.offset <= reached
+        } else {
+            bad.raw_offset / input::RAW_CHUNK * input::RAW_CHUNK <= reached + input.prefix
+        };
+        if hit {
+            let pos = input::line_col(&input.text, bad.offset);
+            return Err(LoadError::single(
+                name,
+                ErrorKind::Encoding,
+                Some(pos),
+                bad.message.to_string(),
+                None,
+            ));
+        }
+    }
+
+    match parsed {
+        Ok(p) => Ok(p.doc),
+        Err(e) => {
+            let go_line = (e.line > 1).then_some(e.line);
+            Err(LoadError::single(
+                name,
+                ErrorKind::Syntax,
+                Some((e.line, e.column)),
+                e.message,
+                go_line,
+            ))
+        }
+    }
+}
+
+/// Decodes YAML `text` as `yaml.Unmarshal(text, &yaml.MapSlice{})` does with yaml.v2 v2.4.0:
+/// the top-level entries in order, values as Go's `interface{}` ([`GoValue`]). What K3s's
+/// pkg/configfilearg does with config.yaml and its drop-ins. Fails as yaml.v2 does: encoding and
+/// syntax errors, decoder aborts, type errors (a document that is not a mapping).
+pub fn unmarshal_map_slice(text: &[u8], name: &str) -> Result<Vec<MapItem>, LoadError> {
+    let input = input::decode(text);
+    let doc = first_document(&input, name)?;
+    let Some(root) = doc.root else {
+        return Ok(Vec::new());
+    };
+    let mut decoder = any::Decoder::new(&doc);
+    let items = decoder.map_slice(root).map_err(|fatal| {
+        let n = doc.node(fatal.node);
+        LoadError::single(
+            name,
+            ErrorKind::Decode,
+            Some((n.line, n.column)),
+            fatal.message,
+            None,
+        )
+    })?;
+    if !decoder.terrors.is_empty() {
+        let problems = decoder
+            .terrors
+            .iter()
+            .map(|t| {
+                let n = doc.node(t.node);
+                Problem {
+                    line: Some(n.line),
+                    column: Some(n.column),
+                    message: t.message.clone(),
+                    go_line: Some(n.line),
+                }
+            })
+            .collect();
+        return Err(LoadError {
+            name: name.to_string(),
+            kind: ErrorKind::Type,
+            problems,
+        });
+    }
+    Ok(items)
 }

@@ -180,7 +180,10 @@ fn imports(ctx: &mut Ctx<'_>, node: &K3sNode) {
                 Code::ConfigTomlInvalid,
                 Severity::Error,
                 Location::file_start(&e.file),
-                format!("containerd cannot load {}: {}; it does not start", e.file, e.error),
+                format!(
+                    "containerd cannot load {}: {}; it does not start",
+                    e.file, e.error
+                ),
                 "Fix or remove the file.",
             ));
             return;
