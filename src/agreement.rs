@@ -51,8 +51,9 @@ fn image_registries(reg: &Registry) -> Vec<String> {
         .mirrors
         .keys()
         .chain(reg.configs.keys())
-        .filter(|k| parse_docker_ref(&format!("{k}/x")).is_ok_and(|r| r.domain == **k))
-        .cloned()
+        .filter_map(|k| k.to_str())
+        .filter(|k| parse_docker_ref(&format!("{k}/x")).is_ok_and(|r| r.domain == *k))
+        .map(str::to_string)
         .collect();
     names.push("docker.io".to_string());
     names.push(OTHER.to_string());
@@ -208,11 +209,12 @@ fn agree(yaml: &[u8], node: &NodeOptions, flavor: Flavor) -> Result<(), Disagree
         .registry
         .configs
         .iter()
-        .filter(|(k, c)| c.auth.is_some() && k.as_str() != "*")
+        .filter(|(k, c)| c.auth.is_some() && **k != "*")
         .map(|(k, _)| k)
     {
-        let explain_says = reached.contains(key.as_str());
-        let audit_says = !never_used.contains(key);
+        let key = key.to_display();
+        let explain_says = reached.contains(key.as_ref());
+        let audit_says = !never_used.contains(key.as_ref());
         if explain_says != audit_says {
             return Err(Disagreement(format!(
                 "credentials under {key:?}: explain {}, audit {}",

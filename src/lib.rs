@@ -24,6 +24,8 @@ pub mod cmd;
 pub(crate) mod containerd;
 pub mod diag;
 pub(crate) mod diff;
+#[cfg(test)]
+mod differential;
 pub(crate) mod explain;
 pub(crate) mod fs;
 // The exact ports of Go's standard library and of yaml.v2 keep some of Go's API that only their

@@ -4,8 +4,13 @@
 //!
 //! The types keep wharfie's names. Where Go has a pointer (`*AuthConfig`, `*TLSConfig`) we have an
 //! `Option`: `tls: {}` is not the same as no `tls` (the hosts.toml template tests the pointer).
-//! Go's maps become `BTreeMap`s: Go's template `range` visits keys in sorted byte order, and
-//! `BTreeMap<String, _>` orders keys the same way (bytewise on UTF-8).
+//! Go's strings are [`GoString`]s (bytes: a `!!binary` value need not be UTF-8), and Go's maps
+//! become `BTreeMap`s: Go's template `range` visits keys in sorted byte order, and
+//! `BTreeMap<GoString, _>` orders keys the same way.
+//!
+//! yaml.v2 reads these types through reflection; here each type says what reflection would see,
+//! through the [`yaml`] schema traits ([`yaml::Struct`] and friends). That is the whole link
+//! between the schema and the decoder, which knows no schema.
 //!
 //! Besides the typed value, `load` returns a [`SourceMap`]: where every key and value stood in the
 //! file, and what yaml.v2 did to it (ignored an unknown key, let a duplicate win, read `yes` as a
@@ -14,26 +19,28 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::go::string::GoString;
+use crate::yaml::{self, Elem, GoType, Out};
 pub use crate::yaml::{LoadError, SourceMap};
 
 /// `registries.Registry`: mirrors, configs and the deprecated `auths`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Registry {
     /// `mirrors`: registry name (as written, `*` included) -> mirror settings.
-    pub mirrors: BTreeMap<String, Mirror>,
+    pub mirrors: BTreeMap<GoString, Mirror>,
     /// `configs`: registry or endpoint host -> auth and TLS settings.
-    pub configs: BTreeMap<String, RegistryConfig>,
+    pub configs: BTreeMap<GoString, RegistryConfig>,
     /// `auths`: parsed (and so able to fail a load) but never used by K3s.
-    pub auths: BTreeMap<String, AuthConfig>,
+    pub auths: BTreeMap<GoString, AuthConfig>,
 }
 
 /// `registries.Mirror`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mirror {
     /// `endpoint` (singular in YAML): the endpoints, in the order containerd tries them.
-    pub endpoints: Vec<String>,
+    pub endpoints: Vec<GoString>,
     /// `rewrite`: regular expression -> replacement, applied to the repository.
-    pub rewrites: BTreeMap<String, String>,
+    pub rewrites: BTreeMap<GoString, GoString>,
 }
 
 /// `registries.RegistryConfig`.
@@ -49,31 +56,31 @@ pub struct RegistryConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthConfig {
     /// `username`
-    pub username: String,
+    pub username: GoString,
     /// `password`
-    pub password: String,
+    pub password: GoString,
     /// `auth`: base64 of `username:password`.
-    pub auth: String,
+    pub auth: GoString,
     /// `identity_token` in YAML, rendered as `identitytoken`.
-    pub identity_token: String,
+    pub identity_token: GoString,
 }
 
 /// `registries.TLSConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
     /// `ca_file`
-    pub ca_file: String,
+    pub ca_file: GoString,
     /// `cert_file`
-    pub cert_file: String,
+    pub cert_file: GoString,
     /// `key_file`
-    pub key_file: String,
+    pub key_file: GoString,
     /// `insecure_skip_verify`
     pub insecure_skip_verify: bool,
 }
 
 impl TlsConfig {
     /// The three file paths with their YAML key names, in the order K3s's template prints them.
-    pub fn files(&self) -> [(&'static str, &str); 3] {
+    pub fn files(&self) -> [(&'static str, &GoString); 3] {
         [
             ("ca_file", &self.ca_file),
             ("cert_file", &self.cert_file),
@@ -110,13 +117,167 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-/// Decode registries.yaml text with yaml.v2's rules. `name` is used in error messages.
+/// Decode registries.yaml text with yaml.v2's rules, as wharfie's `GetPrivateRegistries` does
+/// (`yaml.Unmarshal(bytes, &registries.Registry{})`). `name` is used in error messages.
 pub fn load_str(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
-    crate::yaml::decode_registry(text, name)
+    load(text, name, true)
 }
 
 /// [`load_str`] without the [`SourceMap`] (left empty): the same registry and the same errors, in
 /// a fraction of the memory. For `render`, which needs no positions.
 pub fn load_str_without_positions(text: &[u8], name: &str) -> Result<Loaded, LoadError> {
-    crate::yaml::decode_registry_with(text, name, false)
+    load(text, name, false)
 }
+
+fn load(text: &[u8], name: &str, positions: bool) -> Result<Loaded, LoadError> {
+    let mut registry = Registry::default();
+    let source_map = yaml::unmarshal(text, name, &mut registry, positions)?;
+    Ok(Loaded {
+        registry,
+        source_map,
+    })
+}
+
+// What yaml.v2's reflection sees of each type: Go type names (for `cannot unmarshal ... into
+// T`), the yaml tags of the fields, and the fields themselves.
+
+impl yaml::Struct for Registry {
+    fn type_name(&self) -> &'static str {
+        Self::NAME
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        &["mirrors", "configs", "auths"]
+    }
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>> {
+        Some(match name {
+            b"mirrors" => Out::Map(&mut self.mirrors),
+            b"configs" => Out::Map(&mut self.configs),
+            b"auths" => Out::Map(&mut self.auths),
+            _ => return None,
+        })
+    }
+    fn set_zero(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl GoType for Registry {
+    const NAME: &'static str = "registries.Registry";
+}
+
+impl yaml::Struct for Mirror {
+    fn type_name(&self) -> &'static str {
+        Self::NAME
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        &["endpoint", "rewrite"]
+    }
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>> {
+        Some(match name {
+            b"endpoint" => Out::StrSeq(&mut self.endpoints),
+            b"rewrite" => Out::Map(&mut self.rewrites),
+            _ => return None,
+        })
+    }
+    fn set_zero(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl GoType for Mirror {
+    const NAME: &'static str = "registries.Mirror";
+}
+
+impl Elem for Mirror {
+    fn out(&mut self) -> Out<'_> {
+        Out::Struct(self)
+    }
+}
+
+impl yaml::Struct for RegistryConfig {
+    fn type_name(&self) -> &'static str {
+        Self::NAME
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        &["auth", "tls"]
+    }
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>> {
+        Some(match name {
+            b"auth" => Out::Ptr(&mut self.auth),
+            b"tls" => Out::Ptr(&mut self.tls),
+            _ => return None,
+        })
+    }
+    fn set_zero(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl GoType for RegistryConfig {
+    const NAME: &'static str = "registries.RegistryConfig";
+}
+
+impl Elem for RegistryConfig {
+    fn out(&mut self) -> Out<'_> {
+        Out::Struct(self)
+    }
+}
+
+impl yaml::Struct for AuthConfig {
+    fn type_name(&self) -> &'static str {
+        Self::NAME
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        &["username", "password", "auth", "identity_token"]
+    }
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>> {
+        Some(match name {
+            b"username" => Out::Str(&mut self.username),
+            b"password" => Out::Str(&mut self.password),
+            b"auth" => Out::Str(&mut self.auth),
+            b"identity_token" => Out::Str(&mut self.identity_token),
+            _ => return None,
+        })
+    }
+    fn set_zero(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl GoType for AuthConfig {
+    const NAME: &'static str = "registries.AuthConfig";
+}
+
+impl Elem for AuthConfig {
+    fn out(&mut self) -> Out<'_> {
+        Out::Struct(self)
+    }
+}
+
+impl yaml::Struct for TlsConfig {
+    fn type_name(&self) -> &'static str {
+        Self::NAME
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        &["ca_file", "cert_file", "key_file", "insecure_skip_verify"]
+    }
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>> {
+        Some(match name {
+            b"ca_file" => Out::Str(&mut self.ca_file),
+            b"cert_file" => Out::Str(&mut self.cert_file),
+            b"key_file" => Out::Str(&mut self.key_file),
+            b"insecure_skip_verify" => Out::Bool(&mut self.insecure_skip_verify),
+            _ => return None,
+        })
+    }
+    fn set_zero(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl GoType for TlsConfig {
+    const NAME: &'static str = "registries.TLSConfig";
+}
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ use crate::containerd::hosts_dir::Resolution;
 use crate::containerd::hosts_toml::Capabilities;
 use crate::containerd::{Flavor, NodeView};
 use crate::diag::{Diagnostic, Location};
+use crate::go::string::{display, BStr, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
 use crate::k3s::render::{RenderError, Rendered};
@@ -15,6 +16,15 @@ use crate::k3s::translate::DEFAULT_DIR;
 use crate::registries::{Registry, SourceMap};
 use crate::yaml::Position;
 
+/// A YAML path for [`Ctx::loc_key`] and [`Ctx::loc_value`]: each segment anything with bytes
+/// (`"mirrors"`, a registry key, an index as text).
+macro_rules! ypath {
+    ($($seg:expr),* $(,)?) => {
+        &[$($crate::go::string::BStr::new($seg)),*][..]
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use ypath;
 /// A registry name no file mentions (`.invalid` is reserved): it stands for every registry
 /// without a directory of its own.
 pub(crate) const OTHER_REGISTRY: &str = "other-registry.invalid";
@@ -74,11 +84,13 @@ impl<'a> Ctx<'a> {
             .mirrors
             .keys()
             .chain(self.reg.configs.keys())
+            // Image references are text: a key that is not UTF-8 names no image's registry.
+            .filter_map(|k| k.to_str())
             .filter(|k| {
                 crate::containerd::image_ref::parse_docker_ref(&format!("{k}/x"))
-                    .is_ok_and(|r| r.domain == **k)
+                    .is_ok_and(|r| r.domain == *k)
             })
-            .cloned()
+            .map(str::to_string)
             .collect();
         names.push(crate::containerd::docker::DOCKER_HUB.to_string());
         names.push(OTHER_REGISTRY.to_string());
@@ -111,7 +123,7 @@ impl<'a> Ctx<'a> {
 
     /// Where the key at `path` is (its nearest recorded ancestor's key when it has none; the
     /// file's start when nothing is recorded).
-    pub(crate) fn loc_key(&self, path: &[&str]) -> Location {
+    pub(crate) fn loc_key(&self, path: &[&BStr]) -> Location {
         for n in (1..=path.len()).rev() {
             if let Some(e) = self.map.find(&path[..n]) {
                 let width = self.token_width(e.key, true);
@@ -125,12 +137,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// Where the value at `path` is.
-    pub(crate) fn loc_value(&self, path: &[&str]) -> Location {
+    pub(crate) fn loc_value(&self, path: &[&BStr]) -> Location {
         match self.map.find(path) {
             Some(e) => {
                 // A masked credential shows as the mask; do not let the caret tell its length.
-                let owned: Vec<String> = owned(path);
-                let width = if super::rules::yaml::is_secret_path(&owned) {
+                let width = if super::rules::yaml::is_secret_path(path) {
                     u32::try_from(crate::secret::MASK.chars().count()).unwrap_or(1)
                 } else {
                     self.token_width(e.value, false)
@@ -141,7 +152,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn loc(&self, pos: Position, width: u32, path: &[&str]) -> Location {
+    fn loc(&self, pos: Position, width: u32, path: &[&BStr]) -> Location {
         Location {
             file: self.file.to_string(),
             line: pos.line,
@@ -213,8 +224,8 @@ impl<'a> Ctx<'a> {
 
     /// Whether a mirrors/configs key or a certs.d directory is the one K3s injects for the
     /// embedded registry (not something the user wrote).
-    pub(crate) fn is_injected(&self, key: &str) -> bool {
-        self.embedded_addr() == Some(key)
+    pub(crate) fn is_injected(&self, key: impl AsRef<[u8]>) -> bool {
+        self.embedded_addr().map(str::as_bytes) == Some(key.as_ref())
     }
 
     /// Where a model endpoint came from: its item in the mirror's `endpoint` list, or the
@@ -223,26 +234,26 @@ impl<'a> Ctx<'a> {
         if let (Some(k), Some(_)) = (&hc.mirror, ep.index) {
             if let Some(si) = ep.source_index {
                 let idx = si.to_string();
-                return self.loc_value(&["mirrors", k, "endpoint", &idx]);
+                return self.loc_value(ypath!["mirrors", k, "endpoint", &idx]);
             }
-            return self.loc_key(&["mirrors", k]);
+            return self.loc_key(ypath!["mirrors", k]);
         }
         if let Some(k) = &hc.mirror {
-            return self.loc_key(&["mirrors", k]);
+            return self.loc_key(ypath!["mirrors", k]);
         }
         match &ep.config_key {
-            Some(k) => self.loc_key(&["configs", k]),
+            Some(k) => self.loc_key(ypath!["configs", k]),
             None => Location::file_start(self.file),
         }
     }
 
     /// The key that made certs.d directory `dir`: its mirrors key, else its configs key.
-    pub(crate) fn dir_key(&self, dir: &str) -> Option<(&'static str, String)> {
-        let key = |k: &str| {
-            if k == "*" {
-                DEFAULT_DIR == dir
+    pub(crate) fn dir_key(&self, dir: &BStr) -> Option<(&'static str, GoString)> {
+        let key = |k: &GoString| {
+            if *k == "*" {
+                dir == DEFAULT_DIR
             } else {
-                k == dir
+                k.as_bstr() == dir
             }
         };
         if let Some(k) = self.reg.mirrors.keys().find(|k| key(k)) {
@@ -256,16 +267,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// The location of the key that made directory `dir`.
-    pub(crate) fn dir_loc(&self, dir: &str) -> Location {
+    pub(crate) fn dir_loc(&self, dir: &BStr) -> Location {
         match self.dir_key(dir) {
-            Some((section, k)) => self.loc_key(&[section, &k]),
+            Some((section, k)) => self.loc_key(ypath![section, &k]),
             None => Location::file_start(self.file),
         }
     }
 
     /// Every host configuration with the endpoints it renders (default first), skipping the
     /// embedded registry's own entry.
-    pub(crate) fn user_hosts(&self) -> impl Iterator<Item = (&'a String, &'a HostConfig)> + '_ {
+    pub(crate) fn user_hosts(&self) -> impl Iterator<Item = (&'a GoString, &'a HostConfig)> + '_ {
         self.model
             .hosts
             .iter()
@@ -273,18 +284,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn owned(path: &[&str]) -> Vec<String> {
-    path.iter().map(|s| s.to_string()).collect()
+/// The port a URL reaches: the explicit one, else the scheme's.
+pub(crate) fn effective_port(u: &crate::go::url::Url) -> &BStr {
+    let port: &[u8] = u.port();
+    match (port, u.scheme.as_bytes()) {
+        (b"", b"http") => BStr::new("80"),
+        (b"", _) => BStr::new("443"),
+        _ => u.port(),
+    }
+}
+
+fn owned(path: &[&BStr]) -> Vec<String> {
+    path.iter().map(|s| display(s).into_owned()).collect()
 }
 
 /// A YAML path as messages show it: `configs."registry.example.com".tls.ca_file`. Registry
 /// names and rewrite patterns are quoted; list items are `[i]`.
-pub(crate) fn fmt_path<S: AsRef<str>>(path: &[S]) -> String {
+pub(crate) fn fmt_path<S: AsRef<[u8]>>(path: &[S]) -> String {
     let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
+    let text: Vec<std::borrow::Cow<'_, str>> = path.iter().map(|s| display(s.as_ref())).collect();
+    for (i, seg) in text.iter().enumerate() {
         let seg = seg.as_ref();
-        let parent = i.checked_sub(1).map(|p| path[p].as_ref());
-        let is_map_key = (i == 1 && matches!(path[0].as_ref(), "mirrors" | "configs" | "auths"))
+        let parent = i.checked_sub(1).map(|p| text[p].as_ref());
+        let is_map_key = (i == 1 && matches!(text[0].as_ref(), "mirrors" | "configs" | "auths"))
             || parent == Some("rewrite") && i == 3;
         let is_index = parent == Some("endpoint") && seg.bytes().all(|b| b.is_ascii_digit());
         if is_index {
@@ -303,8 +325,9 @@ pub(crate) fn fmt_path<S: AsRef<str>>(path: &[S]) -> String {
     out
 }
 
-/// Double-quoted, with `"` and `\` escaped.
-pub(crate) fn quote(s: &str) -> String {
+/// Double-quoted, with `"` and `\` escaped (bytes that are not UTF-8 as `\xNN`).
+pub(crate) fn quote(s: impl AsRef<[u8]>) -> String {
+    let s = display(s.as_ref());
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

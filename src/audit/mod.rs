@@ -65,13 +65,16 @@ pub(crate) struct NodeFiles {
     pub(crate) k3s: Option<K3sNode>,
 }
 
+/// Where a K3s setting is: file, line and column (line 0 when unknown).
+pub(crate) type SettingAt = Option<(String, u32, u32)>;
+
 /// What the command layer found about K3s on the node (audit reads none of it itself).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct K3sNode {
-    /// What stops K3s from starting: K3s's message, and where (file, line, column).
-    pub(crate) refusals: Vec<(String, Option<(String, u32, u32)>)>,
+    /// What stops K3s from starting: K3s's message, and where.
+    pub(crate) refusals: Vec<(String, SettingAt)>,
     /// An external container runtime (what, and where it is set).
-    pub(crate) external_runtime: Option<(String, Option<(String, u32, u32)>)>,
+    pub(crate) external_runtime: Option<(String, SettingAt)>,
     /// The user template K3s renders instead of its own.
     pub(crate) template: Option<UserTemplate>,
     /// Whether the imported drop-in directory holds files.

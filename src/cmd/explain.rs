@@ -18,7 +18,7 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
         // CRI's own wording (image_pull.go PullImage).
         anyhow::anyhow!(
             "failed to parse image reference {}: {e}",
-            crate::go::quote::quote(&crate::go::bytes::to_go_bytes(&args.image))
+            crate::go::quote::quote(&args.image)
         )
     })?;
     let node = node::resolve(&args.k3s, &args.node, &args.input, None, rep)?;

@@ -91,22 +91,23 @@ pub(crate) fn parse_auth(a: &AuthConfig) -> Result<Credentials, AuthError> {
         });
     }
     if !a.auth.is_empty() {
-        let raw = crate::go::bytes::to_go_bytes(a.auth.reveal());
+        let raw = a.auth.reveal().as_bytes();
         // ParseAuth decodes into a buffer of DecodedLen bytes and uses all of it, so the bytes
         // past the decoded length are NULs (trimmed from the password below).
-        let mut decoded = crate::go::base64::decode_string(&raw).map_err(AuthError::Base64)?;
+        let mut decoded = crate::go::base64::decode_string(raw).map_err(AuthError::Base64)?;
         // base64.StdEncoding.DecodedLen(len(auth)) for the padded encoding.
         decoded.resize(decoded.len().max(raw.len() / 4 * 3), 0);
         let Some(colon) = decoded.iter().position(|&c| c == b':') else {
             return Err(AuthError::NoColon(decoded.len()));
         };
-        let user = crate::go::bytes::from_go_bytes(&decoded[..colon]);
+        // Decoded bytes that are not UTF-8 are shown with `\xNN` escapes.
+        let user = crate::go::string::display(&decoded[..colon]).into_owned();
         let pass = &decoded[colon + 1..];
         let start = pass.iter().position(|&c| c != 0).unwrap_or(pass.len());
         let end = pass.iter().rposition(|&c| c != 0).map_or(start, |e| e + 1);
         return Ok(Credentials {
             username: user,
-            secret: Secret::new(crate::go::bytes::from_go_bytes(&pass[start..end])),
+            secret: Secret::new(crate::go::string::display(&pass[start..end]).into_owned()),
             kind: AuthKind::Auth,
         });
     }

@@ -214,12 +214,15 @@ impl CertsTree {
     pub(crate) fn from_rendered<'f>(
         display_root: &str,
         node_root: &str,
-        files: impl IntoIterator<Item = (&'f str, &'f [u8])>,
+        files: impl IntoIterator<Item = (&'f [u8], &'f [u8])>,
     ) -> Self {
         const ROOT: &str = "certs.d";
         let mut entries: BTreeMap<String, TreeEntry> = BTreeMap::new();
         for (dir, contents) in files {
-            let joined = filepath::join(&[ROOT, dir]);
+            // A directory name that is not UTF-8 is never looked up (image references are
+            // text); it keeps a printable spelling.
+            let joined = crate::go::string::display(&filepath::join_bytes(&[ROOT.as_bytes(), dir]))
+                .into_owned();
             let Some(rel) = joined.strip_prefix(&format!("{ROOT}/")) else {
                 continue;
             };
@@ -594,7 +597,7 @@ mod tests {
         CertsTree::from_rendered(
             "certs.d",
             "/node/certs.d",
-            files.iter().map(|(d, c)| (*d, c.as_bytes())),
+            files.iter().map(|(d, c)| (d.as_bytes(), c.as_bytes())),
         )
     }
 

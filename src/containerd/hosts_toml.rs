@@ -450,9 +450,11 @@ fn parse_host_config(
         };
         let u = url::parse(&server)
             .map_err(|e| DecodeError::msg(format!("unable to parse server {server}: {e}")))?;
-        result.scheme = u.scheme.clone();
-        result.host = u.host.clone();
-        let mut path = u.path.clone();
+        // The server comes from TOML, so it is text; only `%XX` escapes give other bytes, which
+        // keep a printable spelling here (for explain's messages).
+        result.scheme = u.scheme.to_string();
+        result.host = u.host.to_string();
+        let mut path = u.path.to_string();
         if !path.is_empty() {
             path = filepath::clean(&path);
             if !path.ends_with("/v2") && !config.override_path {
@@ -617,7 +619,7 @@ fn parse_duration(s: &str) -> Result<(), DecodeError> {
 
 /// Go's `%q` of a Go string (the bytes it stands for).
 fn q(s: &str) -> String {
-    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
+    crate::go::quote::quote(s)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(crate) enum HeaderError {
 }
 
 fn q(s: &str) -> String {
-    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
+    crate::go::quote::quote(s)
 }
 
 /// `httpguts.isTokenTable`: `!#$%&'*+-.^_`|~`, digits and letters.
@@ -28,15 +28,15 @@ fn is_token_byte(b: u8) -> bool {
 
 /// `ValidHeaderFieldName`: a non-empty token.
 pub(crate) fn valid_header_field_name(name: &str) -> bool {
-    let b = crate::go::bytes::to_go_bytes(name);
+    let b = name.as_bytes();
     !b.is_empty() && b.iter().all(|&c| is_token_byte(c))
 }
 
 /// `ValidHeaderFieldValue`: no control byte other than space and tab.
 pub(crate) fn valid_header_field_value(value: &str) -> bool {
-    crate::go::bytes::to_go_bytes(value)
-        .iter()
-        .all(|&b| !((b < b' ' || b == 0x7f) && b != b'\t'))
+    value
+        .bytes()
+        .all(|b| !((b < b' ' || b == 0x7f) && b != b'\t'))
 }
 
 /// `validateHeaders` over a host's headers. Go ranges over a map, so with several bad headers

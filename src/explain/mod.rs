@@ -560,7 +560,7 @@ fn request_url(
             _ => path.push('?'),
         }
         path.push_str("ns=");
-        path.push_str(&url::query_escape(ns));
+        path.push_str(&url::query_escape(ns).to_string());
         Some(ns.to_string())
     } else {
         None
@@ -704,7 +704,7 @@ fn rewrite_for(
 
 /// Go's `%q`, for patterns and repositories in messages.
 fn q(s: &str) -> String {
-    crate::go::quote::quote(&crate::go::bytes::to_go_bytes(s))
+    crate::go::quote::quote(s)
 }
 
 /// Scheme and TLS as `ConfigureHosts` settles them.
@@ -846,7 +846,7 @@ fn credential_warnings(
     let ns = image.domain.as_str();
     let contacted: Vec<&str> = attempts.iter().map(|a| a.host.as_str()).collect();
     let hostname = |h: &str| {
-        url::parse(&format!("//{h}"))
+        url::parse(format!("//{h}"))
             .map(|u| u.hostname().to_string())
             .unwrap_or_default()
     };
@@ -1152,11 +1152,11 @@ mod tests {
             .prop_map(|(mirrors, configs)| Registry {
                 mirrors: mirrors
                     .into_iter()
-                    .map(|(k, endpoints)| {
+                    .map(|(k, endpoints): (String, Vec<String>)| {
                         (
-                            k,
+                            k.into(),
                             Mirror {
-                                endpoints,
+                                endpoints: endpoints.into_iter().map(Into::into).collect(),
                                 rewrites: Default::default(),
                             },
                         )
@@ -1176,7 +1176,7 @@ mod tests {
                                 ..Default::default()
                             }),
                         };
-                        (k, c)
+                        (k.into(), c)
                     })
                     .collect(),
                 ..Registry::default()
@@ -1199,7 +1199,7 @@ mod tests {
             let files = Files::rendered("test", &model, &rendered);
             for key in reg.mirrors.keys() {
                 let image = image_ref::parse_docker_ref(&format!("{key}/team/app:1")).expect("valid");
-                let e = explain(key, &image, &files, Flavor::K3sFork);
+                let e = explain(&key.to_string(), &image, &files, Flavor::K3sFork);
                 let got: Vec<String> = e
                     .attempts
                     .iter()
@@ -1246,7 +1246,7 @@ mod tests {
         let tree = CertsTree::from_rendered(
             "/etc/containerd/certs.d",
             "/etc/containerd/certs.d",
-            [(dir, hosts_toml.as_bytes())],
+            [(dir.as_bytes(), hosts_toml.as_bytes())],
         );
         let files = Files::node("/etc/containerd/certs.d", tree, None);
         let r = image_ref::parse_docker_ref(image).expect("valid reference");

@@ -1,8 +1,8 @@
 //! Go's `path/filepath.Clean` and `path/filepath.Join` on Unix (path/filepath/path_unix.go and
 //! internal/filepathlite/path.go, go1.24.11).
 //!
-//! Both only look at `/` and `.`, so they work on project strings unchanged: bytes that are not
-//! valid UTF-8 travel as code points that contain neither (see [`crate::go::bytes`]).
+//! Both only look at `/` and `.`: [`clean_bytes`] and [`join_bytes`] take any bytes (a Go string
+//! need not be UTF-8); [`clean`] and [`join`] are the same on text, and give text back.
 
 /// Go's `filepath.Clean` (Unix): the shortest lexically equivalent path.
 ///
@@ -11,10 +11,16 @@
 /// for the root; the empty path is `.`. No file system access: `a/../b` is `b` even if `a` is a
 /// symlink.
 pub fn clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
+    let out = clean_bytes(path.as_bytes());
+    // `out` is made of whole elements of `path` cut at ASCII bytes, so it is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`clean`] on the bytes of a Go string.
+pub fn clean_bytes(p: &[u8]) -> Vec<u8> {
+    if p.is_empty() {
+        return b".".to_vec();
     }
-    let p = path.as_bytes();
     let n = p.len();
     let rooted = p[0] == b'/';
     // Invariants, as in Go: reading p at r; writing out; dotdot is the length of out that `..`
@@ -72,8 +78,7 @@ pub fn clean(path: &str) -> String {
     if out.is_empty() {
         out.push(b'.');
     }
-    // `out` is made of whole elements of `path` cut at ASCII bytes, so it is still UTF-8.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// Go's `filepath.Join` (Unix): the elements joined with `/` and [`clean`]ed.
@@ -84,6 +89,14 @@ pub fn join(elems: &[&str]) -> String {
     match elems.iter().position(|e| !e.is_empty()) {
         Some(i) => clean(&elems[i..].join("/")),
         None => String::new(),
+    }
+}
+
+/// [`join`] on the bytes of Go strings.
+pub fn join_bytes(elems: &[&[u8]]) -> Vec<u8> {
+    match elems.iter().position(|e| !e.is_empty()) {
+        Some(i) => clean_bytes(&elems[i..].join(&b'/')),
+        None => Vec::new(),
     }
 }
 

@@ -6,13 +6,11 @@
 //! `net/url` in particular changed in 1.24.8, 1.24.10 and again in 1.26). Quirks are kept on
 //! purpose and each one says why in a comment.
 //!
-//! Go strings are byte strings. Functions that take raw bytes ([`quote::quote`],
-//! [`url::parse_bytes`]) say so; functions that take or return `&str`/`String` treat text the
-//! project's way: a byte that is not part of valid UTF-8 travels as the private-use code point
-//! U+10FF00 + byte (see [`bytes`]). Every port that only looks at ASCII delimiters (`/`, `.`,
-//! `:`, `[`, `]`) works on such strings unchanged; the ones that escape or decode bytes
-//! ([`url`]) convert at their edges.
+//! Go strings are byte strings: [`string::GoString`] (borrowed: [`string::BStr`] or `&[u8]`).
+//! Ports whose Go inputs can hold any bytes take and return those; ports that only ever see
+//! text K3s builds itself take `&str`.
 //!
+//! - [`string`]: [`string::GoString`], the Go `string`;
 //! - [`quote`]: `strconv.Quote` (what `fmt`'s `%q` prints for a string) and `strconv.IsPrint`,
 //!   with the Unicode 15.0.0 tables of [`isprint`];
 //! - [`url`]: `net/url`'s `Parse`, `(*URL).String`, `Hostname`, `Port` and the escaping they use;
@@ -22,10 +20,10 @@
 //! - [`filepath`]: `path/filepath`'s `Clean` and `Join` on Unix.
 
 pub mod base64;
-pub mod bytes;
 pub mod filepath;
 pub mod isprint;
 pub mod net;
 pub mod quote;
 pub mod regexp;
+pub mod string;
 pub mod url;

@@ -2,14 +2,13 @@
 //! `IP.IsLoopback` (net/ip.go), and the parser under both `net.ParseIP` and `url.Parse`'s
 //! bracketed hosts, `netip.ParseAddr` (net/netip/netip.go); all as of go1.24.11.
 //!
-//! The string functions only look at ASCII delimiters, so they take and return project strings
-//! (non-UTF-8 bytes carried as escape code points, see [`crate::go::bytes`]) unchanged: an escape
-//! code point is never `:`, `[`, `]`, `.`, `%` or a hex digit, just as the byte it stands for is
-//! not.
+//! They take Go strings as bytes (anything `AsRef<[u8]>`: a `&str`, a [`GoString`]) and return
+//! [`GoString`]s.
 
 use std::fmt;
 
 use super::quote::quote;
+use super::string::GoString;
 
 /// Go's `*net.AddrError`, as `net.SplitHostPort` returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +16,7 @@ pub struct AddrError {
     /// The reason, e.g. `missing port in address`.
     pub err: String,
     /// The address the caller passed.
-    pub addr: String,
+    pub addr: GoString,
 }
 
 impl fmt::Display for AddrError {
@@ -43,12 +42,12 @@ const TOO_MANY_COLONS: &str = "too many colons in address";
 /// is not checked beyond the bracket and colon rules. Errors, as Go words them: `missing port in
 /// address`, `too many colons in address`, `missing ']' in address`, `unexpected '[' in address`,
 /// `unexpected ']' in address`.
-pub fn split_host_port(hostport: &str) -> Result<(String, String), AddrError> {
+pub fn split_host_port(hostport: impl AsRef<[u8]>) -> Result<(GoString, GoString), AddrError> {
+    let b = hostport.as_ref();
     let addr_err = |why: &str| AddrError {
         err: why.to_owned(),
-        addr: hostport.to_owned(),
+        addr: GoString::from(b),
     };
-    let b = hostport.as_bytes();
     // The port starts after the last colon.
     let Some(i) = rfind(b, b':') else {
         return Err(addr_err(MISSING_PORT));
@@ -70,10 +69,10 @@ pub fn split_host_port(hostport: &str) -> Result<(String, String), AddrError> {
             }
             return Err(addr_err(MISSING_PORT));
         }
-        (sub(hostport, 1, end), 1, end + 1)
+        (sub(b, 1, end), 1, end + 1)
     } else {
-        let host = sub(hostport, 0, i);
-        if host.contains(':') {
+        let host = sub(b, 0, i);
+        if host.contains(&b':') {
             return Err(addr_err(TOO_MANY_COLONS));
         }
         (host, 0, 0)
@@ -84,7 +83,7 @@ pub fn split_host_port(hostport: &str) -> Result<(String, String), AddrError> {
     if b.get(k..).is_some_and(|t| t.contains(&b']')) {
         return Err(addr_err("unexpected ']' in address"));
     }
-    Ok((host.to_owned(), sub(hostport, i + 1, b.len()).to_owned()))
+    Ok((GoString::from(host), GoString::from(sub(b, i + 1, b.len()))))
 }
 
 /// Go's `net.JoinHostPort`: `host:port`, or `[host]:port` when `host` has a colon (Go assumes a
@@ -136,8 +135,8 @@ impl From<Ip> for std::net::IpAddr {
 /// Go's `net.ParseIP`: an IPv4 dotted quad (no leading zeros, since Go 1.17) or an IPv6 address
 /// (`::` shorthand and a trailing embedded IPv4 allowed), else `None`. A zone (`fe80::1%eth0`)
 /// makes it `None`: `ParseIP` rejects what `netip.ParseAddr` accepts with a zone.
-pub fn parse_ip(s: &str) -> Option<Ip> {
-    match parse_addr(s.as_bytes()) {
+pub fn parse_ip(s: impl AsRef<[u8]>) -> Option<Ip> {
+    match parse_addr(s.as_ref()) {
         Ok(addr) if addr.zone().is_empty() => Some(Ip(addr.as16())),
         _ => None,
     }
@@ -145,7 +144,7 @@ pub fn parse_ip(s: &str) -> Option<Ip> {
 
 /// Go's `net.ParseIP(s).IsLoopback()`: false when `s` is not an IP address (a nil `IP` is not a
 /// loopback), so `localhost` and `[::1]` are false.
-pub fn is_loopback(s: &str) -> bool {
+pub fn is_loopback(s: impl AsRef<[u8]>) -> bool {
     parse_ip(s).is_some_and(|ip| ip.is_loopback())
 }
 
@@ -466,7 +465,7 @@ fn tail(s: &[u8], from: usize) -> &[u8] {
 }
 
 /// `s[from..to]` of a `&str` cut at ASCII delimiters (always char boundaries).
-fn sub(s: &str, from: usize, to: usize) -> &str {
+fn sub(s: &[u8], from: usize, to: usize) -> &[u8] {
     s.get(from..to).unwrap_or_default()
 }
 
@@ -483,8 +482,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn ok(h: &str, p: &str) -> Result<(String, String), AddrError> {
-        Ok((h.to_owned(), p.to_owned()))
+    fn ok(h: &str, p: &str) -> Result<(GoString, GoString), AddrError> {
+        Ok((h.into(), p.into()))
     }
 
     /// go1.24.11 net/ip_test.go `TestSplitHostPort` (successes).
@@ -602,6 +601,10 @@ mod tests {
             TOO_MANY_COLONS
         );
         assert_eq!(split_host_port("h\u{10ffff}:1"), ok("h\u{10ffff}", "1"));
+        assert_eq!(
+            split_host_port(b"h\xff:1"),
+            Ok((GoString::from(&b"h\xff"[..]), GoString::from("1")))
+        );
         assert_eq!(join_host_port("[::1]", "80"), "[[::1]]:80");
     }
 

@@ -10,26 +10,19 @@ const LOWERHEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Go's `strconv.Quote`: `s` as a double-quoted Go string literal.
 ///
-/// Takes bytes because a Go string may hold any bytes (yaml.v2 decodes `!!binary` into one).
+/// Takes bytes (a `&str`, a [`GoString`](super::string::GoString), a `&[u8]`) because a Go string
+/// may hold any bytes (yaml.v2 decodes `!!binary` into one). This is the project's one quoting
+/// helper for Go's `%q`.
 /// Each byte that does not start a valid UTF-8 sequence becomes `\xNN` (lower-case hex), one
 /// byte at a time, exactly as Go's `utf8.DecodeRuneInString` reports width 1 for it: so a UTF-8
 /// encoded surrogate (`ed a0 80`) is three `\x` escapes, and a valid encoding of U+FFFD itself is
 /// kept as a printable rune. `"` and `\` are backslashed; runes [`is_print`] accepts are copied;
 /// the rest become `\a \b \f \n \r \t \v`, `\xNN` (other C0 controls and DEL), `\uNNNN` or
 /// `\UNNNNNNNN`.
-pub fn quote(s: &[u8]) -> String {
+pub fn quote(s: impl AsRef<[u8]>) -> String {
     let mut out = String::new();
-    append_quote(&mut out, s);
+    append_quote(&mut out, s.as_ref());
     out
-}
-
-/// Go's `strconv.Quote` for a Rust string: quotes the UTF-8 bytes of `s` as they are.
-///
-/// A project string that carries non-UTF-8 bytes as escape code points (see
-/// [`crate::go::bytes`]) must go through [`quote`] with its real bytes instead: the escape code
-/// points are private-use characters, which this would print as `\U0010ffNN`.
-pub fn quote_str(s: &str) -> String {
-    quote(s.as_bytes())
 }
 
 /// Go's `strconv.AppendQuote`: [`quote`] appended to `buf`.
@@ -240,8 +233,8 @@ mod tests {
 
     #[test]
     fn quote_str_is_quote_of_bytes() {
-        assert_eq!(quote_str("a\"b"), r#""a\"b""#);
-        assert_eq!(quote_str("\u{ad}"), r#""\u00ad""#);
+        assert_eq!(quote("a\"b"), r#""a\"b""#);
+        assert_eq!(quote("\u{ad}"), r#""\u00ad""#);
     }
 
     #[test]
@@ -402,13 +395,13 @@ mod tests {
 
         #[test]
         fn quote_round_trips_valid_utf8(s in "\\PC*|[\\x00-\\x7f\\u{80}-\\u{3000}\\u{10000}-\\u{10ffff}]{0,16}") {
-            let q = quote_str(&s);
+            let q = quote(&s);
             prop_assert_eq!(unquote(&q), Some(s.clone().into_bytes()));
         }
 
         #[test]
         fn output_is_printable(s in any::<String>()) {
-            let q = quote_str(&s);
+            let q = quote(&s);
             // Between the quotes only printable runes, and no raw '"' or '\\' outside escapes.
             for c in q.chars() {
                 prop_assert!(is_print(c), "non-printable {:?} in {}", c, q);

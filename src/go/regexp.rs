@@ -21,12 +21,33 @@
 //!   stays literal, an empty match right after a match inserts nothing. Rust's
 //!   `Captures::expand` differs on each of these and is never used.
 //!
+//! A pattern from registries.yaml is a Go string, and may hold bytes that are not UTF-8: Go's
+//! parser then fails with `invalid UTF-8` when it reaches the first of them (or with whatever
+//! error comes before). [`Regexp::compile_bytes`] gives that result; the parser itself works on
+//! text in which each such byte stands as one of 256 private-use characters that the pattern does
+//! not contain (chosen per pattern, so no real character is ever taken for a byte).
+//!
 //! This module matches strings only; it does no I/O and knows nothing about containerd.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::go::bytes::escaped_byte;
+use crate::go::string::GoString;
+
+thread_local! {
+    /// While [`Regexp::compile_bytes`] parses a pattern that is not UTF-8: the first of the 256
+    /// characters standing for its bytes 0x00..=0xff.
+    static INVALID_BASE: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// The byte `c` stands for, when it stands for one (see [`INVALID_BASE`]).
+fn invalid_byte(c: char) -> Option<u8> {
+    let base = INVALID_BASE.with(Cell::get)?;
+    u32::from(c)
+        .checked_sub(base)
+        .and_then(|v| u8::try_from(v).ok())
+}
 
 /// Go's `syntax.ErrorCode`: why a pattern does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,15 +113,28 @@ impl ErrorCode {
 pub struct Error {
     /// What went wrong.
     pub code: ErrorCode,
-    /// The text Go quotes in its message.
-    pub expr: String,
+    /// The text Go quotes in its message (bytes: it can hold the pattern's invalid bytes).
+    pub expr: GoString,
 }
 
 impl Error {
     fn new(code: ErrorCode, expr: &str) -> Self {
+        let bytes: Vec<u8> = if INVALID_BASE.with(Cell::get).is_some() {
+            let mut out = Vec::with_capacity(expr.len());
+            let mut buf = [0u8; 4];
+            for c in expr.chars() {
+                match invalid_byte(c) {
+                    Some(b) => out.push(b),
+                    None => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+                }
+            }
+            out
+        } else {
+            expr.as_bytes().to_vec()
+        };
         Error {
             code,
-            expr: expr.to_string(),
+            expr: GoString::from(bytes),
         }
     }
 }
@@ -218,6 +252,48 @@ impl Regexp {
     /// Go's `regexp.Compile`: parse `expr` with Go's rules and compile it for matching. The error
     /// is Go's (`error parsing regexp: invalid or unsupported Perl syntax: `(?!``).
     pub fn compile(expr: &str) -> Result<Regexp, Error> {
+        Self::compile_text(expr)
+    }
+
+    /// Go's `regexp.Compile` for a pattern that is a Go string (any bytes). A pattern that is
+    /// not UTF-8 never compiles: the error is the first one Go's parser meets, `invalid UTF-8`
+    /// at the first bad byte unless something before it is wrong.
+    pub fn compile_bytes(expr: &[u8]) -> Result<Regexp, Error> {
+        if let Ok(text) = std::str::from_utf8(expr) {
+            return Self::compile_text(text);
+        }
+        // Stand each invalid byte for a character of a private-use block the pattern lacks.
+        let used: Vec<u32> = expr
+            .utf8_chunks()
+            .flat_map(|c| c.valid().chars())
+            .map(u32::from)
+            .collect();
+        let base = (0..)
+            .map(|i| 0xF_0000 + 256 * i)
+            .take_while(|&b| b + 256 <= 0x10_FFFE)
+            .find(|&b| !used.iter().any(|&u| (b..b + 256).contains(&u)));
+        let Some(base) = base else {
+            return Err(Error::new(ErrorCode::InvalidUtf8, ""));
+        };
+        let mut text = String::with_capacity(expr.len() * 2);
+        for chunk in expr.utf8_chunks() {
+            text.push_str(chunk.valid());
+            for &b in chunk.invalid() {
+                text.push(char::from_u32(base + u32::from(b)).unwrap_or('\u{FFFD}'));
+            }
+        }
+        INVALID_BASE.with(|c| c.set(Some(base)));
+        let parsed = parse(&text);
+        let result = match parsed {
+            Err(e) => Err(e),
+            // Go's parser reaches every byte, so this cannot succeed; Go would fail there.
+            Ok(_) => Err(Error::new(ErrorCode::InvalidUtf8, &text)),
+        };
+        INVALID_BASE.with(|c| c.set(None));
+        result
+    }
+
+    fn compile_text(expr: &str) -> Result<Regexp, Error> {
         let (tree, names) = parse(expr)?;
         if height(&tree) > MAX_HEIGHT {
             return Err(Error::new(ErrorCode::NestingDepth, expr));
@@ -942,18 +1018,18 @@ fn is_valid_capture_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|c| c == b'_' || c.is_ascii_alphanumeric())
 }
 
-/// `nextRune`: the first rune of `s`. A byte that is not UTF-8 (carried as an escape code point,
-/// see [`crate::go::bytes`]) is Go's `invalid UTF-8`, quoting the rest of the pattern.
+/// `nextRune`: the first rune of `s`. A byte that is not UTF-8 (standing as a character, see
+/// [`Regexp::compile_bytes`]) is Go's `invalid UTF-8`, quoting the rest of the pattern.
 fn next_rune(s: &str) -> Result<(char, &str), Error> {
     match s.chars().next() {
-        Some(c) if escaped_byte(c).is_some() => Err(Error::new(ErrorCode::InvalidUtf8, s)),
+        Some(c) if invalid_byte(c).is_some() => Err(Error::new(ErrorCode::InvalidUtf8, s)),
         Some(c) => Ok((c, &s[c.len_utf8()..])),
         None => Err(Error::new(ErrorCode::InternalError, s)),
     }
 }
 
 fn check_utf8(s: &str) -> Result<(), Error> {
-    match s.char_indices().find(|(_, c)| escaped_byte(*c).is_some()) {
+    match s.char_indices().find(|(_, c)| invalid_byte(*c).is_some()) {
         Some((i, _)) => Err(Error::new(ErrorCode::InvalidUtf8, &s[i..])),
         None => Ok(()),
     }
@@ -1139,7 +1215,7 @@ fn parse_unicode_class(s: &str) -> Result<Option<(ClassItem, &str)>, Error> {
     let mut negate = b[1] == b'P';
     let t = &s[2..];
     let (seq, name, rest) = match t.chars().next() {
-        Some(c) if escaped_byte(c).is_some() => return Err(Error::new(ErrorCode::InvalidUtf8, t)),
+        Some(c) if invalid_byte(c).is_some() => return Err(Error::new(ErrorCode::InvalidUtf8, t)),
         Some('{') => {
             let Some(end) = s.find('}') else {
                 check_utf8(s)?;
@@ -1988,9 +2064,20 @@ mod tests {
 
     #[test]
     fn invalid_utf8_in_pattern() {
-        let pat = crate::go::bytes::from_go_bytes(b"a\xffb");
-        let err = Regexp::compile(&pat).expect_err("invalid UTF-8");
+        let err = Regexp::compile_bytes(b"a\xffb").expect_err("invalid UTF-8");
         assert_eq!(err.code, ErrorCode::InvalidUtf8);
+        assert_eq!(err.expr.as_bytes(), b"\xffb");
+        // An error before the bad byte wins, and quotes the bytes as they are.
+        let err = Regexp::compile_bytes(b"a(?!x)\xff").expect_err("look-ahead");
+        assert_eq!(err.code, ErrorCode::InvalidPerlOp);
+        let err = Regexp::compile_bytes(b"(a\xff").expect_err("invalid UTF-8");
+        assert_eq!(
+            (err.code, err.expr.as_bytes()),
+            (ErrorCode::InvalidUtf8, &b"\xff"[..])
+        );
+        // Private-use characters in the pattern are characters, not bytes.
+        assert!(Regexp::compile("\u{10ff41}").is_ok());
+        assert!(Regexp::compile_bytes("\u{f0041}".as_bytes()).is_ok());
     }
 
     #[test]

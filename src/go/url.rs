@@ -6,16 +6,15 @@
 //! addresses through again (go.dev/issue/75815). Both are in this port. Go 1.26's stricter
 //! colon rules for hosts are not.
 //!
-//! [`Url`]'s fields are Go strings in the project's form (bytes that are not valid UTF-8 travel as
-//! escape code points, see [`crate::go::bytes`]); parsing and printing convert at the edges, so a
-//! `%ff` in a URL gives the same byte in `path` that Go would store.
+//! [`Url`]'s fields are Go strings ([`GoString`], bytes), so a `%ff` in a URL gives the same byte
+//! in `path` that Go stores.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use super::bytes::{from_go_bytes, from_go_cow, from_go_vec, to_go_bytes};
 use super::net::parse_addr;
 use super::quote::quote;
+use super::string::{BStr, GoString};
 
 const UPPERHEX: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -25,7 +24,7 @@ pub struct UrlError {
     /// Go's `Op`: always `parse` here.
     pub op: &'static str,
     /// Go's `URL`: the text that failed (without the `#fragment` unless the fragment failed).
-    pub url: String,
+    pub url: GoString,
     /// The text of Go's wrapped error, e.g. `invalid URL escape "%zz"`.
     pub err: String,
 }
@@ -37,7 +36,7 @@ impl fmt::Display for UrlError {
             f,
             "{} {}: {}",
             self.op,
-            quote(&to_go_bytes(&self.url)),
+            quote(self.url.as_bytes()),
             self.err
         )
     }
@@ -49,44 +48,41 @@ impl std::error::Error for UrlError {}
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Userinfo {
     /// The username, unescaped.
-    pub username: String,
+    pub username: GoString,
     /// The password, unescaped; `Some("")` when the userinfo had a `:` and nothing after it.
-    pub password: Option<String>,
+    pub password: Option<GoString>,
 }
 
 impl Userinfo {
     /// Go's `url.User`: a username without a password.
-    pub fn user(username: &str) -> Self {
+    pub fn user(username: impl Into<GoString>) -> Self {
         Userinfo {
-            username: username.to_owned(),
+            username: username.into(),
             password: None,
         }
     }
 
     /// Go's `url.UserPassword`.
-    pub fn user_password(username: &str, password: &str) -> Self {
+    pub fn user_password(username: impl Into<GoString>, password: impl Into<GoString>) -> Self {
         Userinfo {
-            username: username.to_owned(),
-            password: Some(password.to_owned()),
+            username: username.into(),
+            password: Some(password.into()),
         }
     }
 
     /// Go's `(*Userinfo).String`: `username[:password]`, each escaped for userinfo (`@ / ? :`
     /// and everything outside unreserved and `$&+,;=` become `%XX`).
-    pub fn string(&self) -> String {
+    pub fn string(&self) -> GoString {
         let mut out = Vec::new();
         self.append_to(&mut out);
-        from_go_vec(out)
+        GoString::from(out)
     }
 
     fn append_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&escape(
-            &to_go_bytes(&self.username),
-            Encoding::UserPassword,
-        ));
+        out.extend_from_slice(&escape(self.username.as_bytes(), Encoding::UserPassword));
         if let Some(password) = &self.password {
             out.push(b':');
-            out.extend_from_slice(&escape(&to_go_bytes(password), Encoding::UserPassword));
+            out.extend_from_slice(&escape(password.as_bytes(), Encoding::UserPassword));
         }
     }
 }
@@ -101,42 +97,41 @@ impl Userinfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Url {
     /// Lower-cased by [`parse`].
-    pub scheme: String,
+    pub scheme: GoString,
     /// Encoded opaque data (`mailto:x@y` has opaque `x@y`).
-    pub opaque: String,
+    pub opaque: GoString,
     /// Username and password, unescaped; `None` is Go's nil.
     pub user: Option<Userinfo>,
     /// `host` or `host:port`, unescaped (so it may hold non-ASCII text), brackets kept.
-    pub host: String,
+    pub host: GoString,
     /// The path, unescaped.
-    pub path: String,
+    pub path: GoString,
     /// The path as written, when that differs from escaping `path` (see [`Url::escaped_path`]).
-    pub raw_path: String,
+    pub raw_path: GoString,
     /// Go's `OmitHost`: the URL had a scheme and a `/` path but no `//` (`file:/x`).
     pub omit_host: bool,
     /// Go's `ForceQuery`: print `?` even when `raw_query` is empty (the URL ended in one `?`).
     pub force_query: bool,
     /// The query, still encoded, without `?`.
-    pub raw_query: String,
+    pub raw_query: GoString,
     /// The fragment, unescaped, without `#`.
-    pub fragment: String,
+    pub fragment: GoString,
     /// The fragment as written, when that differs from escaping `fragment`.
-    pub raw_fragment: String,
+    pub raw_fragment: GoString,
 }
 
-/// Go's `url.Parse`: parses `raw` (a project string, see [`crate::go::bytes`]) as a URL or a
-/// relative reference.
+/// Go's `url.Parse`: parses `raw` as a URL or a relative reference.
 ///
 /// Errors carry Go's texts: `net/url: invalid control character in URL` (any byte below 0x20 or
 /// 0x7f before the `#`), `missing protocol scheme`, `first path segment in URL cannot contain
 /// colon`, `invalid URL escape "%zz"`, `invalid character " " in host name`, `invalid port
 /// ":x" after host`, `missing ']' in host`, `invalid host: ParseAddr(...)...`, `invalid
 /// IP-literal`, `net/url: invalid userinfo`.
-pub fn parse(raw: &str) -> Result<Url, UrlError> {
-    parse_bytes(&to_go_bytes(raw))
+pub fn parse(raw: impl AsRef<[u8]>) -> Result<Url, UrlError> {
+    parse_bytes(raw.as_ref())
 }
 
-/// Go's `url.Parse` on the raw bytes of a Go string.
+/// Go's `url.Parse` on the bytes of a Go string.
 pub fn parse_bytes(raw: &[u8]) -> Result<Url, UrlError> {
     // Cut off #frag at the first '#': '#' cannot appear escaped-or-not anywhere before it.
     let (u, frag) = match find(raw, b'#') {
@@ -145,7 +140,7 @@ pub fn parse_bytes(raw: &[u8]) -> Result<Url, UrlError> {
     };
     let mut url = parse_reference(u).map_err(|err| UrlError {
         op: "parse",
-        url: from_go_bytes(u),
+        url: GoString::from(u),
         err,
     })?;
     if frag.is_empty() {
@@ -154,7 +149,7 @@ pub fn parse_bytes(raw: &[u8]) -> Result<Url, UrlError> {
     // A fragment error names the whole text, fragment included, as Go's does.
     url.set_fragment(frag).map_err(|err| UrlError {
         op: "parse",
-        url: from_go_bytes(raw),
+        url: GoString::from(raw),
         err,
     })?;
     Ok(url)
@@ -168,27 +163,27 @@ fn parse_reference(raw: &[u8]) -> Result<Url, String> {
     }
     let mut url = Url::default();
     if raw == b"*" {
-        url.path = "*".to_owned();
+        url.path = "*".into();
         return Ok(url);
     }
 
     // Split off a possible leading "http:", "mailto:", etc.
     let (scheme, mut rest) = get_scheme(raw)?;
     // A scheme is ASCII letters, digits and `+-.`, so ASCII lower-casing is Go's ToLower.
-    url.scheme = from_go_bytes(&scheme.to_ascii_lowercase());
+    url.scheme = GoString::from(scheme.to_ascii_lowercase());
 
     if rest.last() == Some(&b'?') && count(rest, b'?') == 1 {
         url.force_query = true;
         rest = head(rest, rest.len() - 1);
     } else if let Some(i) = find(rest, b'?') {
-        url.raw_query = from_go_bytes(tail(rest, i + 1));
+        url.raw_query = GoString::from(tail(rest, i + 1));
         rest = head(rest, i);
     }
 
     if rest.first() != Some(&b'/') {
         if !url.scheme.is_empty() {
             // Rootless paths per RFC 3986 are opaque.
-            url.opaque = from_go_bytes(rest);
+            url.opaque = GoString::from(rest);
             return Ok(url);
         }
         // Avoid confusion with malformed schemes, like cache_object:foo/bar (go.dev/issue/16822):
@@ -207,7 +202,7 @@ fn parse_reference(raw: &[u8]) -> Result<Url, String> {
         };
         let (user, host) = parse_authority(authority)?;
         url.user = user;
-        url.host = from_go_cow(host);
+        url.host = GoString::from(host);
         rest = path;
     } else if !url.scheme.is_empty() && rest.first() == Some(&b'/') {
         // An empty authority: remember to print none (go.dev/issue/46059).
@@ -259,12 +254,12 @@ fn parse_authority(authority: &[u8]) -> Result<(Option<Userinfo>, Cow<'_, [u8]>)
     }
     let user = match find(userinfo, b':') {
         None => Userinfo {
-            username: from_go_cow(unescape(userinfo, Encoding::UserPassword)?),
+            username: GoString::from(unescape(userinfo, Encoding::UserPassword)?),
             password: None,
         },
         Some(c) => Userinfo {
-            username: from_go_cow(unescape(head(userinfo, c), Encoding::UserPassword)?),
-            password: Some(from_go_cow(unescape(
+            username: GoString::from(unescape(head(userinfo, c), Encoding::UserPassword)?),
+            password: Some(GoString::from(unescape(
                 tail(userinfo, c + 1),
                 Encoding::UserPassword,
             )?)),
@@ -370,11 +365,11 @@ impl Url {
     fn set_path(&mut self, p: &[u8]) -> Result<(), String> {
         let path = unescape(p, Encoding::Path)?;
         self.raw_path = if escape(&path, Encoding::Path).as_ref() == p {
-            String::new()
+            GoString::new()
         } else {
-            from_go_bytes(p)
+            GoString::from(p)
         };
-        self.path = from_go_cow(path);
+        self.path = GoString::from(path);
         Ok(())
     }
 
@@ -382,53 +377,53 @@ impl Url {
     fn set_fragment(&mut self, f: &[u8]) -> Result<(), String> {
         let frag = unescape(f, Encoding::Fragment)?;
         self.raw_fragment = if escape(&frag, Encoding::Fragment).as_ref() == f {
-            String::new()
+            GoString::new()
         } else {
-            from_go_bytes(f)
+            GoString::from(f)
         };
-        self.fragment = from_go_cow(frag);
+        self.fragment = GoString::from(frag);
         Ok(())
     }
 
     /// Go's `(*URL).EscapedPath`: `raw_path` when it is a valid escaping of `path`, else `path`
     /// escaped (`*` stays `*`, go.dev/issue/11202).
-    pub fn escaped_path(&self) -> String {
-        from_go_cow(self.escaped_path_bytes())
+    pub fn escaped_path(&self) -> GoString {
+        GoString::from(self.escaped_path_bytes())
     }
 
     fn escaped_path_bytes(&self) -> Cow<'_, [u8]> {
-        let path = to_go_bytes(&self.path);
+        let path = self.path.as_bytes();
         if !self.raw_path.is_empty() {
-            let raw = to_go_bytes(&self.raw_path);
-            if valid_encoded(&raw, Encoding::Path)
-                && unescape(&raw, Encoding::Path).is_ok_and(|p| p == path)
+            let raw = self.raw_path.as_bytes();
+            if valid_encoded(raw, Encoding::Path)
+                && unescape(raw, Encoding::Path).is_ok_and(|p| p.as_ref() == path)
             {
-                return raw;
+                return Cow::Borrowed(raw);
             }
         }
-        if path.as_ref() == b"*" {
-            return path;
+        if path == b"*" {
+            return Cow::Borrowed(path);
         }
-        Cow::Owned(escape(&path, Encoding::Path).into_owned())
+        escape(path, Encoding::Path)
     }
 
     /// Go's `(*URL).EscapedFragment`: `raw_fragment` when it is a valid escaping of `fragment`,
     /// else `fragment` escaped.
-    pub fn escaped_fragment(&self) -> String {
-        from_go_cow(self.escaped_fragment_bytes())
+    pub fn escaped_fragment(&self) -> GoString {
+        GoString::from(self.escaped_fragment_bytes())
     }
 
     fn escaped_fragment_bytes(&self) -> Cow<'_, [u8]> {
-        let frag = to_go_bytes(&self.fragment);
+        let frag = self.fragment.as_bytes();
         if !self.raw_fragment.is_empty() {
-            let raw = to_go_bytes(&self.raw_fragment);
-            if valid_encoded(&raw, Encoding::Fragment)
-                && unescape(&raw, Encoding::Fragment).is_ok_and(|f| f == frag)
+            let raw = self.raw_fragment.as_bytes();
+            if valid_encoded(raw, Encoding::Fragment)
+                && unescape(raw, Encoding::Fragment).is_ok_and(|f| f.as_ref() == frag)
             {
-                return raw;
+                return Cow::Borrowed(raw);
             }
         }
-        Cow::Owned(escape(&frag, Encoding::Fragment).into_owned())
+        escape(frag, Encoding::Fragment)
     }
 
     /// Go's `(*URL).String`: the URL reassembled.
@@ -441,11 +436,11 @@ impl Url {
     /// lacks one; a relative path whose first segment has a colon gets `./` so it is not read
     /// as a scheme; `?` when `force_query` or a query is set; `#` + [`Url::escaped_fragment`]
     /// when `fragment` is non-empty.
-    pub fn string(&self) -> String {
-        let scheme = to_go_bytes(&self.scheme);
-        let opaque = to_go_bytes(&self.opaque);
-        let host = to_go_bytes(&self.host);
-        let raw_query = to_go_bytes(&self.raw_query);
+    pub fn string(&self) -> GoString {
+        let scheme = self.scheme.as_bytes();
+        let opaque = self.opaque.as_bytes();
+        let host = self.host.as_bytes();
+        let raw_query = self.raw_query.as_bytes();
         let mut buf: Vec<u8> = Vec::with_capacity(
             scheme.len()
                 + opaque.len()
@@ -456,11 +451,11 @@ impl Url {
                 + 16,
         );
         if !scheme.is_empty() {
-            buf.extend_from_slice(&scheme);
+            buf.extend_from_slice(scheme);
             buf.push(b':');
         }
         if !opaque.is_empty() {
-            buf.extend_from_slice(&opaque);
+            buf.extend_from_slice(opaque);
         } else {
             // Go: if Scheme, Host or User is set, print the authority, unless OmitHost applies
             // (empty Host, nil User).
@@ -476,7 +471,7 @@ impl Url {
                     buf.push(b'@');
                 }
                 if !host.is_empty() {
-                    buf.extend_from_slice(&escape(&host, Encoding::Host));
+                    buf.extend_from_slice(&escape(host, Encoding::Host));
                 }
             }
             let path = self.escaped_path_bytes();
@@ -495,23 +490,23 @@ impl Url {
         }
         if self.force_query || !raw_query.is_empty() {
             buf.push(b'?');
-            buf.extend_from_slice(&raw_query);
+            buf.extend_from_slice(raw_query);
         }
         if !self.fragment.is_empty() {
             buf.push(b'#');
             buf.extend_from_slice(&self.escaped_fragment_bytes());
         }
-        from_go_vec(buf)
+        GoString::from(buf)
     }
 
     /// Go's `(*URL).Redacted`: [`Url::string`] with any password replaced by `xxxxx`.
-    pub fn redacted(&self) -> String {
+    pub fn redacted(&self) -> GoString {
         match &self.user {
             Some(Userinfo {
                 username,
                 password: Some(_),
             }) => Url {
-                user: Some(Userinfo::user_password(username, "xxxxx")),
+                user: Some(Userinfo::user_password(username.clone(), "xxxxx")),
                 ..self.clone()
             }
             .string(),
@@ -526,37 +521,37 @@ impl Url {
 
     /// Go's `(*URL).Hostname`: `host` without a valid `:port` and without the brackets of an
     /// IP-literal. Invalid ports stay: `h:x` gives `h:x`.
-    pub fn hostname(&self) -> &str {
-        split_host_port(&self.host).0
+    pub fn hostname(&self) -> &BStr {
+        BStr::new(split_host_port(self.host.as_bytes()).0)
     }
 
     /// Go's `(*URL).Port`: the digits after the last colon of `host` when they form a valid
     /// port (possibly empty), else `""`.
-    pub fn port(&self) -> &str {
-        split_host_port(&self.host).1
+    pub fn port(&self) -> &BStr {
+        BStr::new(split_host_port(self.host.as_bytes()).1)
     }
 }
 
 impl fmt::Display for Url {
     /// Go's `(*URL).String`, as `fmt`'s `%v`/`%s` print a `*url.URL`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.string())
+        fmt::Display::fmt(&self.string(), f)
     }
 }
 
 /// Go's url-package `splitHostPort` (not `net.SplitHostPort`): port only when numeric, brackets
 /// stripped only when both ends have them; never an error.
-fn split_host_port(host_port: &str) -> (&str, &str) {
+fn split_host_port(host_port: &[u8]) -> (&[u8], &[u8]) {
     let mut host = host_port;
-    let mut port = "";
-    if let Some(colon) = host.rfind(':') {
-        if valid_optional_port(&host.as_bytes()[colon..]) {
-            port = host.get(colon + 1..).unwrap_or_default();
-            host = host.get(..colon).unwrap_or_default();
+    let mut port: &[u8] = b"";
+    if let Some(colon) = rfind(host, b':') {
+        if valid_optional_port(&host[colon..]) {
+            port = tail(host, colon + 1);
+            host = head(host, colon);
         }
     }
-    if host.len() >= 2 && host.starts_with('[') && host.ends_with(']') {
-        host = host.get(1..host.len() - 1).unwrap_or_default();
+    if host.len() >= 2 && host.starts_with(b"[") && host.ends_with(b"]") {
+        host = &host[1..host.len() - 1];
     }
     (host, port)
 }
@@ -781,23 +776,23 @@ fn valid_encoded(s: &[u8], mode: Encoding) -> bool {
 }
 
 /// Go's `url.QueryEscape`.
-pub fn query_escape(s: &str) -> String {
-    from_go_cow(escape(&to_go_bytes(s), Encoding::QueryComponent))
+pub fn query_escape(s: impl AsRef<[u8]>) -> GoString {
+    GoString::from(escape(s.as_ref(), Encoding::QueryComponent))
 }
 
 /// Go's `url.PathEscape`.
-pub fn path_escape(s: &str) -> String {
-    from_go_cow(escape(&to_go_bytes(s), Encoding::PathSegment))
+pub fn path_escape(s: impl AsRef<[u8]>) -> GoString {
+    GoString::from(escape(s.as_ref(), Encoding::PathSegment))
 }
 
 /// Go's `url.QueryUnescape`; the error is Go's text (`invalid URL escape "%zz"`).
-pub fn query_unescape(s: &str) -> Result<String, String> {
-    unescape(&to_go_bytes(s), Encoding::QueryComponent).map(from_go_cow)
+pub fn query_unescape(s: impl AsRef<[u8]>) -> Result<GoString, String> {
+    unescape(s.as_ref(), Encoding::QueryComponent).map(GoString::from)
 }
 
 /// Go's `url.PathUnescape`; the error is Go's text.
-pub fn path_unescape(s: &str) -> Result<String, String> {
-    unescape(&to_go_bytes(s), Encoding::PathSegment).map(from_go_cow)
+pub fn path_unescape(s: impl AsRef<[u8]>) -> Result<GoString, String> {
+    unescape(s.as_ref(), Encoding::PathSegment).map(GoString::from)
 }
 
 /// Go's `unhex` for a byte known to be a hex digit.
@@ -1025,8 +1020,6 @@ mod tests {
         ok("//[fe80::1%25en0]:80", W { host: "[fe80::1%en0]:80", string: "//[fe80::1%25en0]:80", hostname: "fe80::1%en0", port: "80", ..W0 }),
         err("//[1.2.3.4]", "parse \"//[1.2.3.4]\": invalid IP-literal"),
         ok("//[::ffff:1.2.3.4]:1", W { host: "[::ffff:1.2.3.4]:1", string: "//[::ffff:1.2.3.4]:1", hostname: "::ffff:1.2.3.4", port: "1", ..W0 }),
-        ok("//%ff", W { host: "\u{10ffff}", string: "//%FF", hostname: "\u{10ffff}", ..W0 }),
-        ok("//u%ff@h", W { user: Some(("u\u{10ffff}", None)), host: "h", string: "//u%FF@h", hostname: "h", ..W0 }),
         ok("http://x/#\n", W { scheme: "http", host: "x", path: "/", fragment: "\n", raw_fragment: "\n", string: "http://x/#%0A", hostname: "x", ..W0 }),
         err("http://x/#frag%zz", "parse \"http://x/#frag%zz\": invalid URL escape \"%zz\""),
         ok("file:/etc/hosts", W { scheme: "file", path: "/etc/hosts", omit_host: true, string: "file:/etc/hosts", ..W0 }),
@@ -1065,6 +1058,11 @@ mod tests {
         ]
     }
 
+    /// A Go string known to be text.
+    fn text(s: &GoString) -> &str {
+        s.to_str().expect("UTF-8")
+    }
+
     #[test]
     fn parse_matches_go() {
         for (input, want) in cases() {
@@ -1073,7 +1071,7 @@ mod tests {
                     let user = u
                         .user
                         .as_ref()
-                        .map(|ui| (ui.username.as_str(), ui.password.as_deref()));
+                        .map(|ui| (text(&ui.username), ui.password.as_ref().map(text)));
                     assert_eq!(u.scheme, w.scheme, "scheme of {input:?}");
                     assert_eq!(u.opaque, w.opaque, "opaque of {input:?}");
                     assert_eq!(user, w.user, "user of {input:?}");
@@ -1145,7 +1143,12 @@ mod tests {
         assert_eq!(built("", "", "*", "").string(), "*");
         // A path that starts with "//" and no host prints as if it were an authority.
         assert_eq!(built("", "", "//x", "").string(), "//x");
-        assert_eq!(built("", "", "a\u{10ffff}", "").string(), "a%FF");
+        assert_eq!(built("", "", "a\u{10ffff}", "").string(), "a%F4%8F%BF%BF");
+        let raw = Url {
+            path: GoString::from(&b"a\xff"[..]),
+            ..Url::default()
+        };
+        assert_eq!(raw.string(), "a%FF");
         assert_eq!(Url::default().string(), "");
         let file = Url {
             omit_host: true,
@@ -1195,17 +1198,14 @@ mod tests {
             ..built("https", "h", "", "")
         };
         assert_eq!(
-            (u.string().as_str(), u.redacted().as_str()),
+            (text(&u.string()), text(&u.redacted())),
             ("https://u:@h", "https://u:xxxxx@h")
         );
         let u = Url {
             user: Some(Userinfo::user("u")),
             ..Url::default()
         };
-        assert_eq!(
-            (u.string().as_str(), u.redacted().as_str()),
-            ("//u@", "//u@")
-        );
+        assert_eq!((text(&u.string()), text(&u.redacted())), ("//u@", "//u@"));
         assert_eq!(Userinfo::user_password("a b", "c").string(), "a%20b:c");
     }
 
@@ -1263,7 +1263,11 @@ mod tests {
                 host: host.into(),
                 ..Url::default()
             };
-            assert_eq!((u.hostname(), u.port()), (hostname, port), "host {host:?}");
+            assert_eq!(
+                (u.hostname(), u.port()),
+                (BStr::new(hostname), BStr::new(port)),
+                "host {host:?}"
+            );
         }
     }
 
@@ -1272,26 +1276,41 @@ mod tests {
     fn parse_bytes_matches_go() {
         let u = parse_bytes(b"http://foo.com/ctl\x80").expect("non-ASCII CTL is fine");
         assert_eq!(
-            (u.path.as_str(), u.raw_path.as_str()),
-            ("/ctl\u{10ff80}", "/ctl\u{10ff80}")
+            (u.path.as_bytes(), u.raw_path.as_bytes()),
+            (&b"/ctl\x80"[..], &b"/ctl\x80"[..])
         );
         assert_eq!(u.string(), "http://foo.com/ctl%80");
         let u = parse_bytes(b"//h\xff:80/p\xfe?q\xfd#f\xfc").expect("raw bytes");
-        assert_eq!(u.host, "h\u{10ffff}:80");
-        assert_eq!((u.hostname(), u.port()), ("h\u{10ffff}", "80"));
-        assert_eq!(u.raw_query, "q\u{10fffd}");
-        assert_eq!(u.fragment, "f\u{10fffc}");
-        assert_eq!(u.string(), "//h%FF:80/p%FE?q\u{10fffd}#f%FC");
-        // The project form of the same text parses the same.
+        assert_eq!(u.host, &b"h\xff:80"[..]);
         assert_eq!(
-            parse("//h\u{10ffff}:80/p\u{10fffe}?q\u{10fffd}#f\u{10fffc}"),
-            Ok(u)
+            (u.hostname(), u.port()),
+            (BStr::new(b"h\xff"), BStr::new("80"))
         );
+        assert_eq!(u.raw_query, &b"q\xfd"[..]);
+        assert_eq!(u.fragment, &b"f\xfc"[..]);
+        assert_eq!(u.string(), &b"//h%FF:80/p%FE?q\xfd#f%FC"[..]);
+        // A real character of the former escape range is a character: escaped as its UTF-8.
+        let u = parse("//h\u{10ffff}:80/p").expect("text");
+        assert_eq!(u.host, "h\u{10ffff}:80");
+        assert_eq!(u.string(), "//h%F4%8F%BF%BF:80/p");
         let u = parse_bytes(b"//[::1%25\xff]").expect("zone bytes");
         assert_eq!(
-            (u.host.as_str(), u.string().as_str()),
-            ("[::1%\u{10ffff}]", "//[::1%25%FF]")
+            (u.host.as_bytes(), u.string().as_bytes()),
+            (&b"[::1%\xff]"[..], &b"//[::1%25%FF]"[..])
         );
+        // %ff unescapes to the byte, in a host and in userinfo.
+        let u = parse("//%ff").expect("escaped byte");
+        assert_eq!(
+            (u.host.as_bytes(), u.hostname()),
+            (&b"\xff"[..], BStr::new(b"\xff"))
+        );
+        assert_eq!(u.string(), "//%FF");
+        let u = parse("//u%ff@h").expect("escaped byte");
+        assert_eq!(
+            u.user.as_ref().map(|ui| ui.username.as_bytes()),
+            Some(&b"u\xff"[..])
+        );
+        assert_eq!(u.string(), "//u%FF@h");
         let u = parse_bytes(b"http://x/\xed\xa0\x80").expect("surrogate bytes");
         assert_eq!(u.string(), "http://x/%ED%A0%80");
         let e = |raw: &[u8]| parse_bytes(raw).expect_err("invalid").to_string();
@@ -1330,7 +1349,7 @@ mod tests {
     fn error_fields() {
         let e = parse("//ho st").expect_err("space in host");
         assert_eq!(
-            (e.op, e.url.as_str(), e.err.as_str()),
+            (e.op, text(&e.url), e.err.as_str()),
             ("parse", "//ho st", r#"invalid character " " in host name"#)
         );
     }
@@ -1417,10 +1436,10 @@ mod tests {
             ("a%20b", Ok("a b")),
         ];
         for (input, want) in unescape_cases {
-            let want = want.map(str::to_owned).map_err(str::to_owned);
+            let want = want.map(GoString::from).map_err(str::to_owned);
             assert_eq!(query_unescape(input), want, "{input:?}");
         }
-        assert_eq!(path_unescape("a+b%20c"), Ok("a+b c".to_owned()));
+        assert_eq!(path_unescape("a+b%20c"), Ok("a+b c".into()));
         let query = [
             ("", ""),
             ("abc", "abc"),
@@ -1433,7 +1452,7 @@ mod tests {
         ];
         for (input, want) in query {
             assert_eq!(query_escape(input), want);
-            assert_eq!(query_unescape(want), Ok(input.to_owned()));
+            assert_eq!(query_unescape(want), Ok(input.into()));
         }
         let path = [
             ("", ""),
@@ -1449,7 +1468,7 @@ mod tests {
         ];
         for (input, want) in path {
             assert_eq!(path_escape(input), want);
-            assert_eq!(path_unescape(want), Ok(input.to_owned()));
+            assert_eq!(path_unescape(want), Ok(input.into()));
         }
     }
 
@@ -1512,7 +1531,7 @@ mod tests {
         #[test]
         fn well_formed_urls_round_trip(s in well_formed_url()) {
             let u = parse(&s).expect("well-formed");
-            prop_assert_eq!(parse(&u.string()), Ok(u));
+            prop_assert_eq!(parse(u.string()), Ok(u));
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Pure functions over Go-exact URL parsing ([`crate::go::url`]); no filesystem, no printing.
 
 use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
+use crate::go::string::{ByteSlice, GoString};
 use crate::go::url::{self, Url, UrlError};
 
 /// What `normalizeEndpointAddress` returns on success.
@@ -12,7 +13,7 @@ use crate::go::url::{self, Url, UrlError};
 pub(crate) struct NormalizedEndpoint {
     /// The registry name the endpoint's host stands for (`docker.io` for `registry-1.docker.io`);
     /// `configForHost` looks credentials up under it.
-    pub(crate) registry: String,
+    pub(crate) registry: GoString,
     /// The endpoint URL: scheme defaulted, Docker Hub's host substituted, path `/v2` unless an
     /// override path was given.
     pub(crate) url: Url,
@@ -32,30 +33,33 @@ pub(crate) struct NormalizedEndpoint {
 /// Note that K3s sets `Path` but leaves `RawPath` alone, so an escaped spelling of `/v2` prints
 /// as written; [`Url`] keeps both, as Go does.
 pub(crate) fn normalize_endpoint_address(
-    endpoint: &str,
+    endpoint: impl AsRef<[u8]>,
     mirror_addr: &str,
 ) -> Result<NormalizedEndpoint, UrlError> {
-    let mut u = if endpoint.contains("://") {
+    let endpoint = endpoint.as_ref();
+    let mut u = if endpoint.find("://").is_some() {
         url::parse(endpoint)?
     } else {
-        url::parse(&format!("//{endpoint}"))?
+        let mut with_slashes = b"//".to_vec();
+        with_slashes.extend_from_slice(endpoint);
+        url::parse(with_slashes)?
     };
     if u.scheme.is_empty() {
         let port = u.port();
         let plain_http =
             is_localhost(&u.host) && !port.is_empty() && port != "443" && u.host != mirror_addr;
-        u.scheme = if plain_http { "http" } else { "https" }.to_string();
+        u.scheme = if plain_http { "http" } else { "https" }.into();
     }
     let mut registry = u.host.clone();
-    u.host = default_host(&registry).to_string();
+    u.host = default_host(registry.as_bstr()).into();
     // "This is the reverse of the DefaultHost normalization": an endpoint written as
     // registry-1.docker.io also belongs to docker.io.
     if u.host == DOCKER_HUB_HOST {
-        registry = DOCKER_HUB.to_string();
+        registry = DOCKER_HUB.into();
     }
-    let override_path = !matches!(u.path.as_str(), "" | "/" | "/v2");
+    let override_path = !matches!(u.path.as_bytes(), b"" | b"/" | b"/v2");
     if !override_path {
-        u.path = "/v2".to_string();
+        u.path = "/v2".into();
     }
     Ok(NormalizedEndpoint {
         registry,
@@ -70,7 +74,11 @@ mod tests {
 
     fn norm(ep: &str, mirror: &str) -> (String, String, bool) {
         let n = normalize_endpoint_address(ep, mirror).expect("valid endpoint");
-        (n.registry, n.url.string(), n.override_path)
+        (
+            n.registry.to_string(),
+            n.url.string().to_string(),
+            n.override_path,
+        )
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::go::string::GoString;
 use crate::go::url::Url;
 use crate::k3s::node::{NodeOptions, NodePaths};
 use crate::registries::{Registry, RegistryConfig};
@@ -26,12 +27,12 @@ pub(crate) struct RegistryEndpoint {
     /// pointer: a model of 10,000 mirrors holds 30,000 endpoints.
     pub(crate) url: Option<Box<Url>>,
     /// `Rewrites`, copied from the mirror (never onto the embedded registry's endpoint).
-    pub(crate) rewrites: BTreeMap<String, String>,
+    pub(crate) rewrites: BTreeMap<GoString, GoString>,
     /// `Config`: the auth and TLS settings `configForHost` found, shared by every endpoint that
     /// found the same `configs` entry (Go copies the struct; its pointers are shared all the same).
     pub(crate) config: Arc<RegistryConfig>,
     /// Ours: the `configs` key `config` came from, if any.
-    pub(crate) config_key: Option<String>,
+    pub(crate) config_key: Option<GoString>,
     /// Ours: the index of this endpoint in its mirror's `endpoint` list as K3s sees it (after the
     /// embedded registry's endpoint was put first), if it came from one. K3s's messages count so.
     pub(crate) index: Option<usize>,
@@ -50,7 +51,7 @@ impl RegistryEndpoint {
     }
 
     /// The URL as K3s prints it (`url.URL.String()`), or "" for a nil URL.
-    pub(crate) fn url_string(&self) -> String {
+    pub(crate) fn url_string(&self) -> GoString {
         self.url.as_deref().map(Url::string).unwrap_or_default()
     }
 }
@@ -63,7 +64,7 @@ pub(crate) struct HostConfig {
     /// `Endpoints`: the mirrors, in the order containerd tries them.
     pub(crate) endpoints: Vec<RegistryEndpoint>,
     /// Ours: the `mirrors` key this directory was built from, if any.
-    pub(crate) mirror: Option<String>,
+    pub(crate) mirror: Option<GoString>,
 }
 
 /// How loud K3s is about a message.
@@ -81,29 +82,29 @@ pub(crate) enum NoteKind {
     /// A `mirrors` or `configs` key that does not parse as an endpoint: no hosts.toml for it.
     InvalidRegistry {
         /// The key as written.
-        host: String,
+        host: GoString,
     },
     /// An endpoint that does not parse: skipped.
     InvalidEndpoint {
         /// The mirror key.
-        host: String,
+        host: GoString,
         /// Position in the `endpoint` list, as K3s counts it (and logs it).
         index: usize,
         /// Position in the list the user wrote (`None`: an endpoint the embedded registry added).
         source_index: Option<usize>,
         /// The endpoint as written.
-        endpoint: String,
+        endpoint: GoString,
     },
     /// An endpoint whose URL was already listed: skipped.
     DuplicateEndpoint {
         /// The mirror key.
-        host: String,
+        host: GoString,
         /// Position in the `endpoint` list, as K3s counts it (and logs it).
         index: usize,
         /// Position in the list the user wrote (`None`: an endpoint the embedded registry added).
         source_index: Option<usize>,
         /// The endpoint as written.
-        endpoint: String,
+        endpoint: GoString,
     },
 }
 
@@ -125,7 +126,7 @@ pub(crate) struct Model {
     /// config.toml's auth sections come from its `configs`.
     pub(crate) registry: Registry,
     /// certs.d directory name -> its hosts.toml, sorted by name.
-    pub(crate) hosts: BTreeMap<String, HostConfig>,
+    pub(crate) hosts: BTreeMap<GoString, HostConfig>,
     /// What K3s logs, in the order we met it.
     pub(crate) notes: Vec<Note>,
     /// The node options the model was built for.

@@ -89,7 +89,7 @@ fn render(text: &str, node: &NodeOptions) -> Vec<(String, Vec<u8>)> {
         .render(&model)
         .expect("renders");
     let mut files = vec![("config.toml".to_string(), r.config_toml)];
-    files.extend(r.hosts.into_iter().map(|h| (h.dir, h.contents)));
+    files.extend(r.hosts.into_iter().map(|h| (h.dir.to_string(), h.contents)));
     files
 }
 

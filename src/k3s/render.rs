@@ -7,6 +7,11 @@
 //! non-nil pointer), and `printf "%q"` is the `go_quote` filter. Values K3s inserts raw stay raw,
 //! even where that makes invalid TOML: parity means writing what K3s writes.
 //!
+//! tera renders text, and Go strings are bytes: a [`GoString`] enters the template context
+//! through `Transport::encode`, an injective spelling of any bytes as text (see there), and the
+//! rendered text is turned back into bytes by `Transport::decode`. The `go_quote` filter decodes
+//! its argument and quotes the bytes, and Go's quoting never prints the transport's marker raw.
+//!
 //! Files are rendered once, with the real secrets; each file records where its secrets are
 //! ([`SecretSpan`]), and the preview masks them when it prints.
 
@@ -18,9 +23,9 @@ use tera::{Tera, Value};
 use crate::containerd::cri::parse_config_toml;
 use crate::containerd::hosts_dir::CertsTree;
 use crate::containerd::NodeView;
-use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
 use crate::go::quote::quote;
+use crate::go::string::{ByteSlice, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
 use crate::k3s::node::ConfigVersion;
 use crate::registries::AuthConfig;
@@ -42,7 +47,7 @@ const AUTH_TEMPLATE: &str = include_str!("../../templates/auth.tera");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HostsFile {
     /// The certs.d directory name, as K3s names it (the registry key; `_default` for `*`).
-    pub(crate) dir: String,
+    pub(crate) dir: GoString,
     /// The file's bytes.
     pub(crate) contents: Vec<u8>,
     /// Where the passwords of endpoint URLs are.
@@ -71,7 +76,7 @@ impl Rendered {
                 &model.paths.registry_dir,
                 self.hosts
                     .iter()
-                    .map(|h| (h.dir.as_str(), h.contents.as_slice())),
+                    .map(|h| (h.dir.as_bytes(), h.contents.as_slice())),
             ),
             config: Some(parse_config_toml(&self.config_toml)),
         }
@@ -156,21 +161,22 @@ impl Renderer {
         })
     }
 
-    fn render_hosts(&self, dir: String, host: &HostConfig) -> Result<HostsFile, RenderError> {
+    fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
         let ctx = HostsCtx {
             program: PROGRAM,
             default: host.default.as_ref().map(EndpointCtx::new),
             endpoints: host.endpoints.iter().map(EndpointCtx::new).collect(),
         };
         let text = self.render_one("hosts.toml", &ctx)?;
-        let contents = trim_empty(&text).map_err(|len| RenderError::LineTooLong {
-            file: format!("{CERTS_D}/{dir}/hosts.toml"),
-            len,
-        })?;
+        let contents =
+            trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
+                file: format!("{CERTS_D}/{dir}/hosts.toml"),
+                len,
+            })?;
         let mut secrets = Vec::new();
         for e in host.default.iter().chain(host.endpoints.iter()) {
             if let Some(u) = &e.url {
-                url_password_spans(&contents, &u.string(), &mut secrets);
+                url_password_spans(&contents, u.string().as_bytes(), &mut secrets);
             }
         }
         secrets.sort_by_key(|s| s.range.start);
@@ -195,7 +201,7 @@ impl Renderer {
             era: EraCtx {
                 imports: era
                     .imports
-                    .then(|| filepath::join(&[&p.template_dir, imports_dir, "*.toml"])),
+                    .then(|| text(&filepath::join(&[&p.template_dir, imports_dir, "*.toml"]))),
                 v3_header_template: era.v3_header_template,
                 use_local_image_pull: era.use_local_image_pull,
                 cni_bin_dirs: era.cni_bin_dirs,
@@ -204,25 +210,25 @@ impl Renderer {
             // K3s's templates test `eq .NodeConfig.AgentConfig.Snapshotter "nix"` from the era
             // that knows the nix snapshotter on; before it, "nix" is a name like any other.
             nix_snapshotter: era.nix_snapshotter && n.snapshotter == "nix",
-            root: &p.root,
-            state: &p.state,
-            address: &p.address,
-            opt: &p.root,
+            root: text(&p.root),
+            state: text(&p.state),
+            address: text(&p.address),
+            opt: text(&p.root),
             selinux: n.selinux,
             enable_unprivileged: true,
             nonroot_devices: n.nonroot_devices,
-            snapshotter: &n.snapshotter,
-            pause_image: &n.pause_image,
-            cni_bin_dir: &p.cni_bin_dir,
-            cni_conf_dir: &p.cni_conf_dir,
-            blockio_config: &p.blockio_config,
-            rdt_config: &p.rdt_config,
+            snapshotter: text(&n.snapshotter),
+            pause_image: text(&n.pause_image),
+            cni_bin_dir: text(&p.cni_bin_dir),
+            cni_conf_dir: text(&p.cni_conf_dir),
+            blockio_config: text(&p.blockio_config),
+            rdt_config: text(&p.rdt_config),
             // SetupContainerdConfig: `Systemd = !isRunningInUserNS && cpuset && INVOCATION_ID`
             // (a systemd service on a cgroup v2 host, unless rootless).
             systemd_cgroup: !n.rootless,
             rootless: n.rootless,
-            registry_dir: &p.registry_dir,
-            image_service_socket: &p.image_service_socket,
+            registry_dir: text(&p.registry_dir),
+            image_service_socket: text(&p.image_service_socket),
             auths: model
                 .registry
                 .configs
@@ -235,10 +241,11 @@ impl Renderer {
             ConfigVersion::V3 => "config-v3.toml",
         };
         let text = self.render_one(name, &ctx)?;
-        let bytes = trim_empty(&text).map_err(|len| RenderError::LineTooLong {
-            file: CONFIG_TOML.to_string(),
-            len,
-        })?;
+        let bytes =
+            trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
+                file: CONFIG_TOML.to_string(),
+                len,
+            })?;
         let mut secrets = Vec::new();
         for a in model
             .registry
@@ -279,8 +286,8 @@ pub(crate) fn render(model: &Model) -> Result<Rendered, RenderError> {
 /// Every line `  <field> = <%q of value>` of a rendered config.toml (the auth template's lines):
 /// the quoted text between the quotes is the secret. Every such line is marked, so a value
 /// repeated elsewhere in the same form is masked too, never the other way round.
-fn credential_spans(bytes: &[u8], field: &str, value: &str, out: &mut Vec<SecretSpan>) {
-    let quoted = quote(&to_go_bytes(value));
+fn credential_spans(bytes: &[u8], field: &str, value: &GoString, out: &mut Vec<SecretSpan>) {
+    let quoted = quote(value);
     let line = format!("\n  {field} = {quoted}\n");
     let needle = line.as_bytes();
     let inner_start = 1 + 2 + field.len() + 3 + 1;
@@ -295,18 +302,24 @@ fn credential_spans(bytes: &[u8], field: &str, value: &str, out: &mut Vec<Secret
 
 /// The password of an endpoint URL (`scheme://user:password@host...`, as `URL.String` prints
 /// it) wherever the URL is in a rendered hosts.toml.
-fn url_password_spans(bytes: &[u8], url: &str, out: &mut Vec<SecretSpan>) {
+fn url_password_spans(bytes: &[u8], url: &[u8], out: &mut Vec<SecretSpan>) {
     let Some(after_scheme) = url.find("://").map(|i| i + 3) else {
         return;
     };
-    let Some(at) = url[after_scheme..].find('@').map(|i| after_scheme + i) else {
+    let Some(at) = url[after_scheme..]
+        .find_byte(b'@')
+        .map(|i| after_scheme + i)
+    else {
         return;
     };
     // The user name is escaped, `:` included, so the first `:` ends it.
-    let Some(colon) = url[after_scheme..at].find(':').map(|i| after_scheme + i) else {
+    let Some(colon) = url[after_scheme..at]
+        .find_byte(b':')
+        .map(|i| after_scheme + i)
+    else {
         return;
     };
-    for start in find_all(bytes, url.as_bytes()) {
+    for start in find_all(bytes, url) {
         out.push(SecretSpan {
             range: start + colon + 1..start + at,
             mask: URL_PASSWORD_MASK,
@@ -322,11 +335,81 @@ fn find_all<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> 
 /// `printf "%q"` as a tera filter: Go's `strconv.Quote` of the Go string's bytes.
 fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     match value {
-        Value::String(s) => Ok(Value::String(quote(&to_go_bytes(s)))),
+        Value::String(s) => Ok(Value::String(quote(Transport::decode(s)))),
         other => Err(tera::Error::msg(format!(
             "go_quote expects a string, got {other}"
         ))),
     }
+}
+
+/// How Go strings travel through tera, which only renders text.
+///
+/// [`Transport::encode`] spells any bytes as text: valid UTF-8 as it is, except the marker
+/// U+FDD0, which is doubled; every byte that is not part of valid UTF-8 as the marker and two
+/// lower-case hex digits. [`Transport::decode`] undoes it, so `decode(encode(b)) == b` for all
+/// bytes, and no real character is ever read as a byte. Decoding a whole rendered file is safe
+/// because nothing else in it holds the marker: the templates do not, and `go_quote`'s output
+/// never does (U+FDD0 is a noncharacter, which Go's `%q` prints as `\ufdd0`).
+struct Transport;
+
+impl Transport {
+    const MARKER: char = '\u{FDD0}';
+
+    /// Bytes to text.
+    fn encode(b: &[u8]) -> String {
+        let mut out = String::with_capacity(b.len());
+        for chunk in b.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == Self::MARKER {
+                    out.push(Self::MARKER);
+                }
+                out.push(c);
+            }
+            for byte in chunk.invalid() {
+                out.push(Self::MARKER);
+                out.push_str(&format!("{byte:02x}"));
+            }
+        }
+        out
+    }
+
+    /// Text back to bytes.
+    fn decode(s: &str) -> Vec<u8> {
+        if !s.contains(Self::MARKER) {
+            return s.as_bytes().to_vec();
+        }
+        let mut out = Vec::with_capacity(s.len());
+        let mut chars = s.chars();
+        let mut buf = [0u8; 4];
+        while let Some(c) = chars.next() {
+            if c != Self::MARKER {
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                continue;
+            }
+            match chars.next() {
+                Some(Self::MARKER) => {
+                    out.extend_from_slice(Self::MARKER.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(h) => {
+                    let l = chars.next().unwrap_or('0');
+                    let hex = |d: char| d.to_digit(16).unwrap_or(0) as u8;
+                    out.push(hex(h) << 4 | hex(l));
+                }
+                None => {}
+            }
+        }
+        out
+    }
+}
+
+/// A Go string as a template value.
+fn go(s: &GoString) -> String {
+    Transport::encode(s.as_bytes())
+}
+
+/// Text (node settings) as a template value.
+fn text(s: &str) -> String {
+    Transport::encode(s.as_bytes())
 }
 
 /// K3s's `trimEmpty`: drop lines that are empty or white space (Go's `strings.TrimSpace`, Unicode
@@ -334,12 +417,11 @@ fn go_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Va
 /// `\n`. Lines are read as `bufio.ScanLines` reads them: split at `\n`, one trailing `\r` dropped.
 /// The scanner's buffer is 64 KiB, so a line of 65536 bytes or more fails; the error carries the
 /// line's length.
-pub(crate) fn trim_empty(text: &str) -> Result<Vec<u8>, usize> {
+pub(crate) fn trim_empty(bytes: &[u8]) -> Result<Vec<u8>, usize> {
     /// `bufio.MaxScanTokenSize`: a line and its `\n` must fit.
     const MAX_LINE: usize = 64 * 1024;
-    let bytes = to_go_bytes(text);
     let mut out = Vec::with_capacity(bytes.len());
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
         return Ok(out);
     }
@@ -393,40 +475,36 @@ impl EndpointCtx {
         let tls = e.config.tls.clone().unwrap_or_default();
         EndpointCtx {
             has_url: e.url.is_some(),
-            url: e.url.as_ref().map(|u| u.string()).unwrap_or_default(),
+            url: e.url.as_ref().map(|u| go(&u.string())).unwrap_or_default(),
             override_path: e.override_path,
             has_tls: e.config.tls.is_some(),
             has_client: !tls.cert_file.is_empty() || !tls.key_file.is_empty(),
-            ca_file: tls.ca_file,
-            cert_file: tls.cert_file,
-            key_file: tls.key_file,
+            ca_file: go(&tls.ca_file),
+            cert_file: go(&tls.cert_file),
+            key_file: go(&tls.key_file),
             skip_verify: tls.insecure_skip_verify,
-            rewrites: e
-                .rewrites
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            rewrites: e.rewrites.iter().map(|(k, v)| (go(k), go(v))).collect(),
         }
     }
 }
 
 #[derive(Serialize)]
-struct AuthCtx<'a> {
-    key: &'a str,
-    username: &'a str,
-    password: &'a str,
-    auth: &'a str,
-    identitytoken: &'a str,
+struct AuthCtx {
+    key: String,
+    username: String,
+    password: String,
+    auth: String,
+    identitytoken: String,
 }
 
-impl<'a> AuthCtx<'a> {
-    fn new(key: &'a str, a: &'a AuthConfig) -> Self {
+impl AuthCtx {
+    fn new(key: &GoString, a: &AuthConfig) -> Self {
         AuthCtx {
-            key,
-            username: &a.username,
-            password: &a.password,
-            auth: &a.auth,
-            identitytoken: &a.identity_token,
+            key: go(key),
+            username: go(&a.username),
+            password: go(&a.password),
+            auth: go(&a.auth),
+            identitytoken: go(&a.identity_token),
         }
     }
 }
@@ -443,28 +521,28 @@ struct EraCtx {
 }
 
 #[derive(Serialize)]
-struct ConfigCtx<'a> {
+struct ConfigCtx {
     program: &'static str,
     era: EraCtx,
     nix_snapshotter: bool,
-    root: &'a str,
-    state: &'a str,
-    address: &'a str,
-    opt: &'a str,
+    root: String,
+    state: String,
+    address: String,
+    opt: String,
     selinux: bool,
     enable_unprivileged: bool,
     nonroot_devices: bool,
-    snapshotter: &'a str,
-    pause_image: &'a str,
-    cni_bin_dir: &'a str,
-    cni_conf_dir: &'a str,
-    blockio_config: &'a str,
-    rdt_config: &'a str,
+    snapshotter: String,
+    pause_image: String,
+    cni_bin_dir: String,
+    cni_conf_dir: String,
+    blockio_config: String,
+    rdt_config: String,
     systemd_cgroup: bool,
     rootless: bool,
-    registry_dir: &'a str,
-    image_service_socket: &'a str,
-    auths: Vec<AuthCtx<'a>>,
+    registry_dir: String,
+    image_service_socket: String,
+    auths: Vec<AuthCtx>,
 }
 
 #[cfg(test)]
@@ -473,7 +551,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn trim(s: &str) -> String {
-        String::from_utf8(trim_empty(s).expect("short lines")).expect("utf-8")
+        String::from_utf8(trim_empty(s.as_bytes()).expect("short lines")).expect("utf-8")
     }
 
     /// Rendered once with the real secrets; the spans say where they are, for the preview.
@@ -521,12 +599,14 @@ mod tests {
 
     #[test]
     fn trim_empty_keeps_invalid_bytes_and_fails_on_long_lines() {
-        let s = crate::go::bytes::from_go_bytes(b"\xff\n");
-        assert_eq!(trim_empty(&s), Ok(b"\xff\n".to_vec()));
-        assert_eq!(trim_empty(&"x".repeat(65535)).map(|v| v.len()), Ok(65536));
-        assert_eq!(trim_empty(&"x".repeat(65536)), Err(65536));
+        assert_eq!(trim_empty(b"\xff\n"), Ok(b"\xff\n".to_vec()));
         assert_eq!(
-            trim_empty(&format!("{}\r\n", "x".repeat(65535))),
+            trim_empty("x".repeat(65535).as_bytes()).map(|v| v.len()),
+            Ok(65536)
+        );
+        assert_eq!(trim_empty("x".repeat(65536).as_bytes()), Err(65536));
+        assert_eq!(
+            trim_empty(format!("{}\r\n", "x".repeat(65535)).as_bytes()),
             Err(65536)
         );
     }
@@ -535,10 +615,9 @@ mod tests {
         #[test]
         // (Not with CRs: ScanLines drops one trailing CR a pass, so "[\r\r" needs two passes.)
         fn trim_empty_is_idempotent_on_its_output(s in "[a-c \\[\\]\t\n]{0,80}") {
-            let once = trim_empty(&s).expect("short");
-            let once = String::from_utf8(once).expect("utf-8");
+            let once = trim_empty(s.as_bytes()).expect("short");
             // Its output only ever gains the blank lines it adds before "[" lines.
-            let twice = String::from_utf8(trim_empty(&once).expect("short")).expect("utf-8");
+            let twice = trim_empty(&once).expect("short");
             prop_assert_eq!(once, twice);
         }
     }

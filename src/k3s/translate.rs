@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::containerd::docker::{default_host, is_localhost};
+use crate::go::string::{BStr, GoString};
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, Level, Model, Note, NoteKind, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
@@ -47,8 +48,8 @@ pub(crate) fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Mod
         node.mirror_addr(),
     );
     // Count positions the way the user wrote them, from what InjectMirror did.
-    let source_index = |host: &str, index: usize| match &injected {
-        Some(inj) if host == inj.own => None,
+    let source_index = |host: &GoString, index: usize| match &injected {
+        Some(inj) if *host == inj.own => None,
         Some(inj) if inj.prepended.contains(host) => index.checked_sub(1),
         _ => Some(index),
     };
@@ -90,9 +91,9 @@ pub(crate) fn translate_owned(mut registry: Registry, node: &NodeOptions) -> Mod
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Injected {
     /// Mirrors whose endpoint list got the embedded registry first.
-    pub(crate) prepended: std::collections::BTreeSet<String>,
+    pub(crate) prepended: std::collections::BTreeSet<GoString>,
     /// The embedded registry's own mirror (its address), wholly K3s's.
-    pub(crate) own: String,
+    pub(crate) own: GoString,
 }
 
 /// K3s's `(*spegel.Config).InjectMirror`: the embedded registry becomes the first endpoint of every
@@ -106,18 +107,18 @@ pub(crate) fn inject_mirror(
     client_key: &str,
 ) -> Injected {
     let mut injected = Injected {
-        own: mirror_addr.to_string(),
+        own: mirror_addr.into(),
         ..Injected::default()
     };
-    let mirror_url = format!("https://{mirror_addr}/v2");
+    let mirror_url = GoString::from(format!("https://{mirror_addr}/v2"));
     registry.configs.insert(
-        mirror_addr.to_string(),
+        mirror_addr.into(),
         RegistryConfig {
             auth: None,
             tls: Some(TlsConfig {
-                ca_file: server_ca.to_string(),
-                cert_file: client_cert.to_string(),
-                key_file: client_key.to_string(),
+                ca_file: server_ca.into(),
+                cert_file: client_cert.into(),
+                key_file: client_key.into(),
                 insecure_skip_verify: false,
             }),
         },
@@ -130,7 +131,7 @@ pub(crate) fn inject_mirror(
         }
     }
     registry.mirrors.insert(
-        mirror_addr.to_string(),
+        mirror_addr.into(),
         Mirror {
             endpoints: vec![mirror_url],
             rewrites: BTreeMap::new(),
@@ -144,27 +145,22 @@ pub(crate) fn get_host_configs(
     registry: &Registry,
     no_default_endpoint: bool,
     mirror_addr: &str,
-) -> (BTreeMap<String, HostConfig>, Vec<Note>) {
-    let mut hosts: BTreeMap<String, HostConfig> = BTreeMap::new();
+) -> (BTreeMap<GoString, HostConfig>, Vec<Note>) {
+    let mut hosts: BTreeMap<GoString, HostConfig> = BTreeMap::new();
     let mut notes = Vec::new();
     // One shared copy of each configs entry, however many endpoints find it.
-    let configs: BTreeMap<&str, Arc<RegistryConfig>> = registry
+    let configs: BTreeMap<&BStr, Arc<RegistryConfig>> = registry
         .configs
         .iter()
-        .map(|(k, c)| (k.as_str(), Arc::new(c.clone())))
+        .map(|(k, c)| (k.as_bstr(), Arc::new(c.clone())))
         .collect();
 
     // create config for default endpoints
     for (host, config) in &configs {
         let host = *host;
-        match default_host_config(
-            host,
-            mirror_addr,
-            Arc::clone(config),
-            Some(host.to_string()),
-        ) {
+        match default_host_config(host, mirror_addr, Arc::clone(config), Some(host.into())) {
             Ok(c) => {
-                hosts.insert(dir_name(host).to_string(), c);
+                hosts.insert(dir_name(host).into(), c);
             }
             Err(err) => notes.push(invalid_registry(host, &err)),
         }
@@ -175,10 +171,10 @@ pub(crate) fn get_host_configs(
         // Looked up under the key as written: a `*` mirror never finds the `_default` entry the
         // configs loop made, so it starts from scratch (and a mirror literally named `_default`
         // does find it).
-        let mut config = match hosts.get(host) {
+        let mut config = match hosts.get(host.as_bstr()) {
             Some(c) => c.clone(),
             None => {
-                let (cfg, key) = config_for_host(&configs, host);
+                let (cfg, key) = config_for_host(&configs, host.as_bstr());
                 let mut c = match default_host_config(host, mirror_addr, cfg, key) {
                     Ok(c) => c,
                     Err(err) => {
@@ -188,7 +184,7 @@ pub(crate) fn get_host_configs(
                 };
                 if no_default_endpoint {
                     c.default = None;
-                } else if host == "*" {
+                } else if *host == "*" {
                     // An empty, non-nil URL: hosts.toml gets `server = ""` and the config is gone.
                     c.default = Some(RegistryEndpoint {
                         url: Some(Box::default()),
@@ -201,7 +197,7 @@ pub(crate) fn get_host_configs(
         config.mirror = Some(host.clone());
 
         // track which endpoints we've already seen to avoid creating duplicates
-        let mut seen: Vec<String> = Vec::with_capacity(mirror.endpoints.len());
+        let mut seen: Vec<GoString> = Vec::with_capacity(mirror.endpoints.len());
         for (i, endpoint) in mirror.endpoints.iter().enumerate() {
             let n = match normalize_endpoint_address(endpoint, mirror_addr) {
                 Ok(n) => n,
@@ -241,7 +237,7 @@ pub(crate) fn get_host_configs(
             } else {
                 BTreeMap::new()
             };
-            let (cfg, key) = config_for_host(&configs, &n.registry);
+            let (cfg, key) = config_for_host(&configs, n.registry.as_bstr());
             let ep = RegistryEndpoint {
                 override_path: n.override_path,
                 url: Some(Box::new(n.url)),
@@ -266,7 +262,7 @@ pub(crate) fn get_host_configs(
             seen.push(url_string);
         }
 
-        hosts.insert(dir_name(host).to_string(), config);
+        hosts.insert(dir_name(host).into(), config);
     }
 
     // Clean up hosts and default endpoints where resulting config leaves only defaults
@@ -278,9 +274,9 @@ pub(crate) fn get_host_configs(
 }
 
 /// `*` is written to `_default`; every other key is its own directory name.
-fn dir_name(host: &str) -> &str {
+fn dir_name(host: &BStr) -> &BStr {
     if host == "*" {
-        DEFAULT_DIR
+        BStr::new(DEFAULT_DIR)
     } else {
         host
     }
@@ -291,19 +287,19 @@ fn dir_name(host: &str) -> &str {
 #[derive(Debug, thiserror::Error)]
 #[error("invalid endpoint URL {host} for {host}: {source}")]
 struct InvalidRegistry {
-    host: String,
+    host: GoString,
     source: crate::go::url::UrlError,
 }
 
 /// K3s's `defaultHostConfig`: the registry's own endpoint, carrying `config`.
 fn default_host_config(
-    host: &str,
+    host: &BStr,
     mirror_addr: &str,
     config: Arc<RegistryConfig>,
-    config_key: Option<String>,
+    config_key: Option<GoString>,
 ) -> Result<HostConfig, InvalidRegistry> {
     let n = normalize_endpoint_address(host, mirror_addr).map_err(|source| InvalidRegistry {
-        host: host.to_string(),
+        host: host.into(),
         source,
     })?;
     Ok(HostConfig {
@@ -325,28 +321,29 @@ fn default_host_config(
 /// K3s's `configForHost`: the config under the `DefaultHost` name (`registry-1.docker.io` for
 /// `docker.io`) wins if there is one; else the config under the name itself. Returns the key used.
 pub(crate) fn config_for_host(
-    configs: &BTreeMap<&str, Arc<RegistryConfig>>,
-    host: &str,
-) -> (Arc<RegistryConfig>, Option<String>) {
+    configs: &BTreeMap<&BStr, Arc<RegistryConfig>>,
+    host: &BStr,
+) -> (Arc<RegistryConfig>, Option<GoString>) {
     let h = default_host(host);
     if h != host {
         if let Some(c) = configs.get(h) {
-            return (Arc::clone(c), Some(h.to_string()));
+            return (Arc::clone(c), Some(h.into()));
         }
     }
     match configs.get(host) {
-        Some(c) => (Arc::clone(c), Some(host.to_string())),
+        Some(c) => (Arc::clone(c), Some(host.into())),
         None => (Arc::default(), None),
     }
 }
 
-fn invalid_registry(host: &str, err: &InvalidRegistry) -> Note {
+fn invalid_registry(host: &BStr, err: &InvalidRegistry) -> Note {
     Note {
         level: Level::Error,
-        message: format!("Failed to generate config for registry {host}: {err}"),
-        kind: NoteKind::InvalidRegistry {
-            host: host.to_string(),
-        },
+        message: format!(
+            "Failed to generate config for registry {}: {err}",
+            GoString::from(host)
+        ),
+        kind: NoteKind::InvalidRegistry { host: host.into() },
     }
 }
 
@@ -360,10 +357,10 @@ mod tests {
                 .iter()
                 .map(|(k, eps)| {
                     let m = Mirror {
-                        endpoints: eps.iter().map(|e| e.to_string()).collect(),
+                        endpoints: eps.iter().map(|&e| e.into()).collect(),
                         rewrites: BTreeMap::new(),
                     };
-                    (k.to_string(), m)
+                    ((*k).into(), m)
                 })
                 .collect(),
             ..Registry::default()
@@ -391,7 +388,7 @@ mod tests {
         ]);
         let m = translate(&reg, &node);
         let idx = |dir: &str| -> Vec<(Option<usize>, Option<usize>)> {
-            m.hosts[dir]
+            m.hosts[dir.as_bytes()]
                 .endpoints
                 .iter()
                 .map(|e| (e.index, e.source_index))
@@ -439,7 +436,7 @@ mod tests {
             },
         );
         let m = translate(&reg, &NodeOptions::default());
-        let d = m.hosts["_default"].default.as_ref().expect("default");
+        let d = m.hosts[&b"_default"[..]].default.as_ref().expect("default");
         assert_eq!(d.url.as_deref(), Some(&crate::go::url::Url::default()));
         assert!(d.config.tls.is_none());
     }

@@ -3,8 +3,8 @@
 //! [`clean`] before it reaches a terminal, as rustc and fd escape what they print: control
 //! characters (C0, DEL, C1) and the Unicode bidirectional overrides become visible escapes
 //! (`\n`, `\u{1b}`), so no file can move the cursor, recolour the terminal, or fake an output
-//! line. A byte that is not UTF-8 (carried as [`crate::go::bytes`]' escape code points) shows as
-//! `\xNN`.
+//! line. (Bytes that are not UTF-8 never get here: a Go string is shown with `\xNN` escapes, see
+//! [`crate::go::string::GoString`].)
 
 use std::borrow::Cow;
 
@@ -12,7 +12,6 @@ use std::borrow::Cow;
 fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-        || crate::go::bytes::escaped_byte(c).is_some()
 }
 
 fn push_escaped(out: &mut String, c: char) {
@@ -20,10 +19,7 @@ fn push_escaped(out: &mut String, c: char) {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
-        c => match crate::go::bytes::escaped_byte(c) {
-            Some(b) => out.push_str(&format!("\\x{b:02x}")),
-            None => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-        },
+        c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
     }
 }
 
@@ -72,7 +68,8 @@ mod tests {
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
         assert_eq!(clean("a\nb\tc\u{1b}[31m"), "a\\nb\\tc\\u{1b}[31m");
         assert_eq!(clean("x\u{202e}y\u{85}"), "x\\u{202e}y\\u{85}");
-        assert_eq!(clean("\u{10ffff}"), "\\xff");
+        // A real character, however odd, is not a byte (Go strings are GoString, not text).
+        assert_eq!(clean("\u{10ffff}"), "\u{10ffff}");
         assert_eq!(clean_keeping("\ta\u{7}", &['\t']), "\ta\\u{7}");
         assert_eq!(clean_bytes(b"a\n\xff\x1b\tb"), "a\n\\xff\\u{1b}\tb");
     }

@@ -39,8 +39,8 @@ use std::time::Duration;
 
 mod dir;
 
-use crate::go::bytes::to_go_bytes;
 use crate::go::filepath;
+use crate::go::string::BStr;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 use dir::{Dir, DirError, Kind, Lock, LockError, Meta};
 
@@ -673,11 +673,13 @@ impl Output {
         let mut host_dirs: BTreeMap<Rel, String> = BTreeMap::new();
         let mut writes: BTreeMap<Rel, (u32, Vec<u8>, String)> = BTreeMap::new();
         for h in rendered.hosts {
-            let rel = self.host_rel(&h.dir)?;
+            let rel = self.host_rel(h.dir.as_bstr())?;
             let mut file = rel.clone();
             file.push(b"hosts.toml".to_vec());
-            host_dirs.insert(rel, h.dir.clone());
-            writes.insert(file, (HOSTS_MODE, h.contents, h.dir));
+            // Names in messages: bytes that are not UTF-8 as `\xNN`.
+            let name = h.dir.to_display().into_owned();
+            host_dirs.insert(rel, name.clone());
+            writes.insert(file, (HOSTS_MODE, h.contents, name));
         }
         // K3s writes config.toml first; a registry named `..` or `../config.toml` removes it again.
         let config_written =
@@ -995,7 +997,7 @@ impl Output {
     }
 
     /// `filepath.Join(certs.d, host)` below DIR, refused when it leaves DIR or cannot be a name.
-    fn host_rel(&self, host: &str) -> Result<Rel, WriteError> {
+    fn host_rel(&self, host: &BStr) -> Result<Rel, WriteError> {
         let rel = host_rel(host).map_err(|e| match e {
             WriteError::Escapes { name, path } => WriteError::Escapes {
                 name,
@@ -1617,28 +1619,27 @@ fn may_change(tree: &Tree, rel: &[Vec<u8>]) -> Result<bool, WriteError> {
 
 /// `filepath.Join(certs.d, host)` below DIR, as components; refused when it leaves DIR, names a
 /// component longer than a file name may be, or holds a NUL byte.
-fn host_rel(host: &str) -> Result<Rel, WriteError> {
-    let rel = filepath::join(&[CERTS_D, host]);
-    if Path::new(&rel).components().next() == Some(Component::ParentDir) {
+fn host_rel(host: &BStr) -> Result<Rel, WriteError> {
+    let bytes = filepath::join_bytes(&[CERTS_D.as_bytes(), host]);
+    let name = || crate::go::string::display(host).into_owned();
+    let path = std::ffi::OsStr::from_bytes(&bytes);
+    if Path::new(path).components().next() == Some(Component::ParentDir) {
         return Err(WriteError::Escapes {
-            name: host.to_string(),
-            path: PathBuf::from(std::ffi::OsStr::from_bytes(&to_go_bytes(&rel))),
+            name: name(),
+            path: PathBuf::from(path),
         });
     }
-    let bytes = to_go_bytes(&rel);
     if bytes.contains(&0) {
-        return Err(WriteError::NulInName {
-            name: host.to_string(),
-        });
+        return Err(WriteError::NulInName { name: name() });
     }
-    if rel == "." {
+    if bytes == b"." {
         return Ok(Vec::new());
     }
     let comps: Rel = bytes.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
     let longest = comps.iter().map(Vec::len).max().unwrap_or(0);
     if longest > NAME_MAX {
         return Err(WriteError::NameTooLong {
-            name: host.to_string(),
+            name: name(),
             len: longest,
             max: NAME_MAX,
         });
@@ -1735,7 +1736,7 @@ mod tests {
 
     #[test]
     fn host_dirs_stay_below_dir() {
-        let rel = |h: &str| host_rel(h).map(|r| encode_rel(&r));
+        let rel = |h: &str| host_rel(BStr::new(h)).map(|r| encode_rel(&r));
         assert_eq!(rel("docker.io").expect("ok"), "certs.d/docker.io");
         assert_eq!(rel("a/../b").expect("ok"), "certs.d/b");
         // "" and "." are certs.d itself, ".." DIR: K3s removes and writes them, inside DIR.
@@ -1743,22 +1744,25 @@ mod tests {
         assert_eq!(rel(".").expect("ok"), "certs.d");
         assert_eq!(rel("..").expect("ok"), "");
         assert_eq!(rel("../x").expect("ok"), "x");
-        assert!(matches!(host_rel("../.."), Err(WriteError::Escapes { .. })));
         assert!(matches!(
-            host_rel("../../etc"),
+            host_rel(BStr::new("../..")),
             Err(WriteError::Escapes { .. })
         ));
         assert!(matches!(
-            host_rel("a/../../../etc"),
+            host_rel(BStr::new("../../etc")),
             Err(WriteError::Escapes { .. })
         ));
-        assert!(host_rel(&"x".repeat(255)).is_ok());
         assert!(matches!(
-            host_rel(&"x".repeat(256)),
+            host_rel(BStr::new("a/../../../etc")),
+            Err(WriteError::Escapes { .. })
+        ));
+        assert!(host_rel(BStr::new(&"x".repeat(255))).is_ok());
+        assert!(matches!(
+            host_rel(BStr::new(&"x".repeat(256))),
             Err(WriteError::NameTooLong { len: 256, .. })
         ));
         assert!(matches!(
-            host_rel("a\0b"),
+            host_rel(BStr::new("a\0b")),
             Err(WriteError::NulInName { .. })
         ));
         // A scheme in a mirror name makes nested directories, as filepath.Join does.
@@ -1863,7 +1867,7 @@ mod tests {
                 .iter()
                 .map(|d| HostsFile {
                     secrets: Vec::new(),
-                    dir: d.to_string(),
+                    dir: (*d).into(),
                     contents: hosts(if *d == "a" { "new a" } else { d }),
                 })
                 .collect(),

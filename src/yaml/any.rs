@@ -14,10 +14,11 @@
 //!   sequence they are Go maps (`map[interface{}]interface{}`);
 //! - timestamps stay strings; integers too big for `int64` are `uint64`, then `float64`.
 
-use super::parse::{Doc, Kind, NodeId};
+use super::decode::{Fatal, TypeErr};
 use super::resolve::{
     resolve, short_tag, Resolved, BINARY_TAG, MAP_TAG, MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG,
 };
+use super::tree::{Doc, Kind, NodeId};
 
 /// A Go `interface{}` value as yaml.v2 decodes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,18 +58,6 @@ pub struct MapItem {
     pub column: u32,
 }
 
-/// A `failf`: decoding stops.
-pub(super) struct Fatal {
-    pub(super) node: NodeId,
-    pub(super) message: String,
-}
-
-/// A `terror`, kept going.
-pub(super) struct TypeErr {
-    pub(super) node: NodeId,
-    pub(super) message: String,
-}
-
 /// What the top-level target is while decoding a mapping into `interface{}` (`d.mapType`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MapType {
@@ -78,8 +67,8 @@ enum MapType {
     MapSlice,
 }
 
-pub(super) struct Decoder<'d, 'a> {
-    doc: &'d Doc<'a>,
+pub(super) struct Decoder<'d> {
+    doc: &'d Doc,
     map_type: MapType,
     active: Vec<bool>,
     decode_count: u64,
@@ -101,8 +90,8 @@ fn allowed_alias_ratio(decode_count: u64) -> f64 {
     }
 }
 
-impl<'d, 'a> Decoder<'d, 'a> {
-    pub(super) fn new(doc: &'d Doc<'a>) -> Self {
+impl<'d> Decoder<'d> {
+    pub(super) fn new(doc: &'d Doc) -> Self {
         Decoder {
             doc,
             map_type: MapType::GoMap,
@@ -403,13 +392,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
             if self.doc.node(target(self, m)).kind != Kind::Mapping {
                 return Err(want_map(m));
             }
-            match self.any(m)? {
-                Some(GoValue::GoMap(entries)) => {
-                    for (k, val) in entries {
-                        set_map_index(out, k, val);
-                    }
+            if let Some(GoValue::GoMap(entries)) = self.any(m)? {
+                for (k, val) in entries {
+                    set_map_index(out, k, val);
                 }
-                _ => {}
             }
         }
         Ok(())
@@ -555,7 +541,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(doc: &Doc<'_>, n: NodeId) -> bool {
+fn prepare_null(doc: &Doc, n: NodeId) -> bool {
     let node = doc.node(n);
     node.tag.as_deref() == Some(NULL_TAG)
         || (node.kind == Kind::Scalar

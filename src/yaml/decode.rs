@@ -9,13 +9,13 @@
 
 use std::collections::BTreeMap;
 
-use super::parse::{Doc, Kind, Node, NodeId};
 use super::resolve::{
     resolve, short_tag, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG, MERGE_TAG,
     NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
 use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
-use crate::registries::{AuthConfig, Mirror, Registry, RegistryConfig, TlsConfig};
+use super::tree::{Doc, Kind, Node, NodeId};
+use crate::go::string::GoString;
 
 /// A `failf`: decoding stops.
 #[derive(Debug)]
@@ -31,28 +31,109 @@ pub(crate) struct TypeErr {
     pub message: String,
 }
 
-/// How deep `unmarshal` calls may nest. The registries types are at most six levels deep, so
-/// only chains of aliases and merge keys come near this; yaml.v2 (on Go's growable stacks) has no
-/// such limit.
-pub(crate) const MAX_DEPTH: u32 = 256;
+/// Stack room `unmarshal` wants before it recurses, and how much more it takes when short.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
-/// A settable Go value of one of the types the registries schema uses.
-#[derive(Debug)]
-pub(crate) enum Out<'r> {
-    Registry(&'r mut Registry),
-    Mirror(&'r mut Mirror),
-    Config(&'r mut RegistryConfig),
-    Auth(&'r mut AuthConfig),
-    Tls(&'r mut TlsConfig),
-    AuthPtr(&'r mut Option<AuthConfig>),
-    TlsPtr(&'r mut Option<TlsConfig>),
-    Str(&'r mut String),
+/// A settable Go value: what the decoder writes into. The kinds a schema needs (structs,
+/// pointers to structs, strings, booleans, string slices, string-keyed maps); each Go
+/// `switch out.Kind()` becomes a `match` on it.
+#[allow(missing_debug_implementations)]
+pub enum Out<'r> {
+    /// A struct (`reflect.Struct`).
+    Struct(&'r mut dyn Struct),
+    /// A pointer to a struct (`reflect.Ptr`); `None` is nil.
+    Ptr(&'r mut dyn Ptr),
+    /// A `string`.
+    Str(&'r mut GoString),
+    /// A `bool`.
     Bool(&'r mut bool),
-    StrSeq(&'r mut Vec<String>),
-    MirrorMap(&'r mut BTreeMap<String, Mirror>),
-    ConfigMap(&'r mut BTreeMap<String, RegistryConfig>),
-    AuthMap(&'r mut BTreeMap<String, AuthConfig>),
-    StrMap(&'r mut BTreeMap<String, String>),
+    /// A `[]string`.
+    StrSeq(&'r mut Vec<GoString>),
+    /// A `map[string]T`.
+    Map(&'r mut dyn Map),
+}
+
+/// A Go struct as yaml.v2 sees it (`getStructInfo`): its type name, its fields by yaml name.
+pub trait Struct {
+    /// Go's `Type().String()`, e.g. `registries.Mirror`.
+    fn type_name(&self) -> &'static str;
+    /// The yaml names of the fields, in declaration order.
+    fn fields(&self) -> &'static [&'static str];
+    /// The field with yaml name `name` (`FieldsMap[name]`), as a target.
+    fn field(&mut self, name: &[u8]) -> Option<Out<'_>>;
+    /// `out.Set(reflect.Zero(out.Type()))`.
+    fn set_zero(&mut self);
+}
+
+/// A Go pointer to a struct.
+pub trait Ptr {
+    /// Go's type name, e.g. `*registries.TLSConfig`.
+    fn type_name(&self) -> String;
+    /// Sets the pointer to nil.
+    fn set_nil(&mut self);
+    /// `prepare`: allocates the struct if the pointer is nil, and dereferences it.
+    fn get_or_new(&mut self) -> &mut dyn Struct;
+}
+
+/// A Go `map[string]T`.
+pub trait Map {
+    /// Go's type name, e.g. `map[string]registries.Mirror`.
+    fn type_name(&self) -> String;
+    /// Empties the map.
+    fn clear(&mut self);
+    /// `d.mapping` for one entry: `fill` decodes into a fresh element (`reflect.New(et)`), which
+    /// replaces the entry under `key` when `fill` returns true.
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool);
+}
+
+/// A Go type with a name known without a value (for pointer and map type names).
+pub trait GoType {
+    /// Go's type name, e.g. `registries.Mirror`.
+    const NAME: &'static str;
+}
+
+/// A type that can be a map element or a pointer's target.
+pub trait Elem: GoType + Default {
+    /// This value as a decoding target.
+    fn out(&mut self) -> Out<'_>;
+}
+
+impl GoType for GoString {
+    const NAME: &'static str = "string";
+}
+
+impl Elem for GoString {
+    fn out(&mut self) -> Out<'_> {
+        Out::Str(self)
+    }
+}
+
+impl<T: Struct + GoType + Default> Ptr for Option<T> {
+    fn type_name(&self) -> String {
+        format!("*{}", T::NAME)
+    }
+    fn set_nil(&mut self) {
+        *self = None;
+    }
+    fn get_or_new(&mut self) -> &mut dyn Struct {
+        self.get_or_insert_with(T::default)
+    }
+}
+
+impl<V: Elem> Map for BTreeMap<GoString, V> {
+    fn type_name(&self) -> String {
+        format!("map[string]{}", V::NAME)
+    }
+    fn clear(&mut self) {
+        BTreeMap::clear(self);
+    }
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool) {
+        let mut elem = V::default();
+        if fill(elem.out()) {
+            self.insert(key, elem);
+        }
+    }
 }
 
 /// The kind of target, as far as source-map notes care.
@@ -66,22 +147,14 @@ enum OutKind {
 
 impl Out<'_> {
     /// Go's `out.Type().String()`.
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> String {
         match self {
-            Out::Registry(_) => "registries.Registry",
-            Out::Mirror(_) => "registries.Mirror",
-            Out::Config(_) => "registries.RegistryConfig",
-            Out::Auth(_) => "registries.AuthConfig",
-            Out::Tls(_) => "registries.TLSConfig",
-            Out::AuthPtr(_) => "*registries.AuthConfig",
-            Out::TlsPtr(_) => "*registries.TLSConfig",
-            Out::Str(_) => "string",
-            Out::Bool(_) => "bool",
-            Out::StrSeq(_) => "[]string",
-            Out::MirrorMap(_) => "map[string]registries.Mirror",
-            Out::ConfigMap(_) => "map[string]registries.RegistryConfig",
-            Out::AuthMap(_) => "map[string]registries.AuthConfig",
-            Out::StrMap(_) => "map[string]string",
+            Out::Struct(s) => s.type_name().to_string(),
+            Out::Ptr(p) => p.type_name(),
+            Out::Str(_) => "string".to_string(),
+            Out::Bool(_) => "bool".to_string(),
+            Out::StrSeq(_) => "[]string".to_string(),
+            Out::Map(m) => m.type_name(),
         }
     }
 
@@ -97,166 +170,25 @@ impl Out<'_> {
     /// `out.Set(reflect.Zero(out.Type()))`.
     fn set_zero(self) {
         match self {
-            Out::Registry(v) => *v = Registry::default(),
-            Out::Mirror(v) => *v = Mirror::default(),
-            Out::Config(v) => *v = RegistryConfig::default(),
-            Out::Auth(v) => *v = AuthConfig::default(),
-            Out::Tls(v) => *v = TlsConfig::default(),
-            Out::AuthPtr(v) => *v = None,
-            Out::TlsPtr(v) => *v = None,
+            Out::Struct(s) => s.set_zero(),
+            Out::Ptr(p) => p.set_nil(),
             Out::Str(v) => v.clear(),
             Out::Bool(v) => *v = false,
             Out::StrSeq(v) => *v = Vec::new(),
-            Out::MirrorMap(v) => v.clear(),
-            Out::ConfigMap(v) => v.clear(),
-            Out::AuthMap(v) => v.clear(),
-            Out::StrMap(v) => v.clear(),
+            Out::Map(m) => m.clear(),
         }
     }
 
     /// A shorter-lived copy of this target (to decode into it more than once).
     fn reborrow(&mut self) -> Out<'_> {
         match self {
-            Out::Registry(v) => Out::Registry(v),
-            Out::Mirror(v) => Out::Mirror(v),
-            Out::Config(v) => Out::Config(v),
-            Out::Auth(v) => Out::Auth(v),
-            Out::Tls(v) => Out::Tls(v),
-            Out::AuthPtr(v) => Out::AuthPtr(v),
-            Out::TlsPtr(v) => Out::TlsPtr(v),
+            Out::Struct(s) => Out::Struct(&mut **s),
+            Out::Ptr(p) => Out::Ptr(&mut **p),
             Out::Str(v) => Out::Str(v),
             Out::Bool(v) => Out::Bool(v),
             Out::StrSeq(v) => Out::StrSeq(v),
-            Out::MirrorMap(v) => Out::MirrorMap(v),
-            Out::ConfigMap(v) => Out::ConfigMap(v),
-            Out::AuthMap(v) => Out::AuthMap(v),
-            Out::StrMap(v) => Out::StrMap(v),
+            Out::Map(m) => Out::Map(&mut **m),
         }
-    }
-}
-
-/// A Go struct: its yaml field names (getStructInfo's `FieldsMap`) and settable fields.
-trait Fields {
-    const FIELDS: &'static [&'static str];
-    fn field(&mut self, name: &str) -> Option<Out<'_>>;
-    fn out(&mut self) -> Out<'_>;
-}
-
-impl Fields for Registry {
-    const FIELDS: &'static [&'static str] = &["mirrors", "configs", "auths"];
-    fn field(&mut self, name: &str) -> Option<Out<'_>> {
-        Some(match name {
-            "mirrors" => Out::MirrorMap(&mut self.mirrors),
-            "configs" => Out::ConfigMap(&mut self.configs),
-            "auths" => Out::AuthMap(&mut self.auths),
-            _ => return None,
-        })
-    }
-    fn out(&mut self) -> Out<'_> {
-        Out::Registry(self)
-    }
-}
-
-impl Fields for Mirror {
-    const FIELDS: &'static [&'static str] = &["endpoint", "rewrite"];
-    fn field(&mut self, name: &str) -> Option<Out<'_>> {
-        Some(match name {
-            "endpoint" => Out::StrSeq(&mut self.endpoints),
-            "rewrite" => Out::StrMap(&mut self.rewrites),
-            _ => return None,
-        })
-    }
-    fn out(&mut self) -> Out<'_> {
-        Out::Mirror(self)
-    }
-}
-
-impl Fields for RegistryConfig {
-    const FIELDS: &'static [&'static str] = &["auth", "tls"];
-    fn field(&mut self, name: &str) -> Option<Out<'_>> {
-        Some(match name {
-            "auth" => Out::AuthPtr(&mut self.auth),
-            "tls" => Out::TlsPtr(&mut self.tls),
-            _ => return None,
-        })
-    }
-    fn out(&mut self) -> Out<'_> {
-        Out::Config(self)
-    }
-}
-
-impl Fields for AuthConfig {
-    const FIELDS: &'static [&'static str] = &["username", "password", "auth", "identity_token"];
-    fn field(&mut self, name: &str) -> Option<Out<'_>> {
-        Some(match name {
-            "username" => Out::Str(&mut self.username),
-            "password" => Out::Str(&mut self.password),
-            "auth" => Out::Str(&mut self.auth),
-            "identity_token" => Out::Str(&mut self.identity_token),
-            _ => return None,
-        })
-    }
-    fn out(&mut self) -> Out<'_> {
-        Out::Auth(self)
-    }
-}
-
-impl Fields for TlsConfig {
-    const FIELDS: &'static [&'static str] =
-        &["ca_file", "cert_file", "key_file", "insecure_skip_verify"];
-    fn field(&mut self, name: &str) -> Option<Out<'_>> {
-        Some(match name {
-            "ca_file" => Out::Str(&mut self.ca_file),
-            "cert_file" => Out::Str(&mut self.cert_file),
-            "key_file" => Out::Str(&mut self.key_file),
-            "insecure_skip_verify" => Out::Bool(&mut self.insecure_skip_verify),
-            _ => return None,
-        })
-    }
-    fn out(&mut self) -> Out<'_> {
-        Out::Tls(self)
-    }
-}
-
-/// A Go map's element type.
-trait Elem: Default {
-    fn out(&mut self) -> Out<'_>;
-    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_>;
-}
-
-impl Elem for Mirror {
-    fn out(&mut self) -> Out<'_> {
-        Out::Mirror(self)
-    }
-    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
-        Out::MirrorMap(map)
-    }
-}
-
-impl Elem for RegistryConfig {
-    fn out(&mut self) -> Out<'_> {
-        Out::Config(self)
-    }
-    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
-        Out::ConfigMap(map)
-    }
-}
-
-impl Elem for AuthConfig {
-    fn out(&mut self) -> Out<'_> {
-        Out::Auth(self)
-    }
-    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
-        Out::AuthMap(map)
-    }
-}
-
-impl Elem for String {
-    fn out(&mut self) -> Out<'_> {
-        Out::Str(self)
-    }
-    fn map_out(map: &mut BTreeMap<String, Self>) -> Out<'_> {
-        Out::StrMap(map)
     }
 }
 
@@ -278,12 +210,12 @@ fn allowed_alias_ratio(decode_count: u64) -> f64 {
 #[derive(Default)]
 struct Seen {
     small: Vec<(usize, Position)>,
-    big: Option<std::collections::HashMap<String, Position>>,
+    big: Option<std::collections::HashMap<GoString, Position>>,
 }
 
 impl Seen {
     /// The earlier occurrence of `key` in this mapping, if any.
-    fn check(&self, key: &str, map: &SourceMap) -> Option<Position> {
+    fn check(&self, key: &GoString, map: &SourceMap) -> Option<Position> {
         if let Some(big) = &self.big {
             return big.get(key).copied();
         }
@@ -298,9 +230,9 @@ impl Seen {
     }
 
     /// Remembers `key`, recorded as source-map entry `idx`, first seen at `pos`.
-    fn record(&mut self, key: &str, idx: usize, pos: Position, map: &SourceMap) {
+    fn record(&mut self, key: &GoString, idx: usize, pos: Position, map: &SourceMap) {
         if let Some(big) = &mut self.big {
-            big.entry(key.to_string()).or_insert(pos);
+            big.entry(key.clone()).or_insert(pos);
             return;
         }
         if self.small.len() < 16 {
@@ -308,30 +240,42 @@ impl Seen {
             return;
         }
         // Entry `idx` is not recorded yet: `key` goes in by itself.
-        let mut big: std::collections::HashMap<String, Position> = self
+        let mut big: std::collections::HashMap<GoString, Position> = self
             .small
             .drain(..)
             .filter_map(|(i, p)| Some((map.get(i)?.path.last()?.clone(), p)))
             .collect();
-        big.entry(key.to_string()).or_insert(pos);
+        big.entry(key.clone()).or_insert(pos);
         self.big = Some(big);
     }
 }
 
+/// Decodes the document rooted at `root` into `out`; returns the decoder (type errors and the
+/// source map) unless decoding was aborted.
+pub(crate) fn run<'d>(
+    doc: &'d Doc,
+    root: NodeId,
+    out: &mut dyn Struct,
+    record: bool,
+) -> Result<Decoder<'d>, Fatal> {
+    let mut d = Decoder::new(doc, record);
+    d.decode_document(root, Out::Struct(out))?;
+    Ok(d)
+}
+
 /// decode.go's `decoder`, plus the source map being built.
-pub(crate) struct Decoder<'d, 'a> {
-    doc: &'d Doc<'a>,
+pub(crate) struct Decoder<'d> {
+    doc: &'d Doc,
     pub terrors: Vec<TypeErr>,
     decode_count: u64,
     alias_count: u64,
     alias_depth: u32,
     /// `d.aliases`: alias nodes being expanded.
     active: Vec<bool>,
-    depth: u32,
     pub map: SourceMap,
     /// Whether `map` is being built; when not, paths, entries and duplicate notes are skipped.
     record: bool,
-    path: Vec<String>,
+    path: Vec<GoString>,
     /// `path_hashes[i]`: hash of `path[..i]`.
     path_hashes: Vec<u64>,
 
@@ -339,7 +283,7 @@ pub(crate) struct Decoder<'d, 'a> {
     alias_pos: Option<Position>,
 }
 
-fn node_pos(n: &Node<'_>) -> Position {
+fn node_pos(n: &Node) -> Position {
     Position {
         line: n.line,
         column: n.column,
@@ -347,15 +291,15 @@ fn node_pos(n: &Node<'_>) -> Position {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(n: &Node<'_>) -> bool {
+fn prepare_null(n: &Node) -> bool {
     n.tag.as_deref() == Some(NULL_TAG)
         || (n.kind == Kind::Scalar
             && n.tag.is_none()
-            && (n.value == "null" || n.value == "~" || (n.value.is_empty() && n.implicit)))
+            && (&*n.value == "null" || &*n.value == "~" || (n.value.is_empty() && n.implicit)))
 }
 
 /// The resolution `scalar` does (without the `!!binary` decoding).
-fn scalar_resolution<'n>(n: &'n Node<'_>) -> Result<(&'n str, Resolved), String> {
+fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), String> {
     if n.tag.is_none() && !n.implicit {
         Ok((STR_TAG, Resolved::Str))
     } else {
@@ -375,10 +319,10 @@ fn static_short(rtag: &str) -> &'static str {
     }
 }
 
-impl<'d, 'a> Decoder<'d, 'a> {
+impl<'d> Decoder<'d> {
     /// A decoder over `doc`; `record` says whether to build the [`SourceMap`] (audit and explain
     /// need it; render does not, and on a large file it is most of the memory).
-    pub(crate) fn new(doc: &'d Doc<'a>, record: bool) -> Self {
+    pub(crate) fn new(doc: &'d Doc, record: bool) -> Self {
         Decoder {
             record,
             doc,
@@ -391,7 +335,6 @@ impl<'d, 'a> Decoder<'d, 'a> {
             } else {
                 Vec::new()
             },
-            depth: 0,
             map: {
                 let mut m = SourceMap::default();
                 if record {
@@ -407,13 +350,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     /// `d.unmarshal(documentNode, out)`: the document node counts as one decode.
-    pub(crate) fn decode_document(
-        &mut self,
-        root: NodeId,
-        registry: &mut Registry,
-    ) -> Result<(), Fatal> {
+    pub(crate) fn decode_document(&mut self, root: NodeId, out: Out<'_>) -> Result<(), Fatal> {
         self.decode_count = 1;
-        self.unmarshal(root, Out::Registry(registry)).map(|_| ())
+        self.unmarshal(root, out).map(|_| ())
     }
 
     fn fatal(n: NodeId, message: impl Into<String>) -> Fatal {
@@ -440,16 +379,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         {
             return Err(Self::fatal(n, "document contains excessive aliasing"));
         }
-        if self.depth >= MAX_DEPTH {
-            return Err(Self::fatal(
-                n,
-                format!("aliases and merge keys nest deeper than {MAX_DEPTH} levels"),
-            ));
-        }
-        self.depth += 1;
-        let r = self.unmarshal_node(n, out);
-        self.depth -= 1;
-        r
+        // Aliases and merge keys nest as deep as the document makes them, and Go's goroutine
+        // stacks grow to follow: so does ours.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.unmarshal_node(n, out)
+        })
     }
 
     fn unmarshal_node(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
@@ -467,15 +401,14 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No registries
+    /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No schema
     /// type implements `yaml.Unmarshaler`.)
-    fn prepare<'o>(node: &Node<'_>, out: Out<'o>) -> Out<'o> {
+    fn prepare<'o>(node: &Node, out: Out<'o>) -> Out<'o> {
         if prepare_null(node) {
             return out;
         }
         match out {
-            Out::AuthPtr(p) => Out::Auth(p.get_or_insert_with(AuthConfig::default)),
-            Out::TlsPtr(p) => Out::Tls(p.get_or_insert_with(TlsConfig::default)),
+            Out::Ptr(p) => Out::Struct(p.get_or_new()),
             o => o,
         }
     }
@@ -556,14 +489,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         match out {
             Out::Str(s) => {
                 match binary {
-                    Some(data) => {
-                        // A Go string holds any bytes; invalid UTF-8 travels as escaped bytes
-                        // (see crate::go::bytes) so that %q prints \xNN as K3s does.
-                        *s = crate::go::bytes::from_go_vec(data);
-                    }
+                    // A Go string holds any bytes, valid UTF-8 or not.
+                    Some(data) => *s = GoString::from(data),
                     None => {
                         s.clear();
-                        s.push_str(&node.value);
+                        s.push_bytes(node.value.as_bytes());
                     }
                 }
                 return Ok(true);
@@ -576,7 +506,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             }
             _ => {}
         }
-        self.terror(n, tag, type_name);
+        self.terror(n, tag, &type_name);
         Ok(false)
     }
 
@@ -584,7 +514,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn sequence(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
         let type_name = out.type_name();
         let Out::StrSeq(v) = out else {
-            self.terror(n, SEQ_TAG, type_name);
+            self.terror(n, SEQ_TAG, &type_name);
             return Ok(false);
         };
         let doc = self.doc;
@@ -592,9 +522,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let mut items = Vec::with_capacity(kids.len());
         for (i, &c) in kids.iter().enumerate() {
             if self.record {
-                self.open_entry(i.to_string(), None, c, OutKind::Str, None, true);
+                self.open_entry(i.to_string().into(), None, c, OutKind::Str, None, true);
             }
-            let mut e = String::new();
+            let mut e = GoString::new();
             let ok = self.unmarshal(c, Out::Str(&mut e));
             self.pop_seg();
             if ok? {
@@ -609,17 +539,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn mapping(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
         let type_name = out.type_name();
         match out {
-            Out::Registry(s) => self.mapping_struct(n, s),
-            Out::Mirror(s) => self.mapping_struct(n, s),
-            Out::Config(s) => self.mapping_struct(n, s),
-            Out::Auth(s) => self.mapping_struct(n, s),
-            Out::Tls(s) => self.mapping_struct(n, s),
-            Out::MirrorMap(m) => self.mapping_map(n, m),
-            Out::ConfigMap(m) => self.mapping_map(n, m),
-            Out::AuthMap(m) => self.mapping_map(n, m),
-            Out::StrMap(m) => self.mapping_map(n, m),
+            Out::Struct(s) => self.mapping_struct(n, s),
+            Out::Map(m) => self.mapping_map(n, m),
             _ => {
-                self.terror(n, MAP_TAG, type_name);
+                self.terror(n, MAP_TAG, &type_name);
                 Ok(false)
             }
         }
@@ -629,41 +552,47 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn is_merge(&self, k: NodeId) -> bool {
         let n = self.doc.node(k);
         n.kind == Kind::Scalar
-            && n.value == "<<"
+            && &*n.value == "<<"
             && (n.implicit || n.tag.as_deref() == Some(MERGE_TAG))
     }
 
     /// The `for` loop of `d.mapping` for a Go map: each value is decoded into a fresh element
     /// (`reflect.New(et)`) and replaces the entry; merges go into the map itself.
-    fn mapping_map<V: Elem>(
-        &mut self,
-        n: NodeId,
-        map: &mut BTreeMap<String, V>,
-    ) -> Result<bool, Fatal> {
+    fn mapping_map(&mut self, n: NodeId, map: &mut dyn Map) -> Result<bool, Fatal> {
         let doc = self.doc;
         let mut seen = Seen::default();
         for pair in doc.kids(n).chunks_exact(2) {
             let (k, v) = (pair[0], pair[1]);
             if self.is_merge(k) {
                 self.merge_entry(k, v);
-                self.merge(v, V::map_out(map))?;
+                self.merge(v, Out::Map(&mut *map))?;
                 continue;
             }
-            let mut key = String::new();
+            let mut key = GoString::new();
             if !self.unmarshal(k, Out::Str(&mut key))? {
                 continue;
             }
-            let mut elem = V::default();
-            let kind = elem.out().kind();
-            if self.record {
+            let dup = if self.record {
                 let dup = seen.check(&key, &self.map);
                 seen.record(&key, self.map.len(), self.pos(k), &self.map);
-                self.open_entry(key.clone(), Some(k), v, kind, dup, true);
-            }
-            let ok = self.unmarshal(v, elem.out());
-            self.pop_seg();
-            if ok? {
-                map.insert(key, elem);
+                dup
+            } else {
+                None
+            };
+            let mut fatal = None;
+            map.insert_with(key.clone(), &mut |elem| {
+                if self.record {
+                    self.open_entry(key.clone(), Some(k), v, elem.kind(), dup, true);
+                }
+                let r = self.unmarshal(v, elem);
+                self.pop_seg();
+                r.unwrap_or_else(|e| {
+                    fatal = Some(e);
+                    false
+                })
+            });
+            if let Some(e) = fatal {
+                return Err(e);
             }
         }
         Ok(true)
@@ -671,16 +600,16 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     /// `d.mappingStruct`: known fields are decoded into the existing field value (so structs and
     /// pointers merge across duplicate keys); unknown keys are skipped without decoding.
-    fn mapping_struct<S: Fields>(&mut self, n: NodeId, s: &mut S) -> Result<bool, Fatal> {
+    fn mapping_struct(&mut self, n: NodeId, s: &mut dyn Struct) -> Result<bool, Fatal> {
         let doc = self.doc;
         let mut seen = Seen::default();
         // Go reuses one `name` value for every key, as here.
-        let mut name = String::new();
+        let mut name = GoString::new();
         for pair in doc.kids(n).chunks_exact(2) {
             let (k, v) = (pair[0], pair[1]);
             if self.is_merge(k) {
                 self.merge_entry(k, v);
-                self.merge(v, s.out())?;
+                self.merge(v, Out::Struct(&mut *s))?;
                 continue;
             }
             if !self.unmarshal(k, Out::Str(&mut name))? {
@@ -693,7 +622,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             } else {
                 None
             };
-            match s.field(&name) {
+            match s.field(name.as_bytes()) {
                 Some(field) => {
                     if self.record {
                         self.open_entry(name.clone(), Some(k), v, field.kind(), dup, false);
@@ -708,7 +637,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     if let Some(first) = dup {
                         notes.push(Note::DuplicateKey { first });
                     }
-                    notes.push(Note::UnknownKey { valid: S::FIELDS });
+                    notes.push(Note::UnknownKey { valid: s.fields() });
                     self.key_notes(k, &mut notes);
                     self.push_seg(name.clone());
                     let (kp, vp) = (self.pos(k), self.pos(v));
@@ -768,15 +697,15 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 anchor: vn.value.to_string(),
             });
         }
-        self.push_seg("<<".to_string());
+        self.push_seg("<<".into());
         let (kp, vp) = (self.pos(k), self.pos(v));
         self.map
             .push(self.path.clone(), self.path_hash(), kp, vp, notes, false);
         self.pop_seg();
     }
 
-    fn push_seg(&mut self, seg: String) {
-        let h = extend_hash(self.path_hash(), &seg);
+    fn push_seg(&mut self, seg: GoString) {
+        let h = extend_hash(self.path_hash(), seg.as_bytes());
         self.path_hashes.push(h);
         self.path.push(seg);
     }
@@ -799,7 +728,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     /// Pushes `seg` on the path and records its entry; the caller pops the path after decoding.
     fn open_entry(
         &mut self,
-        seg: String,
+        seg: GoString,
         key: Option<NodeId>,
         v: NodeId,
         kind: OutKind,
@@ -879,7 +808,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 return true;
             }
             Resolved::Bool(value)
-                if kind == OutKind::Bool && node.value != "true" && node.value != "false" =>
+                if kind == OutKind::Bool && &*node.value != "true" && &*node.value != "false" =>
             {
                 notes.push(Note::Yaml11Bool {
                     text: node.value.to_string(),

@@ -94,10 +94,9 @@ impl LoadError {
         self.first().map_or("", |p| p.message.as_str())
     }
 
-    /// The text of the error Go's `yaml.Unmarshal` returns, as K3s prints it. Exact for type
-    /// and decode errors; for syntax errors the line libyaml names can differ by one (libyaml
-    /// reports parser errors against a 0-based mark) and the wording is libyaml's only for the
-    /// common errors.
+    /// The text of the error Go's `yaml.Unmarshal` returns, as K3s prints it, line numbers
+    /// included (libyaml's: scanner errors name the 1-based line of the problem, parser errors
+    /// the 0-based one, and a line 0 is not named).
     pub fn go_error(&self) -> String {
         match self.kind {
             ErrorKind::Type => {

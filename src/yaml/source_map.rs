@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::go::string::GoString;
+
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Position {
@@ -69,8 +71,7 @@ pub enum Note {
     },
     /// A `!!binary` scalar was base64-decoded.
     Binary,
-    /// A `!!binary` value decoded to bytes that are not UTF-8; they were stored with U+FFFD
-    /// replacement characters (Go would keep the raw bytes).
+    /// A `!!binary` value decoded to bytes that are not UTF-8 (kept as they are, as Go does).
     InvalidUtf8,
 }
 
@@ -80,7 +81,7 @@ pub struct Entry {
     /// The path from the top: keys as decoded (null key = `""`), sequence items as their index.
     /// E.g. `["configs", "registry.example.com", "tls", "ca_file"]`, `["mirrors", "docker.io",
     /// "endpoint", "0"]`.
-    pub path: Vec<String>,
+    pub path: Vec<GoString>,
     /// Where the key is (for sequence items, the item).
     pub key: Position,
     /// Where the value is.
@@ -127,15 +128,15 @@ pub(crate) const EMPTY_PATH_HASH: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// Extends the hash of a path by one segment: FNV-1a over its bytes and a 0xFF separator
 /// (never part of UTF-8).
-pub(crate) fn extend_hash(mut h: u64, seg: &str) -> u64 {
-    for &b in seg.as_bytes().iter().chain(&[0xFF]) {
+pub(crate) fn extend_hash(mut h: u64, seg: &[u8]) -> u64 {
+    for &b in seg.iter().chain(&[0xFF]) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
 }
 
-fn path_hash<S: AsRef<str>>(path: &[S]) -> u64 {
+fn path_hash<S: AsRef<[u8]>>(path: &[S]) -> u64 {
     path.iter()
         .fold(EMPTY_PATH_HASH, |h, seg| extend_hash(h, seg.as_ref()))
 }
@@ -144,7 +145,7 @@ impl SourceMap {
     /// Records an entry whose path hashes to `h` ([`extend_hash`] over its segments).
     pub(crate) fn push(
         &mut self,
-        path: Vec<String>,
+        path: Vec<GoString>,
         h: u64,
         key: Position,
         value: Position,
@@ -174,17 +175,21 @@ impl SourceMap {
     }
 
     /// Latest entry index recorded for exactly this path.
-    fn latest<S: AsRef<str>>(&self, path: &[S]) -> Option<usize> {
+    fn latest<S: AsRef<[u8]>>(&self, path: &[S]) -> Option<usize> {
         let candidates = self.index().get(&path_hash(path))?;
         candidates.iter().rev().map(|&i| i as usize).find(|&i| {
             let e = &self.entries[i];
-            e.path.len() == path.len() && e.path.iter().zip(path).all(|(a, b)| a == b.as_ref())
+            e.path.len() == path.len()
+                && e.path
+                    .iter()
+                    .zip(path)
+                    .all(|(a, b)| a.as_bytes() == b.as_ref())
         })
     }
 
     /// The entry for `path` whose value is in the decoded result: the last one recorded, unless
     /// an ancestor's value was replaced after it (a duplicated map entry, a null, ...).
-    pub fn find(&self, path: &[&str]) -> Option<&Entry> {
+    pub fn find<S: AsRef<[u8]>>(&self, path: &[S]) -> Option<&Entry> {
         let idx = self.latest(path)?;
         for depth in 1..path.len() {
             if let Some(a) = self.latest(&path[..depth]) {

@@ -338,7 +338,7 @@ fn user_templates_are_named_and_their_config_toml_not_compared() {
         let r = node.run(&["render"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(
-            r.stderr.contains(&format!("K3s renders config.toml from the user template")),
+            r.stderr.contains("K3s renders config.toml from the user template"),
             "{name}: {}",
             r.stderr
         );

@@ -2,13 +2,14 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use crate::containerd::cri::{self, parse_auth, AuthError, CredentialLookup};
 use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::containerd::hosts_dir::PlainHttp;
 use crate::containerd::hosts_toml::HostOrigin;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
+use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::AuthConfig;
 use crate::secret::Secret;
@@ -16,7 +17,7 @@ use crate::secret::Secret;
 /// Every credential rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     auths_ignored(ctx);
-    let configs: Vec<(String, AuthConfig)> = ctx
+    let configs: Vec<(GoString, AuthConfig)> = ctx
         .reg
         .configs
         .iter()
@@ -37,7 +38,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
         return;
     }
     let n = ctx.reg.auths.len();
-    let loc = ctx.loc_key(&["auths"]);
+    let loc = ctx.loc_key(ypath!["auths"]);
     let f = Diagnostic::new(
         Code::AuthsIgnored,
         Severity::Error,
@@ -56,7 +57,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
 /// embedded registry's address (K3s replaces that configs entry). Whether a key is used is
 /// decided by the containerd model: is it the host of a request containerd makes for a pull
 /// from any registry an image can name? (explain, for each such image, says the same.)
-fn never_used(ctx: &mut Ctx<'_>, key: &str) {
+fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
     let Some(contacted) = ctx.contacted_hosts() else {
         // The files do not render (K3s does not start either: see config-toml-invalid).
         return;
@@ -66,9 +67,9 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
             "with --embedded-registry K3s replaces configs.{} with the embedded registry's own TLS settings",
             quote(key)
         ))
-    } else if contacted.iter().any(|(h, _)| h == key) {
+    } else if contacted.iter().any(|(h, _)| key == h) {
         None
-    } else if key == DOCKER_HUB || key == "index.docker.io" {
+    } else if *key == DOCKER_HUB || *key == "index.docker.io" {
         Some(format!(
             "Docker Hub is contacted as {}, and containerd asks for credentials of that host",
             quote(DOCKER_HUB_HOST)
@@ -76,9 +77,9 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
     } else {
         Some(match normalize_endpoint_address(key, ctx.node.mirror_addr()) {
             Err(_) => "the key is not a host[:port], so no request ever has it as its host".to_string(),
-            Ok(n) if n.url.host != key => format!(
+            Ok(n) if n.url.host != *key => format!(
                 "the key is not a plain host[:port]; requests go to {}, and containerd asks for credentials of that host",
-                quote(default_host(&n.url.host))
+                quote(default_host(n.url.host.as_bstr()))
             ),
             Ok(_) => format!(
                 "no pull contacts {}: no image can name it and no mirror endpoint has that host",
@@ -87,8 +88,8 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
         })
     };
     let Some(reason) = reason else { return };
-    let loc = ctx.loc_key(&["configs", key, "auth"]);
-    let help = if key == DOCKER_HUB || key == "index.docker.io" {
+    let loc = ctx.loc_key(ypath!["configs", key, "auth"]);
+    let help = if *key == DOCKER_HUB || *key == "index.docker.io" {
         "Key Docker Hub credentials by the host actually contacted: configs.\"registry-1.docker.io\".auth (TLS under docker.io does apply)."
     } else {
         "Key credentials by the host[:port] actually contacted, e.g. configs.\"registry-1.docker.io\" for Docker Hub, or the mirror endpoint's host."
@@ -109,17 +110,19 @@ fn never_used(ctx: &mut Ctx<'_>, key: &str) {
 /// The config.toml auth K3s writes for a registries.yaml auth (the fields verbatim).
 fn as_written(a: &AuthConfig) -> cri::AuthConfig {
     cri::AuthConfig {
-        username: a.username.clone(),
-        password: Secret::new(a.password.clone()),
-        auth: Secret::new(a.auth.clone()),
-        identitytoken: Secret::new(a.identity_token.clone()),
+        // What go-toml reads back from K3s's `%q`: the text, unless a byte is not UTF-8 (then
+        // config.toml does not decode at all, see config-toml-invalid).
+        username: a.username.to_display().into_owned(),
+        password: Secret::new(a.password.to_display().into_owned()),
+        auth: Secret::new(a.auth.to_display().into_owned()),
+        identitytoken: Secret::new(a.identity_token.to_display().into_owned()),
     }
 }
 
 /// `auth-incomplete`, `auth-invalid-base64`, `auth-fields-conflict`,
 /// `identity-token-semantics`: containerd's `ParseAuth` reads username (with password), else
 /// identity_token, else auth (base64 of user:password).
-fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
+fn forms(ctx: &mut Ctx<'_>, key: &GoString, a: &AuthConfig) {
     let q = quote(key);
     let (user, pass, b64, token) = (
         !a.username.is_empty(),
@@ -128,12 +131,12 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         !a.identity_token.is_empty(),
     );
     let incomplete = if user && !pass {
-        Some((ctx.loc_key(&["configs", key, "auth", "username"]), format!("auth for {q} has a username but no password: containerd sends an empty password, Basic challenges fail and Bearer ones get an anonymous token")))
+        Some((ctx.loc_key(ypath!["configs", key, "auth", "username"]), format!("auth for {q} has a username but no password: containerd sends an empty password, Basic challenges fail and Bearer ones get an anonymous token")))
     } else if pass && !user && !b64 && !token {
-        Some((ctx.loc_key(&["configs", key, "auth", "password"]), format!("auth for {q} has a password but no username: containerd ignores a password alone and the pull is anonymous")))
+        Some((ctx.loc_key(ypath!["configs", key, "auth", "password"]), format!("auth for {q} has a password but no username: containerd ignores a password alone and the pull is anonymous")))
     } else if !user && !pass && !b64 && !token {
         Some((
-            ctx.loc_key(&["configs", key, "auth"]),
+            ctx.loc_key(ypath!["configs", key, "auth"]),
             format!("auth for {q} is empty: the pull is anonymous, yet K3s writes an empty auth table and a hosts.toml for it (which takes precedence over a \"*\" mirror)"),
         ))
     } else {
@@ -162,7 +165,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
             Ok(_) => None,
         };
         if let Some(problem) = problem {
-            let loc = ctx.loc_value(&["configs", key, "auth", "auth"]);
+            let loc = ctx.loc_value(ypath!["configs", key, "auth", "auth"]);
             let f = Diagnostic::new(
                 Code::AuthInvalidBase64,
                 Severity::Error,
@@ -196,7 +199,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
         None
     };
     if let Some((field, message)) = conflict {
-        let loc = ctx.loc_key(&["configs", key, "auth", field]);
+        let loc = ctx.loc_key(ypath!["configs", key, "auth", field]);
         let f = Diagnostic::new(
             Code::AuthFieldsConflict,
             Severity::Warning,
@@ -208,7 +211,7 @@ fn forms(ctx: &mut Ctx<'_>, key: &str, a: &AuthConfig) {
     }
 
     if token && !user {
-        let loc = ctx.loc_key(&["configs", key, "auth", "identity_token"]);
+        let loc = ctx.loc_key(ypath!["configs", key, "auth", "identity_token"]);
         let f = Diagnostic::new(
             Code::IdentityTokenSemantics,
             Severity::Warning,
@@ -231,8 +234,8 @@ fn over_http(ctx: &mut Ctx<'_>) {
     for (dir, hc) in ctx.user_hosts() {
         let registry = match &hc.mirror {
             Some(m) if m == "*" => super::super::context::OTHER_REGISTRY.to_string(),
-            Some(m) => m.clone(),
-            None => dir.clone(),
+            Some(m) => m.to_display().into_owned(),
+            None => dir.to_display().into_owned(),
         };
         let Some(res) = ctx.resolution(&registry) else {
             continue;
@@ -255,7 +258,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
                 HostOrigin::Table { key } => hc
                     .endpoints
                     .iter()
-                    .find(|ep| ep.url.as_ref().is_some_and(|u| u.string() == *key)),
+                    .find(|ep| ep.url.as_ref().is_some_and(|u| u.string() == key.as_str())),
                 _ => hc.default.as_ref(),
             };
             let Some(ep) = ep else { continue };
@@ -263,13 +266,13 @@ fn over_http(ctx: &mut Ctx<'_>) {
             seen.push(host.clone());
             found.push((
                 ctx.endpoint_loc(hc, ep),
-                how.replace("{url}", &url),
+                how.replace("{url}", &url.to_display()),
                 host.clone(),
             ));
         }
     }
     for (loc, how, host) in found {
-        let related = ctx.loc_key(&["configs", &host, "auth"]);
+        let related = ctx.loc_key(ypath!["configs", &host, "auth"]);
         let f = Diagnostic::new(
             Code::CredentialsOverHttp,
             Severity::Warning,

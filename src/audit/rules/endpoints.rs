@@ -2,10 +2,11 @@
 //! notes for the endpoints K3s drops): invalid, unusable, duplicated and self-referencing
 //! endpoints, path overrides, credentials in URLs, plain HTTP, defaulted schemes.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{effective_port, quote, ypath, Ctx};
 use crate::containerd::docker::is_localhost;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
+use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::{HostConfig, NoteKind, RegistryEndpoint};
 use crate::secret::mask_userinfo;
@@ -13,7 +14,7 @@ use crate::secret::mask_userinfo;
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     dropped(ctx);
-    let hosts: Vec<(String, HostConfig)> = ctx
+    let hosts: Vec<(GoString, HostConfig)> = ctx
         .user_hosts()
         .map(|(d, h)| (d.clone(), h.clone()))
         .collect();
@@ -67,8 +68,8 @@ fn dropped(ctx: &mut Ctx<'_>) {
             continue;
         };
         let idx = si.to_string();
-        let loc = ctx.loc_value(&["mirrors", host, "endpoint", &idx]);
-        let shown = mask_userinfo(endpoint);
+        let loc = ctx.loc_value(ypath!["mirrors", host, "endpoint", &idx]);
+        let shown = mask_userinfo(&endpoint.to_display());
         let message = mask_userinfo(&n.message);
         let f = if invalid {
             let all_dropped = !ctx.node.embedded_registry && ctx.reg.mirrors.get(host).is_some_and(|m| {
@@ -140,7 +141,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
                 "Remove the duplicate (K3s before March 2024 rejected the whole file).",
             );
             if let Some(i) = first {
-                let l = ctx.loc_value(&["mirrors", host, "endpoint", &i.to_string()]);
+                let l = ctx.loc_value(ypath!["mirrors", host, "endpoint", &i.to_string()]);
                 f = f.related(&l, "the first one");
             }
             f
@@ -150,7 +151,14 @@ fn dropped(ctx: &mut Ctx<'_>) {
 }
 
 /// The rules about one kept endpoint.
-fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, loc: Location) {
+fn endpoint(
+    ctx: &mut Ctx<'_>,
+    mirror: &GoString,
+    ep: &RegistryEndpoint,
+    raw: &GoString,
+    loc: Location,
+) {
+    let raw = &*raw.to_display();
     let Some(u) = &ep.url else { return };
     let shown = u.redacted();
     let q = quote(mirror);
@@ -158,7 +166,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     // endpoint-invalid: kept, but containerd cannot use it.
     let unusable = if u.scheme != "http" && u.scheme != "https" {
         Some((Severity::Error, format!("has the scheme {}; containerd prefixes https:// to anything that does not start with http, giving an unusable URL", quote(&u.scheme))))
-    } else if matches!(u.hostname(), "http" | "https") {
+    } else if u.hostname() == "http" || u.hostname() == "https" {
         Some((Severity::Error, format!("has a mangled scheme (a missing `:` or `/`): K3s reads {} as the host and writes {shown}", quote(u.hostname()))))
     } else if u.hostname().is_empty() {
         Some((
@@ -181,7 +189,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
             Code::EndpointInvalid,
             severity,
             loc.clone(),
-            format!("endpoint {} of {q} {why}", quote(&mask_userinfo(raw))),
+            format!("endpoint {} of {q} {why}", quote(mask_userinfo(raw))),
             "Write endpoints as scheme://host[:port][/v2].",
         );
         ctx.emit(f);
@@ -199,9 +207,9 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 
     if ep.override_path && u.path != "/v2/" && !broken {
-        let why = if !u.path.starts_with("/v2") {
-            format!("{} does not start with /v2, so containerd sends API calls to {}/manifests/... (typically HTML errors)", quote(&u.path), u.path.trim_end_matches('/'))
-        } else if u.path.starts_with("/v2/") {
+        let why = if !u.path.starts_with(b"/v2") {
+            format!("{} does not start with /v2, so containerd sends API calls to {}/manifests/... (typically HTML errors)", quote(&u.path), u.path.to_display().trim_end_matches('/'))
+        } else if u.path.starts_with(b"/v2/") {
             format!("{} puts a project into the API root; a Harbor proxy then issues tokens for the unprefixed repository (401s)", quote(&u.path))
         } else {
             format!("{} is used as given", quote(&u.path))
@@ -219,7 +227,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     let hostname = u.hostname().to_ascii_lowercase();
     if [".svc", ".svc.cluster.local", ".cluster.local"]
         .iter()
-        .any(|s| hostname.ends_with(s))
+        .any(|s| hostname.ends_with(s.as_bytes()))
     {
         let f = Diagnostic::new(
             Code::ClusterDnsEndpoint,
@@ -254,7 +262,7 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
             loc,
             format!(
                 "endpoint {} has no scheme; K3s uses {shown}{}",
-                quote(&mask_userinfo(raw)),
+                quote(mask_userinfo(raw)),
                 if port80 { ", HTTPS to port 80" } else { "" }
             ),
             "Write the scheme explicitly (http:// for a plain-HTTP registry).",
@@ -263,19 +271,10 @@ fn endpoint(ctx: &mut Ctx<'_>, mirror: &str, ep: &RegistryEndpoint, raw: &str, l
     }
 }
 
-/// The port a URL reaches: the explicit one, else the scheme's.
-fn effective_port(u: &crate::go::url::Url) -> &str {
-    match (u.port(), u.scheme.as_str()) {
-        ("", "http") => "80",
-        ("", _) => "443",
-        (p, _) => p,
-    }
-}
-
 /// `endpoint-self-reference`: K3s folds the registry's own URL into `server` only when it is
 /// the last endpoint, spelled exactly as K3s normalises the key.
-fn self_reference(ctx: &mut Ctx<'_>, hc: &HostConfig, mirror: &str) {
-    if mirror == "*" {
+fn self_reference(ctx: &mut Ctx<'_>, hc: &HostConfig, mirror: &GoString) {
+    if *mirror == "*" {
         return;
     }
     let Ok(own) = normalize_endpoint_address(mirror, ctx.node.mirror_addr()) else {

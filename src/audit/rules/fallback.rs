@@ -2,10 +2,11 @@
 //! endpoint, `--disable-default-registry-endpoint`, and the `*` wildcard (`_default`), whose
 //! directory containerd uses only for registries without one of their own.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use crate::containerd::builds::RootWithoutServer;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
+use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
@@ -29,21 +30,21 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 }
 
 /// The default URL of a registry key, as K3s writes it in `server`.
-fn upstream(ctx: &Ctx<'_>, key: &str) -> String {
-    if key == "*" {
+fn upstream(ctx: &Ctx<'_>, key: &GoString) -> String {
+    if *key == "*" {
         return "each image's own registry".to_string();
     }
     normalize_endpoint_address(key, ctx.node.mirror_addr())
-        .map_or_else(|_| quote(key), |n| n.url.string())
+        .map_or_else(|_| quote(key), |n| n.url.string().to_string())
 }
 
 /// `wildcard-config-ignored`.
 fn wildcard_config(ctx: &mut Ctx<'_>) {
-    let Some(c) = ctx.reg.configs.get("*").cloned() else {
+    let Some(c) = ctx.reg.configs.get("*".as_bytes()).cloned() else {
         return;
     };
     if c.auth.is_some() {
-        let loc = ctx.loc_key(&["configs", "*", "auth"]);
+        let loc = ctx.loc_key(ypath!["configs", "*", "auth"]);
         let f = Diagnostic::new(
             Code::WildcardConfigIgnored,
             Severity::Error,
@@ -56,9 +57,9 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
     if c.tls.is_none() {
         return;
     }
-    let loc = ctx.loc_key(&["configs", "*", "tls"]);
-    if ctx.reg.mirrors.contains_key("*") {
-        let related = ctx.loc_key(&["mirrors", "*"]);
+    let loc = ctx.loc_key(ypath!["configs", "*", "tls"]);
+    if ctx.reg.mirrors.contains_key("*".as_bytes()) {
+        let related = ctx.loc_key(ypath!["mirrors", "*"]);
         let f = Diagnostic::new(
                 Code::WildcardConfigIgnored,
                 Severity::Error,
@@ -70,19 +71,15 @@ fn wildcard_config(ctx: &mut Ctx<'_>) {
         ctx.emit(f);
         return;
     }
-    let others: Vec<String> = ctx
+    let others: Vec<GoString> = ctx
         .user_hosts()
         .map(|(d, _)| d.clone())
-        .filter(|d| d != DEFAULT_DIR)
+        .filter(|d| *d != DEFAULT_DIR)
         .collect();
     if others.is_empty() {
         return;
     }
-    let list = others
-        .iter()
-        .map(|d| quote(d))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = others.iter().map(quote).collect::<Vec<_>>().join(", ");
     let f = Diagnostic::new(
         Code::WildcardConfigIgnored,
         Severity::Warning,
@@ -106,7 +103,7 @@ fn disable_default_ignored(ctx: &mut Ctx<'_>) {
         return;
     }
     upstreams.dedup();
-    let loc = ctx.loc_key(&["mirrors"]);
+    let loc = ctx.loc_key(ypath!["mirrors"]);
     let f = Diagnostic::new(
         Code::DisableDefaultIgnored,
         Severity::Warning,
@@ -124,7 +121,7 @@ fn disable_default_ignored(ctx: &mut Ctx<'_>) {
 /// `default-endpoint-kept`: the mirrors loop of getHostConfigs clears the default endpoint only
 /// for entries it creates; a registry also in `configs` already has one.
 fn default_kept(ctx: &mut Ctx<'_>) {
-    let kept: Vec<(String, String)> = ctx
+    let kept: Vec<(GoString, GoString)> = ctx
         .user_hosts()
         .filter_map(|(_, hc)| {
             let m = hc.mirror.as_ref()?;
@@ -136,8 +133,8 @@ fn default_kept(ctx: &mut Ctx<'_>) {
         })
         .collect();
     for (mirror, url) in kept {
-        let loc = ctx.loc_key(&["mirrors", &mirror]);
-        let related = ctx.loc_key(&["configs", &mirror]);
+        let loc = ctx.loc_key(ypath!["mirrors", &mirror]);
+        let related = ctx.loc_key(ypath!["configs", &mirror]);
         let f = Diagnostic::new(
                 Code::DefaultEndpointKept,
                 Severity::Warning,
@@ -156,7 +153,7 @@ fn default_kept(ctx: &mut Ctx<'_>) {
 /// `disable-default-no-effect`: a mirror entry with nothing left is deleted, so no hosts.toml
 /// restricts that registry.
 fn no_effect(ctx: &mut Ctx<'_>) {
-    let keys: Vec<String> = ctx
+    let keys: Vec<GoString> = ctx
         .reg
         .mirrors
         .keys()
@@ -165,9 +162,9 @@ fn no_effect(ctx: &mut Ctx<'_>) {
         .collect();
     for key in keys {
         let dir = if key == "*" {
-            DEFAULT_DIR
+            DEFAULT_DIR.as_bytes()
         } else {
-            key.as_str()
+            key.as_bytes()
         };
         let rejected = ctx
             .model
@@ -177,7 +174,7 @@ fn no_effect(ctx: &mut Ctx<'_>) {
         if ctx.model.hosts.contains_key(dir) || rejected {
             continue;
         }
-        let loc = ctx.loc_key(&["mirrors", &key]);
+        let loc = ctx.loc_key(ypath!["mirrors", &key]);
         let f = Diagnostic::new(
             Code::DisableDefaultNoEffect,
             Severity::Warning,
@@ -198,17 +195,17 @@ fn wildcard_no_fallback(ctx: &mut Ctx<'_>) {
     let Some(hc) = ctx
         .model
         .hosts
-        .get(DEFAULT_DIR)
-        .filter(|h| h.mirror.as_deref() == Some("*") && !h.endpoints.is_empty())
+        .get(DEFAULT_DIR.as_bytes())
+        .filter(|h| h.mirror.as_ref().is_some_and(|m| *m == "*") && !h.endpoints.is_empty())
     else {
         return;
     };
     let eps: Vec<String> = hc
         .endpoints
         .iter()
-        .filter_map(|e| e.url.as_ref().map(|u| u.redacted()))
+        .filter_map(|e| e.url.as_ref().map(|u| u.redacted().to_string()))
         .collect();
-    let loc = ctx.loc_key(&["mirrors", "*"]);
+    let loc = ctx.loc_key(ypath!["mirrors", "*"]);
     let f = Diagnostic::new(
         Code::WildcardNoFallback,
         Severity::Warning,
@@ -224,30 +221,30 @@ fn wildcard_no_fallback(ctx: &mut Ctx<'_>) {
 
 /// `wildcard-shadowed`: containerd uses `certs.d/<registry>` before `_default`, without merging.
 fn wildcard_shadowed(ctx: &mut Ctx<'_>) {
-    let Some(wildcard) = ctx.model.hosts.get(DEFAULT_DIR).filter(|h| {
+    let Some(wildcard) = ctx.model.hosts.get(DEFAULT_DIR.as_bytes()).filter(|h| {
         !h.endpoints.is_empty() || h.default.as_ref().is_some_and(|d| d.config.tls.is_some())
     }) else {
         return;
     };
     // The wildcard's own mirror hosts need their directory (for their credentials and TLS);
     // nobody means to pull them through the wildcard.
-    let mirror_hosts: Vec<String> = wildcard
+    let mirror_hosts: Vec<GoString> = wildcard
         .endpoints
         .iter()
         .filter_map(|e| e.url.as_ref().map(|u| u.host.clone()))
         .collect();
-    let dirs: Vec<String> = ctx
+    let dirs: Vec<GoString> = ctx
         .user_hosts()
         .map(|(d, _)| d.clone())
-        .filter(|d| d != DEFAULT_DIR && !mirror_hosts.contains(d))
+        .filter(|d| *d != DEFAULT_DIR && !mirror_hosts.contains(d))
         .collect();
-    let star = if ctx.reg.mirrors.contains_key("*") {
-        ctx.loc_key(&["mirrors", "*"])
+    let star = if ctx.reg.mirrors.contains_key("*".as_bytes()) {
+        ctx.loc_key(ypath!["mirrors", "*"])
     } else {
-        ctx.loc_key(&["configs", "*"])
+        ctx.loc_key(ypath!["configs", "*"])
     };
     for dir in dirs {
-        let loc = ctx.dir_loc(&dir);
+        let loc = ctx.dir_loc(dir.as_bstr());
         let f = Diagnostic::new(
                 Code::WildcardShadowed,
                 Severity::Warning,
@@ -267,7 +264,7 @@ fn without_endpoints(ctx: &mut Ctx<'_>) {
         // disable-default-no-effect says more.
         return;
     }
-    let empty: Vec<String> = ctx
+    let empty: Vec<GoString> = ctx
         .reg
         .mirrors
         .iter()
@@ -277,7 +274,7 @@ fn without_endpoints(ctx: &mut Ctx<'_>) {
         .map(|(k, _)| k.clone())
         .collect();
     for key in empty {
-        let loc = ctx.loc_key(&["mirrors", &key]);
+        let loc = ctx.loc_key(ypath!["mirrors", &key]);
         let f = Diagnostic::new(
             Code::MirrorWithoutEndpoints,
             Severity::Info,
@@ -300,7 +297,7 @@ fn airgap(ctx: &mut Ctx<'_>) {
         return;
     }
     upstreams.dedup();
-    let loc = ctx.loc_key(&["mirrors"]);
+    let loc = ctx.loc_key(ypath!["mirrors"]);
     let help = if ctx.flavor().build().root_without_server == RootWithoutServer::DroppedWithHosts {
         "In an air-gapped cluster start K3s with --disable-default-registry-endpoint, so failed pulls do not wait for unreachable hosts."
     } else {

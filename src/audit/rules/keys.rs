@@ -1,10 +1,11 @@
 //! Rules about the `mirrors` and `configs` keys themselves: names that resolve outside certs.d
 //! (K3s deletes what they point at) and names that can never match an image's registry.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
 use crate::go::filepath;
+use crate::go::string::GoString;
 use crate::k3s::model::NoteKind;
 use crate::k3s::translate::DEFAULT_DIR;
 
@@ -18,7 +19,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 /// `registry-dir-collision`: two distinct names whose certs.d directory (as K3s computes it:
 /// `*` is `_default`, the rest through `filepath.Join`) is the same path.
 fn collisions(ctx: &mut Ctx<'_>) {
-    let mut by_dir: std::collections::BTreeMap<String, Vec<(&'static str, String)>> =
+    let mut by_dir: std::collections::BTreeMap<GoString, Vec<(&'static str, GoString)>> =
         std::collections::BTreeMap::new();
     let names = ctx
         .reg
@@ -27,12 +28,14 @@ fn collisions(ctx: &mut Ctx<'_>) {
         .map(|k| ("mirrors", k))
         .chain(ctx.reg.configs.keys().map(|k| ("configs", k)));
     for (section, key) in names {
-        let dir = if key == "*" {
-            DEFAULT_DIR
+        let dir = if *key == "*" {
+            DEFAULT_DIR.as_bytes()
         } else {
-            key.as_str()
+            key.as_bytes()
         };
-        let names = by_dir.entry(filepath::join(&["certs.d", dir])).or_default();
+        let names = by_dir
+            .entry(filepath::join_bytes(&[b"certs.d", dir]).into())
+            .or_default();
         // The same name in mirrors and configs is one registry, not a collision.
         if !names.iter().any(|(_, k)| k == key) {
             names.push((section, key.clone()));
@@ -43,7 +46,7 @@ fn collisions(ctx: &mut Ctx<'_>) {
             continue;
         };
         for (section, key) in rest {
-            let loc = ctx.loc_key(&[section, key]);
+            let loc = ctx.loc_key(ypath![section, key]);
             let f = Diagnostic::new(
                 Code::RegistryDirCollision,
                 Severity::Error,
@@ -66,12 +69,12 @@ fn collisions(ctx: &mut Ctx<'_>) {
 fn unsafe_paths(ctx: &mut Ctx<'_>) {
     let certs_d = ctx.model.paths.registry_dir.clone();
     let containerd_dir = filepath::join(&[&certs_d, ".."]);
-    let dirs: Vec<String> = ctx.user_hosts().map(|(d, _)| d.clone()).collect();
+    let dirs: Vec<GoString> = ctx.user_hosts().map(|(d, _)| d.clone()).collect();
     for dir in dirs {
-        let joined = filepath::join(&[&certs_d, &dir]);
+        let joined = GoString::from(filepath::join_bytes(&[certs_d.as_bytes(), dir.as_bytes()]));
         let inside = joined
-            .strip_prefix(&certs_d)
-            .is_some_and(|r| r.starts_with('/') && r.len() > 1);
+            .strip_prefix(certs_d.as_bytes())
+            .is_some_and(|r| r.starts_with(b"/") && r.len() > 1);
         if inside {
             continue;
         }
@@ -82,8 +85,8 @@ fn unsafe_paths(ctx: &mut Ctx<'_>) {
         } else {
             format!("{joined}, outside certs.d")
         };
-        let loc = ctx.dir_loc(&dir);
-        let key = ctx.dir_key(&dir).map_or(dir.clone(), |(_, k)| k);
+        let loc = ctx.dir_loc(dir.as_bstr());
+        let key = ctx.dir_key(dir.as_bstr()).map_or(dir.clone(), |(_, k)| k);
         let f = Diagnostic::new(
             Code::RegistryKeyUnsafePath,
             Severity::Error,
@@ -113,23 +116,22 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
         "key_file",
         "insecure_skip_verify",
     ];
-    let mut keys: Vec<(&'static str, String)> = ctx
+    let mut keys: Vec<(&'static str, GoString)> = ctx
         .reg
         .mirrors
         .keys()
         .map(|k| ("mirrors", k.clone()))
         .collect();
     keys.extend(ctx.reg.configs.keys().map(|k| ("configs", k.clone())));
-    for (section, key) in keys {
+    for (section, name) in keys {
+        // The checks below read the name as text; a byte that is not UTF-8 shows as `\xNN`.
+        let key = &*name.to_display();
         // Schema words are the mis-indentation unknown-key reports; unsafe paths have their rule.
-        if schema_words.contains(&key.as_str())
-            || matches!(key.as_str(), "" | "." | "..")
-            || ctx.is_injected(&key)
-        {
+        if schema_words.contains(&key) || matches!(key, "" | "." | "..") || ctx.is_injected(&name) {
             continue;
         }
         let rejected = ctx.model.notes.iter().find_map(|n| match &n.kind {
-            NoteKind::InvalidRegistry { host } if *host == key => Some(n.message.clone()),
+            NoteKind::InvalidRegistry { host } if *host == name => Some(n.message.clone()),
             _ => None,
         });
         let mirror = section == "mirrors";
@@ -144,7 +146,7 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
                 Severity::Error,
                 format!(
                     "it has a scheme; the directory is certs.d/{}, which containerd never looks up",
-                    filepath::clean(&key)
+                    filepath::clean(key)
                 ),
             )
         } else if key.contains('/') {
@@ -183,15 +185,15 @@ fn invalid_keys(ctx: &mut Ctx<'_>) {
         } else {
             continue;
         };
-        let loc = ctx.loc_key(&[section, &key]);
+        let loc = ctx.loc_key(ypath![section, &name]);
         let f = Diagnostic::new(
             Code::RegistryKeyInvalid,
             severity,
             loc,
             if severity == Severity::Error {
-                format!("{section} key {} can never match an image registry: {reason}", quote(&key))
+                format!("{section} key {} can never match an image registry: {reason}", quote(&name))
             } else {
-                format!("{section} key {} probably does not match the registry in image names: {reason}", quote(&key))
+                format!("{section} key {} probably does not match the registry in image names: {reason}", quote(&name))
             },
             "Use the registry host[:port] exactly as it appears in image names (docker.io for Docker Hub).",
         );

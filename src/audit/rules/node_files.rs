@@ -17,6 +17,7 @@ use crate::containerd::http::validate_headers;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs;
+use crate::go::string::{BStr, ByteSlice};
 use crate::write::HOSTS_TOML_HEADER;
 
 /// Every node-file rule.
@@ -49,7 +50,7 @@ fn has_secrets(ctx: &Ctx<'_>) -> bool {
             .mirrors
             .values()
             .flat_map(|m| m.endpoints.iter())
-            .any(|e| e.contains('@') && e.contains("://"))
+            .any(|e| e.contains(&b'@') && e.find("://").is_some())
 }
 
 /// `secrets-file-permissions` for registries.yaml.
@@ -165,7 +166,7 @@ fn host_dir(ctx: &mut Ctx<'_>, tree: &CertsTree, name: &str) {
         dir_name.clone()
     };
     let here = Location::file_start(&file);
-    let managed = ctx.model.hosts.contains_key(name);
+    let managed = ctx.model.hosts.contains_key(name.as_bytes());
     if managed {
         // K3s runs RemoveAll on it before writing its own hosts.toml.
         let mut lost: Vec<String> = d
@@ -180,7 +181,7 @@ fn host_dir(ctx: &mut Ctx<'_>, tree: &CertsTree, name: &str) {
         if lost.is_empty() {
             return;
         }
-        let key = ctx.dir_loc(name);
+        let key = ctx.dir_loc(BStr::new(name));
         let f = Diagnostic::new(
                 Code::UnmanagedHostsDir,
                 Severity::Warning,
@@ -209,8 +210,8 @@ fn host_dir(ctx: &mut Ctx<'_>, tree: &CertsTree, name: &str) {
         .map(|(h, p)| format!("{h}:{p}"));
     let overrides_k3s = port_form
         .as_ref()
-        .filter(|h| ctx.model.hosts.contains_key(*h));
-    let wildcard = ctx.model.hosts.contains_key(DEFAULT_DIR) && name != DEFAULT_DIR;
+        .filter(|h| ctx.model.hosts.contains_key(h.as_bytes()));
+    let wildcard = ctx.model.hosts.contains_key(DEFAULT_DIR.as_bytes()) && name != DEFAULT_DIR;
     let message = if let Some(h) = overrides_k3s {
         format!("{dir_name} is not managed by K3s and containerd looks it up before K3s's certs.d/{h}, so registries.yaml's settings for {} are not used", quote(h))
     } else if stale_k3s {

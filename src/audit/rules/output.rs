@@ -8,14 +8,15 @@
 //! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
 //! without a value to blame is still reported.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use crate::containerd::gotoml::{self, DecodeError, TomlError};
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::hosts_toml::parse_hosts_file;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs::PathError;
-use crate::go::quote::quote_str;
+use crate::go::quote::quote as go_quote;
+use crate::go::string::{BStr, ByteSlice, GoString};
 use crate::k3s::model::HostConfig;
 use crate::k3s::node::ConfigVersion;
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
@@ -37,7 +38,7 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
         .strip_prefix(&format!("{CERTS_D}/"))
         .and_then(|r| r.split_once("/hosts.toml"))
     {
-        Some((dir, _)) => (Code::HostsTomlInvalid, ctx.dir_loc(dir)),
+        Some((dir, _)) => (Code::HostsTomlInvalid, ctx.dir_loc(BStr::new(dir))),
         None => {
             let longest = ctx
                 .reg
@@ -58,7 +59,7 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
                 .map(|(k, _)| k.clone());
             let loc = longest.map_or_else(
                 || Location::file_start(ctx.file),
-                |k| ctx.loc_key(&["configs", &k, "auth"]),
+                |k| ctx.loc_key(ypath!["configs", &k, "auth"]),
             );
             (Code::ConfigTomlInvalid, loc)
         }
@@ -73,18 +74,24 @@ fn render_failed(ctx: &mut Ctx<'_>, error: &str) {
     ctx.emit(f);
 }
 
-/// A value as it stands in the template, parsed alone: `Ok` with what containerd reads.
+/// A value as it stands in the template, parsed alone: `Ok` with what containerd reads. The
+/// snippet is bytes, as K3s writes them.
 fn parse_alone(
-    snippet: &str,
+    snippet: impl AsRef<[u8]>,
     read: impl Fn(&toml_edit::Document<String>) -> Option<String>,
 ) -> Result<String, TomlError> {
-    let doc = gotoml::parse(snippet.as_bytes())?;
+    let doc = gotoml::parse(snippet.as_ref())?;
     Ok(read(&doc).unwrap_or_default())
 }
 
+/// `parts` joined, as bytes.
+fn snippet(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
 /// The rewrite pattern containerd reads where K3s writes `"<pattern>" = ...`.
-pub(super) fn pattern_as_read(pattern: &str) -> Result<String, TomlError> {
-    parse_alone(&format!("\"{pattern}\" = 1\n"), |d| {
+pub(super) fn pattern_as_read(pattern: &GoString) -> Result<String, TomlError> {
+    parse_alone(snippet(&[b"\"", pattern.as_bytes(), b"\" = 1\n"]), |d| {
         d.as_table().iter().next().map(|(k, _)| k.to_string())
     })
 }
@@ -106,7 +113,7 @@ fn value_x(doc: &toml_edit::Document<String>) -> Option<String> {
 fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     let v2 = ctx.node.config_version == ConfigVersion::V2;
     let mut blamed = false;
-    let auths: Vec<(String, crate::registries::AuthConfig)> = ctx
+    let auths: Vec<(GoString, crate::registries::AuthConfig)> = ctx
         .model
         .registry
         .configs
@@ -116,12 +123,12 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     for (key, a) in &auths {
         // The table header: `configs.'<key>'.auth` (v3) or `configs."<key>".auth` (v2).
         let header = if v2 {
-            format!("[a.\"{key}\".auth]\n")
+            snippet(&[b"[a.\"", key.as_bytes(), b"\".auth]\n"])
         } else {
-            format!("[a.'{key}'.auth]\n")
+            snippet(&[b"[a.'", key.as_bytes(), b"'.auth]\n"])
         };
         if let Err(p) = parse_alone(&header, |_| None) {
-            let loc = ctx.loc_key(&["configs", key]);
+            let loc = ctx.loc_key(ypath!["configs", key]);
             let quoting = if v2 { "double" } else { "single" };
             let f = Diagnostic::new(
                 Code::ConfigTomlInvalid,
@@ -146,8 +153,8 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             if value.is_empty() {
                 continue;
             }
-            if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
-                let loc = ctx.loc_value(&["configs", key, "auth", yaml]);
+            if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
+                let loc = ctx.loc_value(ypath!["configs", key, "auth", yaml]);
                 let f = Diagnostic::new(
                     Code::ConfigTomlInvalid,
                     Severity::Error,
@@ -204,13 +211,13 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
         if ctx.is_injected(&file.dir) {
             continue;
         }
-        let Some(hc) = ctx.model.hosts.get(&file.dir).cloned() else {
+        let Some(hc) = ctx.model.hosts.get(file.dir.as_bytes()).cloned() else {
             continue;
         };
         let verdict = hosts_toml_verdict(ctx, &file.dir, &file.contents);
         let blamed = hosts_values(ctx, &file.dir, &hc, verdict.is_err());
         if let (Err(why), false) = (verdict, blamed) {
-            let loc = ctx.dir_loc(&file.dir);
+            let loc = ctx.dir_loc(file.dir.as_bstr());
             let f = Diagnostic::new(
                 Code::HostsTomlInvalid,
                 Severity::Error,
@@ -225,8 +232,10 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
 
 /// What containerd makes of one rendered hosts.toml: the model's reading of the directory when
 /// containerd can find it (a name without `/`), else the file decoded on its own.
-fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), Refusal> {
-    if let Some(view) = ctx.containerd.filter(|_| !dir.contains('/')) {
+fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &GoString, contents: &[u8]) -> Result<(), Refusal> {
+    // A name that is not UTF-8 is never looked up (image references are text).
+    let findable = dir.to_str().filter(|d| !d.contains('/'));
+    if let (Some(view), Some(dir)) = (ctx.containerd, findable) {
         if let Some(state) = view.tree.load(dir, ctx.flavor()) {
             return match state.map(|l| l.source) {
                 Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
@@ -235,10 +244,15 @@ fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &str, contents: &[u8]) -> Result<(), R
             };
         }
     }
-    let dir_path = crate::go::filepath::join(&[&ctx.model.paths.registry_dir, dir]);
-    parse_hosts_file(&dir_path, contents, ctx.flavor())
-        .map(|_| ())
-        .map_err(Refusal::Decode)
+    let dir_path =
+        crate::go::filepath::join_bytes(&[ctx.model.paths.registry_dir.as_bytes(), dir.as_bytes()]);
+    parse_hosts_file(
+        &crate::go::string::display(&dir_path),
+        contents,
+        ctx.flavor(),
+    )
+    .map(|_| ())
+    .map_err(Refusal::Decode)
 }
 
 /// Why containerd cannot use a rendered hosts.toml.
@@ -253,7 +267,7 @@ enum Refusal {
 }
 
 /// Checks each value K3s inserts into one hosts.toml; whether any was blamed.
-fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig, file_invalid: bool) -> bool {
+fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid: bool) -> bool {
     let ignored = "containerd ignores the whole file, so this registry gets no mirrors, no TLS settings and no rewrites, and is pulled from upstream even with --disable-default-registry-endpoint";
     let mut findings = Vec::new();
     let mut changed = Vec::new();
@@ -268,16 +282,16 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig, file_invalid: boo
         // The URL, raw, in `server = "..."` (default) or as a table name (mirrors).
         if let Some(u) = &ep.url {
             let url = u.string();
-            let snippet = if is_default {
-                format!("x = \"{url}\"\n")
+            let text = if is_default {
+                snippet(&[b"x = \"", url.as_bytes(), b"\"\n"])
             } else {
-                format!("[host.\"{url}\"]\n")
+                snippet(&[b"[host.\"", url.as_bytes(), b"\"]\n"])
             };
             let read =
                 |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
-            match parse_alone(&snippet, read) {
+            match parse_alone(&text, read) {
                 Err(p) => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
-                Ok(read) if read != url => changed.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
+                Ok(read) if url != read => changed.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
                 Ok(_) => {}
             }
         }
@@ -287,9 +301,9 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig, file_invalid: boo
                 if value.is_empty() {
                     continue;
                 }
-                if let Err(p) = parse_alone(&format!("x = {}\n", quote_str(value)), value_x) {
+                if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
                     let key = ep.config_key.clone().unwrap_or_default();
-                    let l = ctx.loc_value(&["configs", &key, "tls", field]);
+                    let l = ctx.loc_value(ypath!["configs", &key, "tls", field]);
                     findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape go-toml (containerd's TOML parser) does not have ({}); {ignored}", quote(value), p.message)));
                 }
             }
@@ -297,11 +311,12 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig, file_invalid: boo
         // Rewrites: `"<pattern>" = "<replacement>"`, both raw.
         for (pattern, replacement) in &ep.rewrites {
             let Some(m) = &mirror else { continue };
-            let at = ctx.loc_key(&["mirrors", m, "rewrite", pattern]);
-            let key = parse_alone(&format!("\"{pattern}\" = 1\n"), |d| {
-                d.as_table().iter().next().map(|(k, _)| k.to_string())
-            });
-            let val = parse_alone(&format!("x = \"{replacement}\"\n"), value_x);
+            let at = ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
+            let key = pattern_as_read(pattern);
+            let val = parse_alone(
+                snippet(&[b"x = \"", replacement.as_bytes(), b"\"\n"]),
+                value_x,
+            );
             for (what, raw, res) in [("pattern", pattern, key), ("replacement", replacement, val)] {
                 match res {
                     Err(p) => findings.push((
@@ -310,10 +325,15 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &str, hc: &HostConfig, file_invalid: boo
                     )),
                     // `\\` in registries.yaml is the known workaround: TOML turns it into the
                     // intended single backslash.
-                    Ok(read) if read != *raw && read != raw.replace("\\\\", "\\") => changed.push((
+                    Ok(read)
+                        if read.as_bytes() != raw.as_bytes()
+                            && read.as_bytes() != raw.replace("\\\\", "\\").as_slice() =>
+                    {
+                        changed.push((
                         at.clone(),
                         format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as {}: containerd uses a different {what} than the one written", quote(raw), quote(&read)),
-                    )),
+                        ));
+                    }
                     Ok(_) => {}
                 }
             }

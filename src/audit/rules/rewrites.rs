@@ -5,17 +5,18 @@
 
 use std::collections::BTreeMap;
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{quote, ypath, Ctx};
 use super::super::template::{anchored_literal_prefix, template_literal_text, template_refs};
 use crate::containerd::docker::DOCKER_HUB;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
 use crate::go::regexp::Regexp;
+use crate::go::string::GoString;
 use crate::k3s::translate::DEFAULT_DIR;
 
 /// Every rewrite rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let mirrors: Vec<(String, BTreeMap<String, String>)> = ctx
+    let mirrors: Vec<(GoString, BTreeMap<GoString, GoString>)> = ctx
         .reg
         .mirrors
         .iter()
@@ -37,7 +38,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             };
             match Regexp::compile(&as_read) {
                 Err(e) => {
-                    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
+                    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
                     let f = Diagnostic::new(
                         Code::RewriteInvalidRegex,
                         Severity::Error,
@@ -48,9 +49,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                     ctx.emit(f);
                 }
                 Ok(re) => {
-                    replacement_checks(ctx, mirror, pattern, replacement, &re);
-                    library(ctx, mirror, pattern);
-                    compiled.push((pattern.clone(), re));
+                    // A pattern that compiles is UTF-8.
+                    let pattern = re.as_str().to_string();
+                    replacement_checks(ctx, mirror, &pattern, replacement, &re);
+                    library(ctx, mirror, &pattern);
+                    compiled.push((pattern, re));
                 }
             }
         }
@@ -61,9 +64,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 
 /// `rewrite-ignored`: stock containerd has no `rewrite` field in hosts.toml (containerd v2.1.5
 /// hosts.go:337-377, v1.6.20 hosts.go:289-325); the rules about patterns are moot there.
-fn ignored(ctx: &mut Ctx<'_>, mirrors: &[(String, BTreeMap<String, String>)]) {
+fn ignored(ctx: &mut Ctx<'_>, mirrors: &[(GoString, BTreeMap<GoString, GoString>)]) {
     for (mirror, _) in mirrors {
-        let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
+        let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
         let f = Diagnostic::new(
             Code::RewriteIgnored,
             Severity::Error,
@@ -82,11 +85,13 @@ fn ignored(ctx: &mut Ctx<'_>, mirrors: &[(String, BTreeMap<String, String>)]) {
 /// `rewrite-replacement-suspicious`: Go's `Expand` turns an unknown group into nothing.
 fn replacement_checks(
     ctx: &mut Ctx<'_>,
-    mirror: &str,
+    mirror: &GoString,
     pattern: &str,
-    replacement: &str,
+    replacement: &GoString,
     re: &Regexp,
 ) {
+    // Read as text: `$` references are ASCII; other bytes show as `\xNN`.
+    let replacement = &*replacement.to_display();
     let mut problems = Vec::new();
     for r in template_refs(replacement) {
         let known = match r.num {
@@ -119,7 +124,7 @@ fn replacement_checks(
     if problems.is_empty() {
         return;
     }
-    let loc = ctx.loc_value(&["mirrors", mirror, "rewrite", pattern]);
+    let loc = ctx.loc_value(ypath!["mirrors", mirror, "rewrite", pattern]);
     let f = Diagnostic::new(
         Code::RewriteReplacementSuspicious,
         Severity::Warning,
@@ -131,8 +136,8 @@ fn replacement_checks(
 }
 
 /// `rewrite-dockerhub-library`: official images are `library/<name>`.
-fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
-    if mirror != DOCKER_HUB && mirror != "*" {
+fn library(ctx: &mut Ctx<'_>, mirror: &GoString, pattern: &str) {
+    if *mirror != DOCKER_HUB && *mirror != "*" {
         return;
     }
     let Some(prefix) = anchored_literal_prefix(pattern) else {
@@ -141,7 +146,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
     if prefix.contains('/') || "library/".starts_with(&prefix) {
         return;
     }
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite", pattern]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", pattern]);
     let f = Diagnostic::new(
         Code::RewriteDockerhubLibrary,
         Severity::Info,
@@ -154,7 +159,7 @@ fn library(ctx: &mut Ctx<'_>, mirror: &str, pattern: &str) {
 
 /// `rewrite-order-nondeterministic`: unless every pattern is anchored on a literal prefix and no
 /// prefix is a prefix of another, two patterns can match the same repository.
-fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
+fn overlaps(ctx: &mut Ctx<'_>, mirror: &GoString, compiled: &[(String, Regexp)]) {
     if compiled.len() < 2 {
         return;
     }
@@ -180,9 +185,9 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
     } else {
         String::new()
     };
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
-    let first = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[i].0]);
-    let second = ctx.loc_key(&["mirrors", mirror, "rewrite", &compiled[j].0]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
+    let first = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[i].0]);
+    let second = ctx.loc_key(ypath!["mirrors", mirror, "rewrite", &compiled[j].0]);
     let f = Diagnostic::new(
             Code::RewriteOrderNondeterministic,
             Severity::Warning,
@@ -201,13 +206,21 @@ fn overlaps(ctx: &mut Ctx<'_>, mirror: &str, compiled: &[(String, Regexp)]) {
 }
 
 /// `rewrite-unused`: rewrites are rendered only on `[host]` entries that carry them.
-fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
-    let dir = if mirror == "*" { DEFAULT_DIR } else { mirror };
+fn unused(ctx: &mut Ctx<'_>, mirror: &GoString) {
+    let dir = if *mirror == "*" {
+        DEFAULT_DIR.as_bytes()
+    } else {
+        mirror.as_bytes()
+    };
     let hc = ctx.model.hosts.get(dir);
     if hc.is_some_and(|h| h.endpoints.iter().any(|e| !e.rewrites.is_empty())) {
         return;
     }
-    let user_endpoints = ctx.reg.mirrors.get(mirror).map_or(0, |m| m.endpoints.len());
+    let user_endpoints = ctx
+        .reg
+        .mirrors
+        .get(mirror.as_bytes())
+        .map_or(0, |m| m.endpoints.len());
     let why = if user_endpoints == 0 && ctx.node.embedded_registry {
         "its only endpoint is the embedded registry, which K3s never gives rewrites"
     } else if user_endpoints == 0 {
@@ -217,7 +230,7 @@ fn unused(ctx: &mut Ctx<'_>, mirror: &str) {
     } else {
         "none of its endpoints is kept as a mirror entry (invalid or duplicate endpoints are dropped)"
     };
-    let loc = ctx.loc_key(&["mirrors", mirror, "rewrite"]);
+    let loc = ctx.loc_key(ypath!["mirrors", mirror, "rewrite"]);
     let f = Diagnostic::new(
         Code::RewriteUnused,
         Severity::Warning,

@@ -2,7 +2,7 @@
 //! pairs, relative and unusable files, disabled verification, and settings keyed by a name the
 //! contacted endpoint does not have.
 
-use super::super::context::{quote, Ctx};
+use super::super::context::{effective_port, quote, ypath, Ctx};
 use super::yaml::intended_tls_key;
 use crate::containerd::docker::{DOCKER_HUB, DOCKER_HUB_HOST};
 use crate::containerd::pem::pem_facts;
@@ -10,14 +10,14 @@ use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs;
 use crate::go::filepath;
-use crate::go::url::Url;
+use crate::go::string::GoString;
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
 
 /// Every TLS rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let tls: Vec<(String, TlsConfig, bool)> = ctx
+    let tls: Vec<(GoString, TlsConfig, bool)> = ctx
         .reg
         .configs
         .iter()
@@ -34,32 +34,32 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 }
 
 /// The certs.d directories whose hosts.toml carries `configs.<key>` (for messages).
-fn dirs_using(ctx: &Ctx<'_>, key: &str) -> Vec<String> {
+fn dirs_using(ctx: &Ctx<'_>, key: &GoString) -> Vec<GoString> {
     ctx.user_hosts()
         .filter(|(_, hc)| {
             hc.default
                 .iter()
                 .chain(hc.endpoints.iter())
-                .any(|ep| ep.config_key.as_deref() == Some(key))
+                .any(|ep| ep.config_key.as_ref() == Some(key))
         })
         .map(|(d, _)| d.clone())
         .collect()
 }
 
-fn registries_phrase(ctx: &Ctx<'_>, key: &str) -> String {
+fn registries_phrase(ctx: &Ctx<'_>, key: &GoString) -> String {
     let dirs = dirs_using(ctx, key);
     if dirs.is_empty() {
         quote(key)
     } else {
-        dirs.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", ")
+        dirs.iter().map(quote).collect::<Vec<_>>().join(", ")
     }
 }
 
 /// `tls-key-without-cert` and `tls-cert-without-key`.
-fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
+fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
     let regs = registries_phrase(ctx, key);
     if !t.key_file.is_empty() && t.cert_file.is_empty() {
-        let loc = ctx.loc_key(&["configs", key, "tls", "key_file"]);
+        let loc = ctx.loc_key(ypath!["configs", key, "tls", "key_file"]);
         // A misspelled cert_file next to it (`certfile`) is the usual cause.
         let typo = ctx
             .map
@@ -67,11 +67,11 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
             .filter(|e| {
                 e.path.len() == 4
                     && e.path[0] == "configs"
-                    && e.path[1] == key
+                    && e.path[1] == *key
                     && e.path[2] == "tls"
             })
             .filter(|e| e.notes.iter().any(|n| matches!(n, Note::UnknownKey { .. })))
-            .find(|e| intended_tls_key(&e.path[3]) == Some("cert_file"))
+            .find(|e| intended_tls_key(&e.path[3].to_display()) == Some("cert_file"))
             .map(|e| (e.path[3].clone(), e.key));
         let (tail, help) = match &typo {
             Some((name, pos)) => (
@@ -114,7 +114,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         // each element of a pair through makeAbsPath, and filepath.Join(hostsDir, "") is the
         // hosts directory itself: reading it as the key fails. (Only the single-string form,
         // client = "<cert>", makes containerd take the key from the certificate file.)
-        let loc = ctx.loc_key(&["configs", key, "tls", "cert_file"]);
+        let loc = ctx.loc_key(ypath!["configs", key, "tls", "cert_file"]);
         let f = Diagnostic::new(
             Code::TlsCertWithoutKey,
             Severity::Error,
@@ -130,17 +130,21 @@ fn pairs(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
 }
 
 /// `tls-relative-path` and, with `--check-files`, `tls-file-unusable`.
-fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
+fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
     let dirs = dirs_using(ctx, key);
     let certs_d = ctx.model.paths.registry_dir.clone();
     for (field, value) in t.files() {
         if value.is_empty() {
             continue;
         }
-        let loc = ctx.loc_value(&["configs", key, "tls", field]);
-        if !value.starts_with('/') {
-            let dir = dirs.first().cloned().unwrap_or_else(|| key.to_string());
-            let resolved = filepath::join(&[&certs_d, &dir, value]);
+        let loc = ctx.loc_value(ypath!["configs", key, "tls", field]);
+        if !value.starts_with(b"/") {
+            let dir = dirs.first().cloned().unwrap_or_else(|| key.clone());
+            let resolved = GoString::from(filepath::join_bytes(&[
+                certs_d.as_bytes(),
+                dir.as_bytes(),
+                value.as_bytes(),
+            ]));
             let f = Diagnostic::new(
                 Code::TlsRelativePath,
                 Severity::Error,
@@ -158,7 +162,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
         if !ctx.opts.check_files {
             continue;
         }
-        let problem = match fs::read_tls_file(std::path::Path::new(value)).map(|b| pem_facts(&b)) {
+        let problem = match fs::read_tls_file(&bytes_path(value)).map(|b| pem_facts(&b)) {
             Err(e) => Some(format!("cannot be read here: {}", e.reason)),
             Ok(p) => match field {
                 "ca_file" if p.certificates == 0 => Some(
@@ -192,8 +196,8 @@ fn paths(ctx: &mut Ctx<'_>, key: &str, t: &TlsConfig) {
 }
 
 /// `insecure-skip-verify`.
-fn skip_verify(ctx: &mut Ctx<'_>, key: &str, has_auth: bool) {
-    let loc = ctx.loc_key(&["configs", key, "tls", "insecure_skip_verify"]);
+fn skip_verify(ctx: &mut Ctx<'_>, key: &GoString, has_auth: bool) {
+    let loc = ctx.loc_key(ypath!["configs", key, "tls", "insecure_skip_verify"]);
     let creds = if has_auth {
         "; the credentials configured for it can be intercepted"
     } else {
@@ -212,13 +216,10 @@ fn skip_verify(ctx: &mut Ctx<'_>, key: &str, has_auth: bool) {
     ctx.emit(f);
 }
 
-/// The port a URL reaches: the explicit one, else the scheme's.
-fn effective_port(u: &Url) -> &str {
-    match (u.port(), u.scheme.as_str()) {
-        ("", "http") => "80",
-        ("", _) => "443",
-        (p, _) => p,
-    }
+/// A Go string as a file path (its bytes).
+fn bytes_path(s: &GoString) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    std::path::PathBuf::from(std::ffi::OsString::from_vec(s.as_bytes().to_vec()))
 }
 
 /// `config-not-for-endpoint`.
@@ -240,7 +241,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
                 .reg
                 .configs
                 .iter()
-                .filter(|(k, c)| (c.auth.is_some() || c.tls.is_some()) && k.as_str() != u.host)
+                .filter(|(k, c)| (c.auth.is_some() || c.tls.is_some()) && **k != u.host)
                 .find(|(k, _)| {
                     normalize_endpoint_address(k, ctx.node.mirror_addr())
                         .is_ok_and(|n| n.url.hostname() == u.hostname() && n.url.host == **k)
@@ -285,7 +286,7 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
         }
     }
     for (loc, key, url, host, why) in found {
-        let related = ctx.loc_key(&["configs", &key]);
+        let related = ctx.loc_key(ypath!["configs", &key]);
         let f = Diagnostic::new(
                 Code::ConfigNotForEndpoint,
                 Severity::Warning,
@@ -306,13 +307,13 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
     let hub_tls = ctx
         .reg
         .configs
-        .get(DOCKER_HUB_HOST)
+        .get(DOCKER_HUB_HOST.as_bytes())
         .is_some_and(|c| c.tls.is_some());
     if hub_tls
-        && !ctx.reg.mirrors.contains_key(DOCKER_HUB)
-        && !ctx.reg.configs.contains_key(DOCKER_HUB)
+        && !ctx.reg.mirrors.contains_key(DOCKER_HUB.as_bytes())
+        && !ctx.reg.configs.contains_key(DOCKER_HUB.as_bytes())
     {
-        let loc = ctx.loc_key(&["configs", DOCKER_HUB_HOST, "tls"]);
+        let loc = ctx.loc_key(ypath!["configs", DOCKER_HUB_HOST, "tls"]);
         let f = Diagnostic::new(
             Code::ConfigNotForEndpoint,
             Severity::Warning,

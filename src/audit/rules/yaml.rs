@@ -5,9 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use super::super::context::{fmt_path, quote, Ctx};
+use super::super::context::{fmt_path, quote, ypath, Ctx};
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
+use crate::go::string::{BStr, GoString};
 use crate::secret::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
@@ -278,7 +279,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 }
 
 fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Location {
-    let p: Vec<&str> = e.path.iter().map(String::as_str).collect();
+    let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
     let mut loc = ctx.loc_key(&p);
     loc.line = e.key.line;
     loc.column = e.key.column;
@@ -286,7 +287,7 @@ fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Location {
 }
 
 fn loc_value(ctx: &Ctx<'_>, e: &Entry) -> Location {
-    let p: Vec<&str> = e.path.iter().map(String::as_str).collect();
+    let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
     let mut loc = ctx.loc_value(&p);
     if (loc.line, loc.column) != (e.value.line, e.value.column) {
         loc.line = e.value.line;
@@ -299,11 +300,11 @@ fn loc_value(ctx: &Ctx<'_>, e: &Entry) -> Location {
 /// Mirrors and configs entries named like a schema key: the k3s#10135 mis-indent (`configs:`
 /// indented under `mirrors:`) or a missing registry name line (`configs:` directly followed by
 /// `auth:`).
-fn misplaced_sections(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
-    let schema = |k: &str| {
+fn misplaced_sections(ctx: &Ctx<'_>) -> Vec<(&'static str, GoString)> {
+    let schema = |k: &GoString| {
         [TOP, MIRROR, CONFIG, AUTH, TLS]
             .iter()
-            .any(|l| l.contains(&k))
+            .any(|l| l.iter().any(|f| k == f))
     };
     let mut out = Vec::new();
     for k in ctx.reg.mirrors.keys().filter(|k| schema(k)) {
@@ -315,8 +316,10 @@ fn misplaced_sections(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
     out
 }
 
-fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &str) -> Diagnostic {
-    let loc = ctx.loc_key(&[section, key]);
+fn misplaced_finding(ctx: &Ctx<'_>, section: &str, key: &GoString) -> Diagnostic {
+    let loc = ctx.loc_key(ypath![section, key]);
+    // Only schema key names get here: text.
+    let key = &*key.to_display();
     let (message, help) = if TOP.contains(&key) {
         (
             format!(
@@ -412,7 +415,7 @@ pub(crate) fn intended_tls_key(key: &str) -> Option<&'static str> {
 }
 
 /// Where `target` belongs, seen from a mapping at `level` whose registry key is `reg`.
-fn home(level: Level, target: &str, reg: Option<&str>) -> Option<String> {
+fn home(level: Level, target: &str, reg: Option<&GoString>) -> Option<String> {
     let r = reg.map_or_else(|| "\"<registry>\"".to_string(), quote);
     let in_level = |l: &[&str]| l.contains(&target);
     if level.fields().contains(&target) {
@@ -458,7 +461,8 @@ fn unknown_key(
     valid: &[&str],
     anchors_used: &BTreeSet<String>,
 ) -> Diagnostic {
-    let key = e.path.last().map_or("", String::as_str);
+    let last = e.path.last().map(|k| k.to_display()).unwrap_or_default();
+    let key = &*last;
     let loc = loc_key(ctx, e);
     let level = Level::of(valid).unwrap_or(Level::Top);
     let valid_list = valid.join(", ");
@@ -476,8 +480,8 @@ fn unknown_key(
         }
     }
 
-    let reg = match e.path.first().map(String::as_str) {
-        Some("mirrors" | "configs" | "auths") => e.path.get(1).map(String::as_str),
+    let reg = match e.path.first().map(|s| s.as_bytes()) {
+        Some(b"mirrors" | b"configs" | b"auths") => e.path.get(1),
         _ => None,
     };
     let target = intended(level, key);
@@ -535,7 +539,7 @@ fn anchor_at(ctx: &Ctx<'_>, pos: Position) -> Option<String> {
 fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position) -> Diagnostic {
     let e = entries[idx];
     let p = &e.path;
-    let key = p.last().map_or("", String::as_str);
+    let key = p.last().cloned().unwrap_or_default();
     let parent = fmt_path(&p[..p.len() - 1]);
     let parent = if parent.is_empty() {
         "the top level".to_string()
@@ -548,7 +552,8 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         column: first.column,
         ..loc.clone()
     };
-    let segs: Vec<&str> = p.iter().map(String::as_str).collect();
+    let text = text_path(p);
+    let segs: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
     // Map entries (registry names, rewrite patterns) are replaced wholesale.
     let map_entry = matches!(
         segs.as_slice(),
@@ -573,14 +578,14 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         let is_null = e.notes.contains(&Note::Null);
         let earlier = children(entries, p, first);
         let later = children_after(entries, idx);
-        let overwritten: Vec<&String> = later.iter().filter(|k| earlier.contains(k)).collect();
+        let overwritten: Vec<&GoString> = later.iter().filter(|k| earlier.contains(k)).collect();
         if is_null {
             (
                 Severity::Error,
                 format!("this null resets everything set at line {}", first.line),
             )
         } else if !overwritten.is_empty() {
-            let names: Vec<String> = overwritten.iter().map(|k| quote(k)).collect();
+            let names: Vec<String> = overwritten.iter().map(quote).collect();
             (
                 Severity::Error,
                 format!(
@@ -608,14 +613,14 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         Code::DuplicateKey,
         severity,
         loc,
-        format!("{} appears twice in {parent}; {what}", quote(key)),
+        format!("{} appears twice in {parent}; {what}", quote(&key)),
         "Keep one occurrence (merge the two into one).",
     )
     .related(&first_loc, "first occurrence")
 }
 
 /// The child keys recorded for the occurrence of `path` whose key is at `first`.
-fn children(entries: &[&Entry], path: &[String], first: Position) -> Vec<String> {
+fn children(entries: &[&Entry], path: &[GoString], first: Position) -> Vec<GoString> {
     let Some(start) = entries
         .iter()
         .position(|e| e.path == path && e.key == first)
@@ -626,7 +631,7 @@ fn children(entries: &[&Entry], path: &[String], first: Position) -> Vec<String>
 }
 
 /// The child keys of the entry at `idx` (entries under it, recorded right after it).
-fn children_after(entries: &[&Entry], idx: usize) -> Vec<String> {
+fn children_after(entries: &[&Entry], idx: usize) -> Vec<GoString> {
     let p = &entries[idx].path;
     entries[idx + 1..]
         .iter()
@@ -636,8 +641,9 @@ fn children_after(entries: &[&Entry], idx: usize) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn is_secret_path(p: &[String]) -> bool {
-    let s: Vec<&str> = p.iter().map(String::as_str).collect();
+pub(crate) fn is_secret_path<S: AsRef<[u8]>>(p: &[S]) -> bool {
+    let text = text_path(p);
+    let s: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
     // Every key of an auth block but the username: a misspelled `pasword:` or `Password:` (which
     // K3s drops) still holds the password.
     match s.as_slice() {
@@ -646,8 +652,17 @@ pub(crate) fn is_secret_path(p: &[String]) -> bool {
     }
 }
 
+/// A path's segments as text, for matching against key names (bytes that are not UTF-8 become
+/// `\xNN`, which no key name contains).
+pub(crate) fn text_path<S: AsRef<[u8]>>(p: &[S]) -> Vec<std::borrow::Cow<'_, str>> {
+    p.iter()
+        .map(|s| crate::go::string::display(s.as_ref()))
+        .collect()
+}
+
 fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Diagnostic> {
-    let s: Vec<&str> = e.path.iter().map(String::as_str).collect();
+    let text = text_path(&e.path);
+    let s: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
     let (severity, effect) = match s.as_slice() {
         ["configs", _, "auth", f @ ("username" | "password" | "auth" | "identity_token")] => (
             Severity::Error,
@@ -786,7 +801,7 @@ fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Diagnostic> {
         if let Some(x) = explicit.iter().find(|x| x.path == e.path) {
             if !overridden
                 .iter()
-                .any(|(k, _): &(String, Position)| Some(k) == e.path.last())
+                .any(|(k, _): &(GoString, Position)| Some(k) == e.path.last())
             {
                 overridden.push((e.path.last().cloned().unwrap_or_default(), x.key));
             }
@@ -913,14 +928,14 @@ mod tests {
         assert_eq!(intended(Level::Tls, "cert file"), Some("cert_file"));
         assert_eq!(intended(Level::Top, "base"), None);
         assert_eq!(
-            home(Level::Config, "ca_file", Some("r.io")),
+            home(Level::Config, "ca_file", Some(&"r.io".into())),
             Some("configs.\"r.io\".tls".to_string())
         );
         assert_eq!(
-            home(Level::Mirror, "tls", Some("r.io")),
+            home(Level::Mirror, "tls", Some(&"r.io".into())),
             Some("configs.\"r.io\"".to_string())
         );
-        assert_eq!(home(Level::Tls, "ca_file", Some("r.io")), None);
+        assert_eq!(home(Level::Tls, "ca_file", Some(&"r.io".into())), None);
     }
 
     #[test]

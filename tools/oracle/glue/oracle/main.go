@@ -289,6 +289,10 @@ func (r *runner) runCase(a nodeArgs, registriesYAML []byte) outcome {
 			o.skipped = why
 			break
 		}
+		if why := wildcardCollision(node.AgentConfig.Registry); why != "" {
+			o.skipped = why
+			break
+		}
 
 		r.n++
 		scratch := filepath.Join(r.scratch, fmt.Sprint(r.n))
@@ -338,6 +342,29 @@ func (r *runner) runCase(a nodeArgs, registriesYAML []byte) outcome {
 // mirrorAddr is what writeContainerdHosts computes from spegel.DefaultRegistry.
 func mirrorAddr() string {
 	return net.JoinHostPort(spegel.DefaultRegistry.InternalAddress, spegel.DefaultRegistry.RegistryPort)
+}
+
+// wildcardCollision: getHostConfigs stores "*" under "_default" inside its own map, so "*" and a
+// literal "_default" both in configs, or both in mirrors, leave whichever Go's random map range
+// visits last (across the two sections the mirrors loop always runs second, which is
+// deterministic). unsafeHosts cannot see this: the map it gets has only the survivor.
+func wildcardCollision(r *registries.Registry) string {
+	if r == nil {
+		return ""
+	}
+	_, configsStar := r.Configs["*"]
+	_, configsDefault := r.Configs["_default"]
+	_, mirrorsStar := r.Mirrors["*"]
+	_, mirrorsDefault := r.Mirrors["_default"]
+	for _, c := range []struct {
+		both    bool
+		section string
+	}{{configsStar && configsDefault, "configs"}, {mirrorsStar && mirrorsDefault, "mirrors"}} {
+		if c.both {
+			return fmt.Sprintf("nondeterministic: %s \"*\" and \"_default\" both make _default/hosts.toml (the last in Go's random map order wins)\n", c.section)
+		}
+	}
+	return ""
 }
 
 func unsafeHosts(dirs map[string]string, registryDir, containerdDir string) string {
