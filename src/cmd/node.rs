@@ -280,6 +280,22 @@ pub(super) fn resolve(
         ),
     };
 
+    // The usual question after an edit: is the default file the one K3s reads?
+    if input.registries.is_none() {
+        if let Some(v) = settings.get(Setting::PrivateRegistry) {
+            let default = fs_map.k3s(DEFAULT_REGISTRIES);
+            let other = matches!(&registries, RegistriesPath::File(p) if *p != default);
+            if other && fs::is_file(&default) {
+                notes.push(format!(
+                    "{} is not the file K3s reads (private-registry={}, {}): edits to it change nothing",
+                    default.display(),
+                    v.text,
+                    crate::report::node::source_text(&v.source)
+                ));
+            }
+        }
+    }
+
     let is_file = |name: &str| fs::is_file(&containerd_dir.join(name));
     let pause = settings.string(Setting::PauseImage, version.era.pause_image);
     let options = NodeOptions {

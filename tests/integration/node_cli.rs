@@ -440,3 +440,26 @@ fn diff_help() {
     assert_eq!(r.code, 0);
     snapshot_settings().bind(|| insta::assert_snapshot!("diff_help", r.stdout));
 }
+
+#[test]
+fn the_default_registries_file_is_named_when_k3s_reads_another() {
+    let node = Node::new();
+    node.file("/etc/rancher/k3s/registries.yaml", "mirrors: {}\n")
+        .file("/opt/registries.yaml", REGISTRIES)
+        .file(
+            "/etc/rancher/k3s/config.yaml",
+            "private-registry: /opt/registries.yaml\n",
+        );
+    let r = node.run(&["render"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("mirror.example.com"));
+    assert!(
+        node.scrub(&r.stderr).contains(
+            "note: [TMP]/etc/rancher/k3s/registries.yaml is not the file K3s reads \
+             (private-registry=/opt/registries.yaml, [TMP]/etc/rancher/k3s/config.yaml:1): \
+             edits to it change nothing"
+        ),
+        "{}",
+        r.stderr
+    );
+}
