@@ -289,6 +289,7 @@ fn agree_on_node(
     let node_files = NodeFiles {
         hosts_dir: Some(tree.clone()),
         config: config_file,
+        k3s: None,
     };
     let input = Input {
         name: "r.yaml".to_string(),

@@ -34,6 +34,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Find what breaks pulls or leaks secrets, offline. Exit 1 when a finding reaches --deny.
     Audit(AuditArgs),
+    /// On a node: what a restart of K3s would change under <data-dir>/agent/etc/containerd, as a
+    /// unified diff (secrets masked). Exit 0 when nothing, 1 when something would change.
+    Diff(DiffArgs),
     /// List the K3s releases modelled, and what differs between them.
     Versions,
 }
@@ -42,53 +45,109 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
     /// The registries file; `-` reads standard input. A missing file is what K3s treats as no
-    /// registries configuration.
+    /// registries configuration. [default: K3s's --private-registry on the node: its config file's
+    /// or service's, else /etc/rancher/k3s/registries.yaml (under --root)]
     #[arg(
         long = "registries",
         visible_alias = "private-registry",
-        value_name = "FILE",
-        default_value = DEFAULT_REGISTRIES
+        value_name = "FILE"
     )]
-    pub registries: PathBuf,
+    pub registries: Option<PathBuf>,
 }
 
-/// The K3s node flags that change what K3s writes (same names and defaults as K3s's).
+/// Where K3s's own settings come from: the node's config file, service and data dir.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "K3s on the node")]
+pub struct K3sArgs {
+    /// Look for the node's files under DIR instead of / (a copy of a node's files, a fixture
+    /// tree): K3s's config file, its service unit and environment files, its binary, its data dir
+    /// and the registries file it names. Paths given on our command line are taken as they are.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "K3S_REGISTRIES_ROOT",
+        hide_env_values = true
+    )]
+    pub root: Option<PathBuf>,
+    /// K3s's config file, read with its `<FILE>.d/*.yaml` drop-ins as K3s reads them (a local
+    /// path). [default: the service's --config or K3S_CONFIG_FILE, else
+    /// /etc/rancher/k3s/config.yaml]
+    #[arg(long, value_name = "FILE")]
+    pub k3s_config: Option<PathBuf>,
+    /// Ignore K3s's config file, its drop-ins and the flags of K3s's service: only our own
+    /// flags (and K3s's defaults) count.
+    #[arg(long, conflicts_with = "k3s_config")]
+    pub no_k3s_config: bool,
+}
+
+/// The K3s node flags that change what K3s writes (same names and defaults as K3s's). Each one
+/// overrides what K3s's config file and service say, as K3s's own command line does. Boolean
+/// flags take `--flag`, `--flag=true` or `--flag=false`.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "K3s node options")]
 pub struct NodeArgs {
     /// The K3s release the node runs: latest (the newest modelled), 1.MINOR (the newest modelled
     /// patch of that line), 1.MINOR.PATCH, or v1.MINOR.PATCH+k3sN. See `k3s-registries versions`.
-    #[arg(long, value_name = "VERSION", default_value = "latest")]
-    pub k3s_version: String,
+    /// [default: on a node, the release of its k3s binary (`k3s --version`), else latest]
+    #[arg(long, value_name = "VERSION")]
+    pub k3s_version: Option<String>,
     /// K3s's --disable-default-registry-endpoint: no fallback to the registry's own endpoint for
     /// mirrored registries (registries with only a `configs` entry keep theirs).
-    #[arg(long)]
-    pub disable_default_registry_endpoint: bool,
-    /// The embedded registry (Spegel) is on: K3s adds https://127.0.0.1:6443/v2 as the first
-    /// endpoint of every non-localhost mirror.
-    #[arg(long)]
-    pub embedded_registry: bool,
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = go_bool)]
+    pub disable_default_registry_endpoint: Option<bool>,
+    /// K3s's --embedded-registry: K3s adds https://127.0.0.1:6443/v2 as the first endpoint of
+    /// every non-localhost mirror (a server flag; on an agent, the server's setting).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = go_bool)]
+    pub embedded_registry: Option<bool>,
     /// K3s's --data-dir; every path in config.toml follows from it. Resolved as K3s does: `~`,
-    /// `$HOME` expanded, made absolute against the current directory.
-    #[arg(long, short = 'd', value_name = "DIR", default_value = crate::k3s::node::DEFAULT_DATA_DIR)]
-    pub data_dir: String,
+    /// `$HOME` expanded, made absolute against the current directory. [default:
+    /// /var/lib/rancher/k3s; $HOME/.rancher/k3s for a rootless server]
+    #[arg(long, short = 'd', value_name = "DIR")]
+    pub data_dir: Option<String>,
     /// K3s's --pause-image [default: the K3s release's; rancher/mirrored-pause:3.10.2 from
     /// v1.34.10, v1.35.7 and v1.36.3 on, rancher/mirrored-pause:3.6 before]
     #[arg(long, value_name = "IMAGE")]
     pub pause_image: Option<String>,
-    /// K3s's --snapshotter.
-    #[arg(long, value_name = "NAME", default_value = crate::k3s::node::DEFAULT_SNAPSHOTTER)]
-    pub snapshotter: String,
+    /// K3s's --system-default-registry: prefixes the pause image with REGISTRY/ (a server flag;
+    /// on an agent, the server's setting).
+    #[arg(long, value_name = "REGISTRY")]
+    pub system_default_registry: Option<String>,
+    /// K3s's --snapshotter. [default: overlayfs]
+    #[arg(long, value_name = "NAME")]
+    pub snapshotter: Option<String>,
     /// K3s's --selinux.
-    #[arg(long)]
-    pub selinux: bool,
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = go_bool)]
+    pub selinux: Option<bool>,
     /// K3s's --nonroot-devices.
-    #[arg(long)]
-    pub nonroot_devices: bool,
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = go_bool)]
+    pub nonroot_devices: Option<bool>,
+    /// K3s's --rootless: K3s in a user namespace (AppArmor off, OOM score adjustment restricted,
+    /// NRI off, SystemdCgroup false; the data dir and /etc/rancher move under $HOME).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = go_bool)]
+    pub rootless: Option<bool>,
+    /// K3s's --container-runtime-endpoint: K3s then starts no containerd of its own and ignores
+    /// registries.yaml (said up front; audit reports it).
+    #[arg(long, value_name = "SOCKET")]
+    pub container_runtime_endpoint: Option<String>,
     /// config.toml template: 3 (containerd 2.x, K3s's default) or 2 (containerd 1.7 schema,
-    /// as K3s renders it under a config.toml.tmpl holding {{ template "base" . }}).
-    #[arg(long, value_enum, value_name = "N", default_value = "3")]
-    pub config_version: ConfigVersionArg,
+    /// as K3s renders it under a config.toml.tmpl holding {{ template "base" . }}). [default: 2
+    /// when the node has a config.toml.tmpl and no config-v3.toml.tmpl, else 3]
+    #[arg(long, value_enum, value_name = "N")]
+    pub config_version: Option<ConfigVersionArg>,
+}
+
+/// A boolean as Go's `strconv.ParseBool` (and so K3s's flags) reads it.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("{s:?} is not a boolean (true, false, 1, 0, t, f)")),
+    }
 }
 
 /// `--config-version`.
@@ -133,6 +192,8 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub k3s: K3sArgs,
+    #[command(flatten)]
     pub node: NodeArgs,
 }
 
@@ -169,6 +230,8 @@ pub struct ExplainArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub files: NodeFilesArgs,
+    #[command(flatten)]
+    pub k3s: K3sArgs,
     #[command(flatten)]
     pub node: NodeArgs,
 }
@@ -231,6 +294,29 @@ pub struct AuditArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub files: NodeFilesArgs,
+    #[command(flatten)]
+    pub k3s: K3sArgs,
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Print a stable JSON document (schema_version 1) listing the added, removed and changed
+    /// files instead of the diff.
+    #[arg(long)]
+    pub json: bool,
+    /// Show passwords, auth strings and identity tokens in the diff instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Compare with DIR instead of the node's <data-dir>/agent/etc/containerd (a local path).
+    #[arg(long, value_name = "DIR")]
+    pub containerd_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub k3s: K3sArgs,
     #[command(flatten)]
     pub node: NodeArgs,
 }

@@ -136,6 +136,104 @@ pub(crate) fn list_dir(path: &Path) -> Result<Vec<DirEntry>, PathError> {
     Ok(out)
 }
 
+/// Go's `filepath.Glob` for a pattern whose wildcards (`*`, `?`) are all in its last element (as
+/// containerd's imports are): the matching entries of that directory, sorted; a directory that
+/// does not exist matches nothing. `[` and `\` are taken literally.
+pub(crate) fn glob_last(pattern: &Path) -> Result<Vec<PathBuf>, PathError> {
+    let (Some(dir), Some(name)) = (pattern.parent(), pattern.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let name = name.to_string_lossy();
+    let entries = match list_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.reason == "no such file or directory" || e.reason == "not a directory" => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(entries
+        .into_iter()
+        .filter(|e| wildcard_match(&name, &e.name))
+        .map(|e| dir.join(e.name))
+        .collect())
+}
+
+/// `filepath.Match` for `*` (any run of characters) and `?` (one character); `/` never occurs
+/// in a directory entry's name.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some('?') => {
+                pi += 1;
+                ni += 1;
+            }
+            Some(c) if *c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Every file below `dir` (not following links; a link is listed as a file), by path relative
+/// to `dir` with `/` separators, sorted. A missing directory has none.
+pub(crate) fn read_tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, FsError> {
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), FsError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| FsError { path, source }
+    };
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(err(dir)(e)),
+    };
+    for ent in rd {
+        let ent = ent.map_err(err(dir))?;
+        let path = ent.path();
+        let ty = ent.file_type().map_err(err(&path))?;
+        let rel = path
+            .strip_prefix(base)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if ty.is_dir() {
+            walk(base, &path, out)?;
+        } else if ty.is_symlink() {
+            let target = std::fs::read_link(&path).map_err(err(&path))?;
+            out.push((
+                rel,
+                format!("symbolic link to {}\n", target.display()).into_bytes(),
+            ));
+        } else {
+            out.push((rel, std::fs::read(&path).map_err(err(&path))?));
+        }
+    }
+    Ok(())
+}
+
 /// Whether a regular file (or a link to one) is at `path`.
 pub(crate) fn is_file(path: &Path) -> bool {
     path.metadata().is_ok_and(|m| m.is_file())
@@ -144,6 +242,12 @@ pub(crate) fn is_file(path: &Path) -> bool {
 /// A TLS file as containerd reads it at pull time (`os.ReadFile`): a directory fails with
 /// `read PATH: is a directory`.
 pub(crate) fn read_tls_file(path: &Path) -> Result<Vec<u8>, PathError> {
+    read_as_go(path)
+}
+
+/// A file as Go's `os.ReadFile` reads it, with Go's error (`open PATH: no such file or
+/// directory`, `read PATH: is a directory`).
+pub(crate) fn read_as_go(path: &Path) -> Result<Vec<u8>, PathError> {
     match stat(path)? {
         Stat::Missing => Err(PathError {
             op: "open",
@@ -215,6 +319,10 @@ mod tests {
         assert_eq!(e.to_string(), format!("reading {}", missing.display()));
         std::fs::write(dir.path().join("b"), "x").expect("write");
         std::fs::create_dir(dir.path().join("a")).expect("mkdir");
+        assert!(wildcard_match("*.toml", "10-auth.toml"));
+        assert!(wildcard_match("*.toml", ".hidden.toml"));
+        assert!(!wildcard_match("*.toml", "x.toml.bak"));
+        assert!(wildcard_match("a?c*", "abcdef"));
         let names: Vec<(String, bool)> = list_dir(dir.path())
             .expect("list")
             .into_iter()

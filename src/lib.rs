@@ -11,7 +11,7 @@
 //! Beside it, one model of containerd ([`containerd`]: hosts-dir lookup, hosts.toml as its
 //! go-toml decodes it, config.toml credentials, image references) that both [`explain`] (one
 //! image -> the requests containerd makes) and [`audit`] (rules -> diagnostics) stand on, and one
-//! catalogue of diagnostics ([`diag`]). [`cmd`] is the only layer that knows the command line,
+//! catalogue of diagnostics ([`diag`]). [`diff`] compares what K3s would write with a node's files. [`cmd`] is the only layer that knows the command line,
 //! `anyhow` and exit statuses; [`report`] is the only one that prints; [`fs`] and [`write`] the
 //! only ones that touch the filesystem.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -23,6 +23,7 @@ pub mod cli;
 pub mod cmd;
 pub(crate) mod containerd;
 pub mod diag;
+pub(crate) mod diff;
 #[cfg(test)]
 mod differential;
 pub(crate) mod explain;

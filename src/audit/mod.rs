@@ -20,11 +20,13 @@ pub(crate) use report::{Report, Summary};
 use crate::containerd::cri::CriRegistry;
 use crate::containerd::gotoml::DecodeError;
 use crate::containerd::hosts_dir::CertsTree;
+use crate::containerd::imports::{LoadError as ImportError, Merged};
 use crate::containerd::Flavor;
 use crate::diag::Code;
 use crate::k3s::node::NodeOptions;
 use crate::k3s::render::{RenderError, Renderer};
 use crate::k3s::translate::translate;
+use crate::k3s::user_template::UserTemplate;
 use crate::registries;
 use crate::secret::SecretAt;
 use context::Ctx;
@@ -51,13 +53,37 @@ pub(crate) struct Input {
     pub(crate) bytes: Vec<u8>,
 }
 
-/// A node's files, read by the command layer: `--hosts-dir` and `--containerd-config`.
+/// A node's files, read by the command layer: `--hosts-dir` and `--containerd-config`, and what
+/// it found about K3s on the node.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeFiles {
     /// The node's certs.d.
     pub(crate) hosts_dir: Option<CertsTree>,
     /// The node's config.toml: its name, its bytes and what containerd makes of it.
     pub(crate) config: Option<ConfigToml>,
+    /// K3s on the node.
+    pub(crate) k3s: Option<K3sNode>,
+}
+
+/// Where a K3s setting is: file, line and column (line 0 when unknown).
+pub(crate) type SettingAt = Option<(String, u32, u32)>;
+
+/// What the command layer found about K3s on the node (audit reads none of it itself).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct K3sNode {
+    /// What stops K3s from starting: K3s's message, and where.
+    pub(crate) refusals: Vec<(String, SettingAt)>,
+    /// An external container runtime (what, and where it is set).
+    pub(crate) external_runtime: Option<(String, SettingAt)>,
+    /// The user template K3s renders instead of its own.
+    pub(crate) template: Option<UserTemplate>,
+    /// Whether the imported drop-in directory holds files.
+    pub(crate) dropins_present: bool,
+    /// The config.toml K3s would write merged with the drop-ins it imports, as containerd
+    /// merges them (when the release imports drop-ins and some exist).
+    pub(crate) imports: Option<Result<Merged, ImportError>>,
+    /// Texts of node files findings point into (name, text).
+    pub(crate) sources: Vec<(String, String)>,
 }
 
 /// A node's config.toml.

@@ -1,16 +1,16 @@
 //! `explain IMAGE`: normalise the reference (exit 2 when containerd would refuse it), gather the
-//! files (rendered from registries.yaml, or a node's with `--hosts-dir`), explain, print.
+//! files (rendered from registries.yaml, or a node's with `--hosts-dir`), merge config.toml with
+//! the drop-ins it imports as containerd does, explain, print.
 
 use anyhow::Context as _;
 
-use super::{containerd_flavor, node_options, pipeline, Status};
+use super::{containerd_flavor, merge_imports, node, pipeline, refuse_if_k3s_would_not, Status};
 use crate::cli::ExplainArgs;
-use crate::containerd::cri::parse_config_toml;
 use crate::containerd::hosts_dir::CertsTree;
 use crate::containerd::image_ref;
 use crate::explain::{explain, Files};
 use crate::fs;
-use crate::k3s::render::Renderer;
+use crate::k3s::render::{Renderer, CONFIG_TOML};
 use crate::report::Reporter;
 
 pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
@@ -21,12 +21,21 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             crate::go::quote::quote(&args.image)
         )
     })?;
+    let node = node::resolve(&args.k3s, &args.node, &args.input, None, rep)?;
     rep.show_secrets(args.show_secrets);
     let files = match &args.files.hosts_dir {
         Some(dir) => {
             let tree = CertsTree::read(dir).context("reading the hosts directory")?;
             let config = match &args.files.containerd_config {
-                Some(p) => Some((p.display().to_string(), parse_config_toml(&fs::read(p)?))),
+                Some(p) => {
+                    let bytes = fs::read(p)?;
+                    let name = p.display().to_string();
+                    // The file's imports are node paths: read through --root.
+                    let merged = merge_imports(&node.fs, &node.fs.node_path_of(p), &name, &bytes)
+                        .map(|m| m.registry)
+                        .map_err(|e| e.error);
+                    Some((name, merged))
+                }
                 None => None,
             };
             Files::node(
@@ -36,9 +45,24 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             )
         }
         None => {
-            let p = pipeline(&args.input, node_options(&args.node, None)?, rep, true)?;
+            refuse_if_k3s_would_not(&node)?;
+            let p = pipeline(&node.registries, node.options.clone(), rep, true)?;
             let rendered = Renderer::new()?.render(&p.model)?;
-            Files::rendered(&p.source.display_name(), &p.model, &rendered)
+            let mut files = Files::rendered(&p.source.display_name(), &p.model, &rendered);
+            // On a node, containerd also merges the drop-ins config.toml imports.
+            if node.found && node.options.era().imports {
+                let node_path =
+                    crate::go::filepath::join(&[&node.options.paths().template_dir, CONFIG_TOML]);
+                let merged =
+                    merge_imports(&node.fs, &node_path, CONFIG_TOML, &rendered.config_toml);
+                if let Ok(m) = &merged {
+                    if !m.imported.is_empty() {
+                        rep.imports_note(&m.imported)?;
+                    }
+                }
+                files.node.config = Some(merged.map(|m| m.registry).map_err(|e| e.error));
+            }
+            files
         }
     };
     let exp = explain(

@@ -4,17 +4,20 @@
 //! [`crate::report`]. The binary's `main` calls [`run`] and exits with its status.
 
 mod audit;
+mod diff;
 mod explain;
+mod node;
 mod render;
 
 use std::io::Write;
-use std::path::Path;
 
-use crate::cli::{Cli, Command, ConfigVersionArg, ContainerdArg, InputArgs, NodeArgs};
+use crate::cli::{Cli, Command, ContainerdArg};
+use crate::containerd::imports::{self, File, ImportReader, Merged};
 use crate::containerd::Flavor;
 use crate::fs;
 use crate::k3s::model::Model;
-use crate::k3s::node::{ConfigVersion, NodeOptions};
+use crate::k3s::node::NodeOptions;
+use crate::k3s::node_detect::NodeFs;
 use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
 use crate::report::Reporter;
@@ -24,7 +27,7 @@ use crate::report::Reporter;
 pub enum Status {
     /// Done.
     Ok = 0,
-    /// audit: findings at or above the `--deny` level.
+    /// audit: findings at or above the `--deny` level; diff: a restart would change files.
     Findings = 1,
     /// Usage, input or I/O error.
     Error = 2,
@@ -37,6 +40,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::
         Command::Render(args) => render::run(&args, &mut rep),
         Command::Explain(args) => explain::run(&args, &mut rep),
         Command::Audit(args) => audit::run(&args, &mut rep),
+        Command::Diff(args) => diff::run(&args, &mut rep),
         Command::Versions => {
             rep.versions()?;
             Ok(Status::Ok)
@@ -70,12 +74,12 @@ struct Pipeline {
 /// Load and translate, printing K3s's messages (and a missing file's notice) on stderr;
 /// `positions` says whether to keep the source map (render needs none).
 fn pipeline(
-    input: &InputArgs,
+    input: &node::RegistriesPath,
     node: NodeOptions,
     rep: &mut Reporter<'_>,
     positions: bool,
 ) -> anyhow::Result<Pipeline> {
-    let (source, mut loaded) = load(&input.registries, rep, positions)?;
+    let (source, mut loaded) = load(input, rep, positions)?;
     let model = if positions {
         translate(&loaded.registry, &node)
     } else {
@@ -86,11 +90,12 @@ fn pipeline(
     Ok(Pipeline { source, model })
 }
 
-/// Read the registries file (`-` is standard input). `Ok(None)`: it does not exist.
-fn read_registries(path: &Path) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
-    if path == Path::new("-") {
-        return Ok(Some((Source::Stdin, fs::read_stdin()?)));
-    }
+/// Read the registries file. `Ok(None)`: it does not exist.
+fn read_registries(input: &node::RegistriesPath) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
+    let path = match input {
+        node::RegistriesPath::Stdin => return Ok(Some((Source::Stdin, fs::read_stdin()?))),
+        node::RegistriesPath::File(p) => p,
+    };
     match fs::read(path) {
         Ok(b) => Ok(Some((Source::File(path.to_path_buf()), b))),
         Err(e) if e.is_not_found() => Ok(None),
@@ -100,10 +105,17 @@ fn read_registries(path: &Path) -> Result<Option<(Source, Vec<u8>)>, fs::FsError
 
 /// Read and decode the registries file. A file that does not exist is what K3s treats as an empty
 /// configuration (wharfie's `GetPrivateRegistries`); say so and go on.
-fn load(path: &Path, rep: &mut Reporter<'_>, positions: bool) -> anyhow::Result<(Source, Loaded)> {
-    let Some((source, bytes)) = read_registries(path)? else {
+fn load(
+    input: &node::RegistriesPath,
+    rep: &mut Reporter<'_>,
+    positions: bool,
+) -> anyhow::Result<(Source, Loaded)> {
+    let Some((source, bytes)) = read_registries(input)? else {
+        let node::RegistriesPath::File(path) = input else {
+            unreachable!("standard input always exists")
+        };
         rep.missing_registries(path)?;
-        return Ok((Source::File(path.to_path_buf()), Loaded::default()));
+        return Ok((Source::File(path.clone()), Loaded::default()));
     };
     let name = source.display_name();
     let loaded = if positions {
@@ -123,35 +135,74 @@ fn containerd_flavor(arg: ContainerdArg) -> Flavor {
     }
 }
 
-/// Resolve the node flags; `containerd_dir` is the directory standing for K3s's
-/// `<data-dir>/agent/etc/containerd`, where K3s looks for blockio and RDT config files. An
-/// unknown `--k3s-version` is a usage error.
-fn node_options(args: &NodeArgs, containerd_dir: Option<&Path>) -> anyhow::Result<NodeOptions> {
-    let is_file = |name: &str| containerd_dir.is_some_and(|d| fs::is_file(&d.join(name)));
-    let k3s = crate::k3s::versions::resolve(&args.k3s_version)?;
-    Ok(NodeOptions {
-        k3s,
-        data_dir: crate::k3s::node::resolve_data_dir(
-            &args.data_dir,
-            &std::env::var("HOME").unwrap_or_else(|_| "/root".to_string()),
-            &std::env::current_dir()
-                .map(|d| d.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| "/".to_string()),
-        ),
-        pause_image: args
-            .pause_image
-            .clone()
-            .unwrap_or_else(|| k3s.era.pause_image.to_string()),
-        snapshotter: args.snapshotter.clone(),
-        selinux: args.selinux,
-        nonroot_devices: args.nonroot_devices,
-        disable_default_registry_endpoint: args.disable_default_registry_endpoint,
-        embedded_registry: args.embedded_registry,
-        config_version: match args.config_version {
-            ConfigVersionArg::V2 => ConfigVersion::V2,
-            ConfigVersionArg::V3 => ConfigVersion::V3,
+/// Fail when K3s would not start with this node's configuration (render, explain and diff
+/// describe a K3s that runs; audit reports it instead).
+fn refuse_if_k3s_would_not(node: &node::Node) -> anyhow::Result<()> {
+    if node.refusals.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = node
+        .refusals
+        .iter()
+        .map(|r| match &r.file {
+            Some((f, l, c)) if *l > 0 => format!("{f}:{l}:{c}: {}", r.message),
+            Some((f, _, _)) => format!("{f}: {}", r.message),
+            None => r.message.clone(),
+        })
+        .collect();
+    anyhow::bail!(
+        "K3s would not start with this node's configuration:\n{}",
+        lines.join("\n")
+    )
+}
+
+/// Reads the files a config.toml imports from the node (through `--root` and a rootless K3s's
+/// mounts), as containerd globs them.
+struct NodeImports<'a> {
+    fs: &'a NodeFs,
+}
+
+impl ImportReader for NodeImports<'_> {
+    fn files(&mut self, pattern: &str) -> Result<Vec<File>, String> {
+        let local = self.fs.k3s(pattern);
+        let dir = crate::go::filepath::clean(pattern.rsplit_once('/').map_or(".", |(d, _)| d));
+        let paths = if pattern.contains(['*', '?']) {
+            fs::glob_last(&local).map_err(|e| e.to_string())?
+        } else {
+            vec![local]
+        };
+        paths
+            .into_iter()
+            .map(|p| {
+                let bytes = fs::read_as_go(&p).map_err(|e| e.to_string())?;
+                let base = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Ok(File {
+                    path: format!("{dir}/{base}"),
+                    name: p.display().to_string(),
+                    bytes,
+                })
+            })
+            .collect()
+    }
+}
+
+/// config.toml (its node path, its name for people and its bytes) merged with what it imports on
+/// the node, as containerd loads them.
+fn merge_imports(
+    fs_map: &NodeFs,
+    node_path: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Merged, imports::LoadError> {
+    imports::load(
+        File {
+            path: node_path.to_string(),
+            name: name.to_string(),
+            bytes: bytes.to_vec(),
         },
-        blockio_config_present: is_file("blockio_config.yaml"),
-        rdt_config_present: is_file("rdt_config.yaml"),
-    })
+        &mut NodeImports { fs: fs_map },
+    )
 }

@@ -1,19 +1,26 @@
 //! `render`: print a preview of the files K3s writes, or write them into `--output`.
 
-use super::{node_options, pipeline, Status};
+use super::{node, pipeline, refuse_if_k3s_would_not, Status};
 use crate::cli::RenderArgs;
 use crate::k3s::render::Renderer;
 use crate::report::Reporter;
 use crate::write;
 
 pub(super) fn run(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Status> {
-    let node = node_options(&args.node, args.output.as_deref())?;
+    let node = node::resolve(
+        &args.k3s,
+        &args.node,
+        &args.input,
+        args.output.as_deref(),
+        rep,
+    )?;
+    refuse_if_k3s_would_not(&node)?;
     rep.show_secrets(args.show_secrets);
     // Rendered once, with the real values (K3s renders them: a secret too long for trimEmpty
     // fails there, so the preview fails too); the preview masks them when it prints. The model
     // is dropped once rendered: on a large file, writing then needs only the bytes.
     let rendered = {
-        let p = pipeline(&args.input, node, rep, false)?;
+        let p = pipeline(&node.registries, node.options.clone(), rep, false)?;
         Renderer::new()?.render_owned(p.model)?
     };
     match &args.output {

@@ -129,6 +129,14 @@ pub(crate) struct CriRegistry {
     pub(crate) config_path: Option<String>,
     /// `configs."<host>".auth`, by key as written.
     pub(crate) auths: BTreeMap<String, AuthConfig>,
+    /// `mirrors."<name>"` keys (the deprecated CRI mirror table; with `config_path` set,
+    /// containerd's CRI image service refuses to start).
+    pub(crate) mirrors: Vec<String>,
+    /// Where each `configs."<host>".auth` came from, when the configuration is several files
+    /// merged (config.toml and its imports): the file that set it last.
+    pub(crate) auth_origin: BTreeMap<String, String>,
+    /// Where `config_path` came from, when several files were merged.
+    pub(crate) config_path_origin: Option<String>,
 }
 
 /// What the CRI plugin sends a request host after a 401.
@@ -165,31 +173,54 @@ impl CriRegistry {
 pub(crate) fn parse_config_toml(bytes: &[u8]) -> Result<CriRegistry, DecodeError> {
     let doc = gotoml::parse(bytes)?;
     let root = doc.as_table();
+    let version = config_version(root)?;
+    registry_in(root.get("plugins"), version)
+}
+
+/// A config.toml's `version` (1 when absent); containerd 2.x knows 1 to 3.
+pub(crate) fn config_version(root: &toml_edit::Table) -> Result<i64, DecodeError> {
     let version = match root.get("version") {
         None => 1,
         Some(v) => v
             .as_integer()
             .ok_or_else(|| decode_error(v, "version", "int"))?,
     };
-    let plugin = match version {
-        3 => "io.containerd.cri.v1.images",
-        2 => "io.containerd.grpc.v1.cri",
-        1 => "cri",
-        v => {
-            return Err(DecodeError {
-                message: format!("unsupported config version `{v}`"),
-                offset: root.get("version").and_then(|i| i.span()).map(|s| s.start),
-            })
-        }
-    };
+    if !(1..=3).contains(&version) {
+        return Err(DecodeError {
+            message: format!("unsupported config version `{version}`"),
+            offset: root.get("version").and_then(|i| i.span()).map(|s| s.start),
+        });
+    }
+    Ok(version)
+}
+
+/// The CRI plugin that holds the registry table in a config of `version`.
+pub(crate) fn registry_plugin(version: i64) -> &'static str {
+    match version {
+        3 => IMAGES_PLUGIN,
+        2 => GRPC_CRI_PLUGIN,
+        _ => "cri",
+    }
+}
+
+/// containerd 2's CRI image service plugin (config version 3).
+pub(crate) const IMAGES_PLUGIN: &str = "io.containerd.cri.v1.images";
+/// The CRI plugin of config version 2 (containerd 1.x; containerd 2 migrates its settings).
+pub(crate) const GRPC_CRI_PLUGIN: &str = "io.containerd.grpc.v1.cri";
+
+/// The registry settings under `plugins` (a config of `version`).
+pub(crate) fn registry_in(
+    plugins: Option<&Item>,
+    version: i64,
+) -> Result<CriRegistry, DecodeError> {
+    let plugin = registry_plugin(version);
     let quote_key = if version == 3 { '\'' } else { '"' };
     let mut reg = CriRegistry {
         version,
         section: format!("plugins.{quote_key}{plugin}{quote_key}.registry"),
         ..CriRegistry::default()
     };
-    let Some(registry) = root
-        .get("plugins")
+    let Some(registry) = plugins
         .and_then(Item::as_table_like)
         .and_then(|p| p.get(plugin))
         .and_then(Item::as_table_like)
@@ -205,8 +236,13 @@ pub(crate) fn parse_config_toml(bytes: &[u8]) -> Result<CriRegistry, DecodeError
         .as_table_like()
         .ok_or_else(|| decode_error(registry, "registry", "Registry"))?;
     for (key, item) in registry.iter() {
-        match field(key, &["config_path", "configs"]) {
+        match field(key, &["config_path", "configs", "mirrors"]) {
             Some("config_path") => reg.config_path = Some(decode_string(item, "config_path")?),
+            Some("mirrors") => {
+                if let Some(m) = item.as_table_like() {
+                    reg.mirrors.extend(m.iter().map(|(k, _)| k.to_string()));
+                }
+            }
             Some("configs") => {
                 let configs = item
                     .as_table_like()

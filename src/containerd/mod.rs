@@ -23,6 +23,7 @@ pub(crate) mod hosts_dir;
 pub(crate) mod hosts_toml;
 pub(crate) mod http;
 pub mod image_ref;
+pub(crate) mod imports;
 pub(crate) mod pem;
 
 /// Which containerd reads the files (`--containerd`); how they differ is data, in

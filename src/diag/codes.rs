@@ -26,6 +26,9 @@ pub enum Needs {
     ContainerdConfig,
     /// Only explain says it: it is about one image.
     Image,
+    /// On a node (or a copy under --root): K3s's config file, service, data dir and the
+    /// containerd files there.
+    Node,
 }
 
 impl Needs {
@@ -37,6 +40,7 @@ impl Needs {
             Needs::HostsDir => "with --hosts-dir",
             Needs::ContainerdConfig => "with --containerd-config",
             Needs::Image => "explain only",
+            Needs::Node => "on a node",
         }
     }
 }
@@ -1199,6 +1203,187 @@ Fine:
         auth: {username: u, password: \"0123\"}
 
 Fix: quote it.";
+
+    K3sRefusesConfig = "k3s-refuses-config", Error, Node,
+    "K3s's config file, drop-ins or service flags hold something K3s refuses: it does not start.",
+    "K3s reads /etc/rancher/k3s/config.yaml and config.yaml.d/*.yaml with yaml.v2 into a MapSlice and
+turns every key into a flag placed right after `server` or `agent` (k3s: pkg/configfilearg
+parser.go `readConfigFile`); urfave/cli then parses them with K3s's own flags. A file yaml.v2
+refuses makes K3s exit (`MustParse`); so does a boolean Go's strconv.ParseBool does not take
+(`selinux: \"yes\"` quoted: `invalid boolean value`), and on an agent a server-only flag such as
+embedded-registry (`flag provided but not defined`: `k3s agent` drops no unknown config keys,
+only `k3s server` does). With --container-runtime-endpoint the embedded registry refuses to start
+(k3s: pkg/agent/run.go: `embedded registry mirror requires embedded containerd`).
+
+Triggers (config.yaml of an agent):
+    embedded-registry: true
+Fine: set embedded-registry on the servers; agents take it from them.
+
+Fix: correct the file or flag named in the finding.";
+
+    ExternalContainerRuntime = "external-container-runtime", Error, Node,
+    "K3s is set to use another container runtime (--container-runtime-endpoint, --docker): it ignores registries.yaml.",
+    "With --container-runtime-endpoint (or --docker) K3s starts no containerd of its own
+(k3s: pkg/agent/run.go `startCRI`): it never runs SetupContainerdConfig, so it writes neither
+config.toml nor certs.d, and the mirrors, rewrites, TLS settings and credentials of
+registries.yaml reach no runtime. Pulls go through the external runtime's own registry settings.
+
+Triggers (config.yaml):
+    container-runtime-endpoint: /run/containerd/containerd.sock
+
+Fix: configure registries in that runtime, or drop the setting to use K3s's containerd.";
+
+    UserTemplate = "user-template", Warning, Node,
+    "K3s renders config.toml from a user template (config-v3.toml.tmpl or config.toml.tmpl), not from its built-in one.",
+    "K3s tries <data-dir>/agent/etc/containerd/config-v3.toml.tmpl, then config.toml.tmpl, and renders
+the first it finds instead of its template, with the built-in template of that generation defined
+as \"base\" (k3s: pkg/agent/containerd/config.go `writeContainerdConfig`, templates.go
+`ParseTemplateFromConfig`). This tool does not execute Go templates: its config.toml is the
+built-in one, and a template holding only {{ template \"base\" . }} is the one case that is the
+same byte for byte. The other template-* findings say what the template likely breaks.
+
+Triggers: <data-dir>/agent/etc/containerd/config-v3.toml.tmpl with anything but the base.
+
+Fix: keep the template to {{ template \"base\" . }} plus additions in tables the base does not
+have, or put additions in the imported drop-in directory (config-v3.toml.d) since v1.34.6.";
+
+    TemplateParseError = "template-parse-error", Error, Node,
+    "Go's text/template refuses the user template (an unknown function, an unclosed action): K3s panics at start.",
+    "K3s parses the user template with template.Must (k3s: templates.go `ParseTemplateFromConfig`),
+which panics on a parse error. The functions a template may call are Go's builtins and K3s's
+(templates_linux.go): deschemify and toJson, plus filepathjoin from the imports era (v1.33.10,
+v1.34.6, v1.35.3) on; a template copied from a newer K3s that calls filepathjoin makes an older one
+crash.
+
+Triggers (config-v3.toml.tmpl on K3s v1.34.3):
+    imports = [{{ filepathjoin .NodeConfig.Containerd.Template \"x.d\" \"*.toml\" | printf \"%q\" }}]
+
+Fix: call only functions the node's release has; close every {{ with }}.";
+
+    TemplateDropsConfigPath = "template-drops-config-path", Error, Node,
+    "The user template does not include the base and sets no config_path: containerd reads no certs.d, so every mirror in registries.yaml is ignored.",
+    "K3s writes its hosts.toml files under <data-dir>/agent/etc/containerd/certs.d and points
+containerd there with `config_path` in config.toml. A template without {{ template \"base\" . }}
+must print that itself (.NodeConfig.Containerd.Registry); without it containerd pulls every image
+from its own registry, with no mirror, rewrite, TLS setting or embedded registry.
+
+Triggers (config-v3.toml.tmpl):
+    version = 3
+    [plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = \"registry.example.com/pause:3.10\"
+
+Fix: add config_path = {{ printf \"%q\" .NodeConfig.Containerd.Registry }} under the registry
+table of the right plugin, or build on {{ template \"base\" . }}.";
+
+    TemplateDropsRegistryAuth = "template-drops-registry-auth", Error, Node,
+    "The user template does not include the base and never prints the registries.yaml credentials: pulls that need them fail.",
+    "K3s passes registries.yaml's configs.<host>.auth to containerd only through config.toml's
+registry.configs.'<host>'.auth tables (k3s: templates.go, `range .PrivateRegistryConfig.Configs`);
+hosts.toml carries no credentials. A template without the base that never reads
+.PrivateRegistryConfig drops them all: registries that require a login answer 401.
+
+Triggers: a config-v3.toml.tmpl with config_path but no registry.configs section, and
+configs.<host>.auth in registries.yaml.
+
+Fix: copy the auth section of K3s's template into yours, or build on {{ template \"base\" . }}.";
+
+    TemplateWrongPluginNamespace = "template-wrong-plugin-namespace", Error, Node,
+    "The user template puts the registry table under the CRI plugin of another config version, where containerd never reads it.",
+    "containerd 2 reads registry settings from plugins.'io.containerd.cri.v1.images'.registry in a
+version 3 config, and migrates plugins.\"io.containerd.grpc.v1.cri\".registry only from a version 2
+config (ctrd: plugins/cri/images/plugin.go `configMigration`). A template that declares
+version = 3 but keeps the version 2 table (typical of a config.toml.tmpl copied from K3s before
+v1.31 and renamed config-v3.toml.tmpl) loses config_path and every credential; so does a file
+with no version line (read as version 1).
+
+Triggers (config-v3.toml.tmpl):
+    version = 3
+    [plugins.\"io.containerd.grpc.v1.cri\".registry]
+      config_path = \"{{ .NodeConfig.Containerd.Registry }}\"
+
+Fix: match the table to the template's `version` line.";
+
+    TemplateDuplicateTable = "template-duplicate-table", Error, Node,
+    "The user template adds a table {{ template \"base\" . }} already defines: containerd refuses config.toml.",
+    "TOML forbids defining a table twice, and go-toml refuses such a file (`table ... already
+exists`): containerd does not start. The base already has the registry table, the CRI plugin
+tables and the runc tables; appending [plugins.'io.containerd.cri.v1.images'.registry] after
+the base is the usual way to hit it.
+
+Triggers (config-v3.toml.tmpl):
+    {{ template \"base\" . }}
+    [plugins.'io.containerd.cri.v1.images'.registry]
+      config_path = \"/etc/containerd/certs.d\"
+
+Fix: put additions in tables the base lacks, or use the imported drop-in directory
+(config-v3.toml.d/*.toml, merged key by key) on releases that have it.";
+
+    TemplateDropsImports = "template-drops-imports", Warning, Node,
+    "The user template has no imports line while drop-in files exist: containerd never reads them.",
+    "From the imports era (v1.33.10, v1.34.6, v1.35.3) K3s's own templates start with
+imports = [\"<data-dir>/agent/etc/containerd/config-v3.toml.d/*.toml\"] (config.toml.d for the
+version 2 template). A template without {{ template \"base\" . }} and without imports makes the
+drop-ins in that directory dead files.
+
+Triggers: a config-v3.toml.tmpl without the base or an imports line, and files in
+config-v3.toml.d/.
+
+Fix: add the imports line, or build on {{ template \"base\" . }}.";
+
+    DropinRegistrySettings = "dropin-registry-settings", Warning, Node,
+    "A drop-in imported by config.toml sets registry settings: containerd uses them, and a restart of K3s does not rewrite them.",
+    "containerd merges config.toml's imports (ctrd: cmd/containerd/server/config `LoadConfig`,
+`mergeConfig`: plugin tables key by key, values replaced) before the CRI image service reads its
+registry table. Credentials, a config_path or mirrors set in config-v3.toml.d/*.toml apply on top
+of what K3s writes from registries.yaml, survive every restart, and are invisible in
+registries.yaml. explain and audit read them merged, as containerd does.
+
+Triggers (config-v3.toml.d/auth.toml):
+    [plugins.'io.containerd.cri.v1.images'.registry.configs.'r.example.com'.auth]
+      username = \"u\"
+
+Fix: keep registry settings in registries.yaml, or make sure the drop-in means it.";
+
+    DropinIgnoredRegistry = "dropin-ignored-registry", Error, Node,
+    "A drop-in puts registry settings under io.containerd.grpc.v1.cri while the config is version 3: containerd never reads them.",
+    "At config version 3 the CRI image service reads plugins.'io.containerd.cri.v1.images'.registry;
+the version 2 table plugins.\"io.containerd.grpc.v1.cri\".registry is migrated only when the
+merged version is below 3 (ctrd: plugins/cri/images/plugin.go `configMigration`). A drop-in
+without a version line is version 1: its `cri` plugin becomes io.containerd.grpc.v1.cri and is
+not migrated either.
+
+Triggers (config-v3.toml.d/auth.toml):
+    [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example.com\".auth]
+      username = \"u\"
+
+Fix: use [plugins.'io.containerd.cri.v1.images'.registry...] in the drop-in.";
+
+    DropinReplacesRegistry = "dropin-replaces-registry", Error, Node,
+    "A drop-in lowers the config version: containerd migrates, and the v2 registry table replaces K3s's whole, config_path and credentials included.",
+    "mergeConfig takes the last non-zero `version` of the merged files; below 3, containerd runs the
+plugins' migrations at start, and the images plugin's copies the `registry` table of
+io.containerd.grpc.v1.cri over its own (ctrd: plugins/cri/images/plugin.go `migrateConfig`:
+`dst[key] = val`). K3s's config_path (its certs.d) and every credential it wrote are lost unless the
+drop-in repeats them.
+
+Triggers (config-v3.toml.d/auth.toml):
+    version = 2
+    [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example.com\".auth]
+      username = \"u\"
+
+Fix: drop the version line and use the version 3 table.";
+
+    CriMirrorsWithConfigPath = "cri-mirrors-with-config-path", Error, Node,
+    "The merged config sets registry.mirrors next to K3s's config_path: containerd's CRI image service refuses to start.",
+    "containerd's ValidateImageConfig (internal/cri/config/config.go) fails with \"`mirrors` cannot be
+set when `config_path` is provided\"; K3s always sets config_path, so mirrors from a drop-in or a
+user template stop image pulls altogether.
+
+Triggers (config-v3.toml.d/mirrors.toml):
+    [plugins.'io.containerd.cri.v1.images'.registry.mirrors.'docker.io']
+      endpoint = [\"https://mirror.example.com\"]
+
+Fix: express mirrors in registries.yaml (K3s writes certs.d from it).";
 }
 
 /// The README's rule table: one row per code, in catalogue order.
@@ -1239,7 +1424,7 @@ mod tests {
             assert!(r.description.contains("Fix:"), "{c} has no fix");
             assert!(r.description.contains("Trigger"), "{c} has no example");
         }
-        assert_eq!(RULES.len(), 60);
+        assert_eq!(RULES.len(), 73);
     }
 
     /// The README's rule table is this catalogue, row for row.

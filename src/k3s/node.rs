@@ -4,9 +4,14 @@
 //! Defaults are those of a default K3s install on a systemd Linux host (K3s `pkg/cli/cmds/agent.go`
 //! flag defaults, `pkg/agent/config/config.go` and `config_linux.go` paths). Facts a registries
 //! file cannot tell are fixed here: state `/run/k3s/containerd`, CNI bin dir `<data-dir>/data/cni`,
-//! CNI conf dir `<data-dir>/agent/etc/cni/net.d`, `SystemdCgroup = true`, unprivileged ports and
-//! ICMP enabled (kernel >= 4.11), not rootless, no extra runtimes. What depends on the K3s release
-//! (the `--pause-image` default, the nix snapshotter) comes from its [`Era`].
+//! CNI conf dir `<data-dir>/agent/etc/cni/net.d`, unprivileged ports and ICMP enabled (kernel >=
+//! 4.11), no extra runtimes; under systemd `SystemdCgroup = true`. A rootless node (`--rootless`)
+//! runs K3s in a user namespace (`userns.RunningInUserNS()`), which K3s's
+//! `SetupContainerdConfig` (pkg/agent/containerd/config_linux.go) turns into
+//! `IsRunningInUserNS` (AppArmor off, OOM score adjustment restricted, NRI off from the `imports`
+//! era on) and `SystemdCgroup = false`; its cgroup controllers are taken as delegated (K3s's
+//! rootless requirement), so no `disable_cgroup`. What depends on the K3s release (the
+//! `--pause-image` default, the nix snapshotter) comes from its [`Era`].
 
 use crate::go::filepath;
 use crate::k3s::versions::{Era, Resolved};
@@ -55,6 +60,8 @@ pub(crate) struct NodeOptions {
     pub(crate) disable_default_registry_endpoint: bool,
     /// `--embedded-registry` (a server flag; agents learn it from the server).
     pub(crate) embedded_registry: bool,
+    /// `--rootless`: K3s runs in a user namespace.
+    pub(crate) rootless: bool,
     /// Which config.toml template.
     pub(crate) config_version: ConfigVersion,
     /// `blockio_config.yaml` exists as a regular file next to config.toml.
@@ -75,6 +82,7 @@ impl Default for NodeOptions {
             nonroot_devices: false,
             disable_default_registry_endpoint: false,
             embedded_registry: false,
+            rootless: false,
             config_version: ConfigVersion::V3,
             blockio_config_present: false,
             rdt_config_present: false,
@@ -112,6 +120,23 @@ pub(crate) struct NodePaths {
     pub(crate) client_cert: String,
     /// The embedded registry's client key.
     pub(crate) client_key: String,
+}
+
+/// The pause image K3s uses with `--system-default-registry` (pkg/agent/config/config.go `get`):
+/// the registry and a `/` in front, unless the image already starts with it (a plain prefix
+/// test, as K3s's `strings.HasPrefix`); an empty image stays empty.
+pub(crate) fn pause_image_with_registry(
+    pause_image: &str,
+    system_default_registry: &str,
+) -> String {
+    if system_default_registry.is_empty()
+        || pause_image.is_empty()
+        || pause_image.starts_with(system_default_registry)
+    {
+        pause_image.to_string()
+    } else {
+        format!("{system_default_registry}/{pause_image}")
+    }
 }
 
 /// K3s's `datadir.LocalHome(dataDir, false)` on a root node: empty means the default,
@@ -217,6 +242,23 @@ mod tests {
         assert_eq!(r("~/k3s"), "/root/k3s");
         assert_eq!(r("${HOME}/.rancher/k3s"), "/root/.rancher/k3s");
         assert_eq!(r("$HOME/k3s"), "/root/k3s");
+    }
+
+    #[test]
+    fn system_default_registry_prefixes_the_pause_image() {
+        let p = |i, r| pause_image_with_registry(i, r);
+        assert_eq!(
+            p("rancher/mirrored-pause:3.6", "reg.example.com"),
+            "reg.example.com/rancher/mirrored-pause:3.6"
+        );
+        assert_eq!(
+            p("reg.example.com/pause:1", "reg.example.com"),
+            "reg.example.com/pause:1"
+        );
+        // A plain prefix test: "reg" is a prefix of "registry/...".
+        assert_eq!(p("registry/pause:1", "reg"), "registry/pause:1");
+        assert_eq!(p("", "reg"), "");
+        assert_eq!(p("pause", ""), "pause");
     }
 
     #[test]

@@ -205,6 +205,7 @@ impl Renderer {
                 v3_header_template: era.v3_header_template,
                 use_local_image_pull: era.use_local_image_pull,
                 cni_bin_dirs: era.cni_bin_dirs,
+                rootless_disables_nri: era.rootless_disables_nri,
             },
             // K3s's templates test `eq .NodeConfig.AgentConfig.Snapshotter "nix"` from the era
             // that knows the nix snapshotter on; before it, "nix" is a name like any other.
@@ -222,7 +223,10 @@ impl Renderer {
             cni_conf_dir: text(&p.cni_conf_dir),
             blockio_config: text(&p.blockio_config),
             rdt_config: text(&p.rdt_config),
-            systemd_cgroup: true,
+            // SetupContainerdConfig: `Systemd = !isRunningInUserNS && cpuset && INVOCATION_ID`
+            // (a systemd service on a cgroup v2 host, unless rootless).
+            systemd_cgroup: !n.rootless,
+            rootless: n.rootless,
             registry_dir: text(&p.registry_dir),
             image_service_socket: text(&p.image_service_socket),
             auths: model
@@ -513,6 +517,7 @@ struct EraCtx {
     v3_header_template: &'static str,
     use_local_image_pull: bool,
     cni_bin_dirs: bool,
+    rootless_disables_nri: bool,
 }
 
 #[derive(Serialize)]
@@ -534,6 +539,7 @@ struct ConfigCtx {
     blockio_config: String,
     rdt_config: String,
     systemd_cgroup: bool,
+    rootless: bool,
     registry_dir: String,
     image_service_socket: String,
     auths: Vec<AuthCtx>,

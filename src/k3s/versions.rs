@@ -44,6 +44,9 @@ pub struct Era {
     pub nix_snapshotter: bool,
     /// The functions K3s's config templates may call (`templates_linux.go`).
     pub template_functions: &'static [&'static str],
+    /// v3 template, rootless (in a user namespace): `[plugins.'io.containerd.nri.v1.nri']
+    /// disable = true` (added with the nix snapshotter).
+    pub rootless_disables_nri: bool,
 }
 
 /// containerd 2.0 and config version 3: the first modelled state.
@@ -66,6 +69,7 @@ pub static CONTAINERD_2_0: Era = Era {
     v3_header_template: "config.toml.tmpl",
     nix_snapshotter: false,
     template_functions: &["deschemify", "toJson"],
+    rootless_disables_nri: false,
 };
 
 /// containerd 2.1: local image pull and a list of CNI bin dirs in the v3 template.
@@ -86,7 +90,8 @@ pub static CONTAINERD_2_1: Era = Era {
 pub static IMPORTS: Era = Era {
     id: "imports",
     summary: "`imports = [\".../config-v3.toml.d/*.toml\"]` (v2: config.toml.d), v3 header \
-              `Use config-v3.toml.tmpl instead.`, nix snapshotter, `filepathjoin`",
+              `Use config-v3.toml.tmpl instead.`, nix snapshotter, `filepathjoin`, rootless \
+              nodes disable NRI",
     commits: &[
         "master b51167a99 config: add default imports to containerd base templates, de59b6327 \
          Add nix-snapshotter support to the embedded containerd (first shipped in v1.36.0)",
@@ -98,6 +103,7 @@ pub static IMPORTS: Era = Era {
     v3_header_template: "config-v3.toml.tmpl",
     nix_snapshotter: true,
     template_functions: &["deschemify", "toJson", "filepathjoin"],
+    rootless_disables_nri: true,
     ..CONTAINERD_2_1
 };
 

@@ -4,7 +4,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
+pub(crate) mod diff;
 mod explain;
+pub(crate) mod node;
 mod sanitize;
 mod sarif;
 mod versions;
@@ -83,6 +85,15 @@ impl<'a> Reporter<'a> {
             )?;
         }
         Ok(())
+    }
+
+    /// The drop-ins containerd merges into config.toml.
+    pub(crate) fn imports_note(&mut self, files: &[String]) -> io::Result<()> {
+        writeln!(
+            self.err,
+            "{NAME}: note: containerd also merges {} (imported by config.toml; a restart of K3s does not rewrite them)",
+            clean(&files.join(", "))
+        )
     }
 
     /// The registries file does not exist.

@@ -31,6 +31,7 @@
 //! checked against yaml.v2 v2.4.0 event for event (marks included) on 60,000 generated
 //! documents, and end to end through K3s's code by the differential tests.
 
+mod any;
 mod decode;
 mod error;
 mod events;
@@ -40,6 +41,7 @@ mod scanner;
 mod source_map;
 mod tree;
 
+pub use any::{GoValue, MapItem};
 pub use decode::{Elem, GoType, Out, Struct};
 pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
@@ -60,14 +62,7 @@ pub fn unmarshal(
     out: &mut dyn Struct,
     source_map: bool,
 ) -> Result<SourceMap, LoadError> {
-    let doc = tree::parse_first_document(text).map_err(|e| {
-        let kind = if e.encoding {
-            ErrorKind::Encoding
-        } else {
-            ErrorKind::Syntax
-        };
-        LoadError::single(name, kind, Some(e.position), e.message, e.go_line)
-    })?;
+    let doc = first_document(text, name)?;
     let Some(root) = doc.root else {
         // No document at all (empty input, comments only).
         return Ok(SourceMap::default());
@@ -76,35 +71,76 @@ pub fn unmarshal(
     let decoder = match decoder {
         Ok(d) => d,
         Err(fatal) => {
-            let n = doc.node(fatal.node);
-            return Err(LoadError::single(
-                name,
-                ErrorKind::Decode,
-                Some((n.line, n.column)),
-                fatal.message,
-                None,
-            ));
+            return Err(decode_error(name, &doc, fatal));
         }
     };
     if !decoder.terrors.is_empty() {
-        let problems = decoder
-            .terrors
-            .iter()
-            .map(|t| {
-                let n = doc.node(t.node);
-                Problem {
-                    line: Some(n.line),
-                    column: Some(n.column),
-                    message: t.message.clone(),
-                    go_line: Some(n.line),
-                }
-            })
-            .collect();
-        return Err(LoadError {
-            name: name.to_string(),
-            kind: ErrorKind::Type,
-            problems,
-        });
+        return Err(type_errors(name, &doc, &decoder.terrors));
     }
     Ok(decoder.map)
+}
+
+/// Decodes YAML `text` as `yaml.Unmarshal(text, &yaml.MapSlice{})` does with yaml.v2 v2.4.0:
+/// the top-level entries in order, values as Go's `interface{}` ([`GoValue`]). What K3s's
+/// pkg/configfilearg does with config.yaml and its drop-ins. Fails as yaml.v2 does: encoding and
+/// syntax errors, decoder aborts, type errors (a document that is not a mapping).
+pub fn unmarshal_map_slice(text: &[u8], name: &str) -> Result<Vec<MapItem>, LoadError> {
+    let doc = first_document(text, name)?;
+    let Some(root) = doc.root else {
+        return Ok(Vec::new());
+    };
+    let mut decoder = any::Decoder::new(&doc);
+    let items = decoder
+        .map_slice(root)
+        .map_err(|fatal| decode_error(name, &doc, fatal))?;
+    if !decoder.terrors.is_empty() {
+        return Err(type_errors(name, &doc, &decoder.terrors));
+    }
+    Ok(items)
+}
+
+/// The first document of `text` as yaml.v2's parser builds it, or the encoding or syntax error
+/// it stops with.
+fn first_document(text: &[u8], name: &str) -> Result<tree::Doc, LoadError> {
+    tree::parse_first_document(text).map_err(|e| {
+        let kind = if e.encoding {
+            ErrorKind::Encoding
+        } else {
+            ErrorKind::Syntax
+        };
+        LoadError::single(name, kind, Some(e.position), e.message, e.go_line)
+    })
+}
+
+/// A decoder abort (`failf`), at its node.
+fn decode_error(name: &str, doc: &tree::Doc, fatal: decode::Fatal) -> LoadError {
+    let n = doc.node(fatal.node);
+    LoadError::single(
+        name,
+        ErrorKind::Decode,
+        Some((n.line, n.column)),
+        fatal.message,
+        None,
+    )
+}
+
+/// The type errors decoding collected (`*yaml.TypeError`), each at its node.
+fn type_errors(name: &str, doc: &tree::Doc, terrors: &[decode::TypeErr]) -> LoadError {
+    let problems = terrors
+        .iter()
+        .map(|t| {
+            let n = doc.node(t.node);
+            Problem {
+                line: Some(n.line),
+                column: Some(n.column),
+                message: t.message.clone(),
+                go_line: Some(n.line),
+            }
+        })
+        .collect();
+    LoadError {
+        name: name.to_string(),
+        kind: ErrorKind::Type,
+        problems,
+    }
 }

@@ -274,6 +274,19 @@ rule_tests! {
     rule_rewrite_dockerhub_library => "rewrite-dockerhub-library",
     rule_yaml_1_1_boolean => "yaml-1.1-boolean",
     rule_non_string_scalar => "non-string-scalar",
+    rule_k3s_refuses_config => "k3s-refuses-config",
+    rule_external_container_runtime => "external-container-runtime",
+    rule_user_template => "user-template",
+    rule_template_parse_error => "template-parse-error",
+    rule_template_drops_config_path => "template-drops-config-path",
+    rule_template_drops_registry_auth => "template-drops-registry-auth",
+    rule_template_wrong_plugin_namespace => "template-wrong-plugin-namespace",
+    rule_template_duplicate_table => "template-duplicate-table",
+    rule_template_drops_imports => "template-drops-imports",
+    rule_dropin_registry_settings => "dropin-registry-settings",
+    rule_dropin_ignored_registry => "dropin-ignored-registry",
+    rule_dropin_replaces_registry => "dropin-replaces-registry",
+    rule_cri_mirrors_with_config_path => "cri-mirrors-with-config-path",
 }
 
 /// The example directories with the node flags each is rendered with.

@@ -22,6 +22,14 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// An empty directory standing for the machine's root: the tests never look at a real node's
+/// K3s (a `--root` on the command line wins).
+pub fn empty_root() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty-node-root");
+    std::fs::create_dir_all(&dir).expect("mkdir empty root");
+    dir
+}
+
 /// Run the binary with `args` in `cwd`, feeding `stdin`.
 pub fn run_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     use std::io::Write;
@@ -29,6 +37,7 @@ pub fn run_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("K3S_REGISTRIES_ROOT", empty_root())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -6,6 +6,7 @@ mod audit_cli;
 mod explain_cli;
 mod fixtures;
 mod harness;
+mod node_cli;
 mod output_safety;
 mod readme;
 mod render_cli;

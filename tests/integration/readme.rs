@@ -95,3 +95,28 @@ fn readme_lists_every_end_to_end_scenario() {
         assert!(text.contains(&row), "README lacks or mis-states: {row}");
     }
 }
+
+#[test]
+fn readme_shows_real_diff_output() {
+    let text = readme();
+    let (words, shown) = console_block(
+        &text,
+        "k3s-registries diff --root tests/fixtures/node/edited",
+    );
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        shown, r.stdout,
+        "README's diff example is not what diff prints"
+    );
+    // The stderr block right after it.
+    let after = &text[text.find(&shown).expect("shown") + shown.len()..];
+    let start = after.find("```text\n").expect("stderr block") + "```text\n".len();
+    let end = after[start..].find("```").expect("block end");
+    assert_eq!(
+        &after[start..start + end],
+        r.stderr,
+        "README's diff stderr is not what diff prints"
+    );
+}

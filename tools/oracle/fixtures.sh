@@ -41,6 +41,8 @@ tests/fixtures/corners/auth-special-characters tests/fixtures/corners/auth-confi
 tests/fixtures/corners/long-password-over-scanner-limit-refused
 tests/fixtures/corners/dir-key-dotdot-removes-containerd-dir tests/fixtures/corners/yaml-empty-file
 tests/fixtures/corners/tls-path-special-characters tests/fixtures/corners/embedded-no-default-configs-only
+tests/fixtures/corners/node-rootless tests/fixtures/corners/node-rootless-data-dir
+tests/fixtures/corners/node-system-default-registry
 "
 
 era() {

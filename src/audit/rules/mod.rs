@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod endpoints;
 pub(crate) mod fallback;
 pub(crate) mod keys;
+pub(crate) mod node;
 pub(crate) mod node_files;
 pub(crate) mod output;
 pub(crate) mod rewrites;
@@ -26,4 +27,7 @@ pub(crate) fn run_all(ctx: &mut Ctx<'_>, node: &super::NodeFiles) {
     fallback::check(ctx);
     output::check(ctx);
     node_files::check(ctx, node);
+    if let Some(k3s) = &node.k3s {
+        self::node::check(ctx, k3s);
+    }
 }

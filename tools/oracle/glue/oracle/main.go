@@ -52,7 +52,8 @@ var results = []string{"expected", "expected-v2", "expected-error", "oracle-stde
 
 type nodeArgs struct {
 	dataDir, pauseImage, snapshotter         string
-	selinux, nonrootDevices                  bool
+	systemDefaultRegistry                    string
+	selinux, nonrootDevices, rootless        bool
 	embeddedRegistry, disableDefaultEndpoint bool
 }
 
@@ -83,6 +84,10 @@ func parseArgs(line string) (nodeArgs, error) {
 			a.pauseImage, err = takeValue()
 		case "--snapshotter":
 			a.snapshotter, err = takeValue()
+		case "--system-default-registry":
+			a.systemDefaultRegistry, err = takeValue()
+		case "--rootless":
+			a.rootless = true
 		case "--selinux":
 			a.selinux = true
 		case "--nonroot-devices":
@@ -185,6 +190,12 @@ func newNode(a nodeArgs, registriesYAML []byte) (*config.Node, error) {
 	node.AgentConfig.CNIBinDir = filepath.Join(dd, "data", "cni")
 	node.AgentConfig.CNIConfDir = filepath.Join(dd, "agent", "etc", "cni", "net.d")
 	node.AgentConfig.PauseImage = a.pauseImage
+	// config.go get(): "Apply SystemDefaultRegistry to PauseImage".
+	if sdr := a.systemDefaultRegistry; sdr != "" {
+		if node.AgentConfig.PauseImage != "" && !strings.HasPrefix(node.AgentConfig.PauseImage, sdr) {
+			node.AgentConfig.PauseImage = sdr + "/" + node.AgentConfig.PauseImage
+		}
+	}
 
 	reg := &registries.Registry{}
 	if err := yaml.Unmarshal(registriesYAML, reg); err != nil {
@@ -206,12 +217,15 @@ func newNode(a nodeArgs, registriesYAML []byte) (*config.Node, error) {
 }
 
 // containerdConfig is what SetupContainerdConfig (config_linux.go) passes the templates on a
-// root node under systemd with a kernel >= 4.11, no extra runtimes found.
-func containerdConfig(node *config.Node) templates.ContainerdConfig {
-	node.AgentConfig.Systemd = true
+// node under systemd with a kernel >= 4.11, no extra runtimes found: root, or rootless (in a
+// user namespace, cgroup controllers delegated, so no DisableCgroup).
+func containerdConfig(node *config.Node, a nodeArgs) templates.ContainerdConfig {
+	// cfg.AgentConfig.Systemd = !isRunningInUserNS && controllers["cpuset"] && INVOCATION_ID != ""
+	node.AgentConfig.Systemd = !a.rootless
 	return templates.ContainerdConfig{
 		NodeConfig:            node,
 		SystemdCgroup:         node.AgentConfig.Systemd,
+		IsRunningInUserNS:     a.rootless,
 		EnableUnprivileged:    true,
 		NonrootDevices:        node.Containerd.NonrootDevices,
 		PrivateRegistryConfig: node.AgentConfig.Registry,
@@ -262,7 +276,7 @@ func (r *runner) runCase(a nodeArgs, registriesYAML []byte) outcome {
 			o.refused = err.Error()
 			break
 		}
-		cc := containerdConfig(node)
+		cc := containerdConfig(node, a)
 		realDir := node.Containerd.Template // <data-dir>/agent/etc/containerd
 
 		// Where would K3s write and remove? Refuse what the case layout cannot hold: a host
