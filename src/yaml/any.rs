@@ -170,7 +170,8 @@ impl<'d> Decoder<'d> {
         if node.tag.is_none() && !node.implicit {
             return Ok((STR_TAG, Resolved::Str));
         }
-        resolve(node.tag.as_deref().unwrap_or(""), &node.value).map_err(|m| Self::fatal(n, m))
+        resolve(node.tag.as_deref().unwrap_or(""), &node.value)
+            .map_err(|e| Self::fatal(n, e.to_string()))
     }
 
     fn resolved_null(&self, n: NodeId) -> Result<bool, Fatal> {

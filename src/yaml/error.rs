@@ -75,19 +75,16 @@ impl LoadError {
         }
     }
 
-    #[cfg(test)]
     fn first(&self) -> Option<&Problem> {
         self.problems.first()
     }
 
     /// The 1-based line of the first problem, when known.
-    #[cfg(test)]
     pub fn line(&self) -> Option<u32> {
         self.first().and_then(|p| p.line)
     }
 
     /// The 1-based column of the first problem, when known.
-    #[cfg(test)]
     pub fn column(&self) -> Option<u32> {
         self.first().and_then(|p| p.column)
     }
@@ -101,7 +98,6 @@ impl LoadError {
     /// The text of the error Go's `yaml.Unmarshal` returns, as K3s prints it, line numbers
     /// included (libyaml's: scanner errors name the 1-based line of the problem, parser errors
     /// the 0-based one, and a line 0 is not named).
-    #[cfg(test)]
     pub fn go_error(&self) -> String {
         match self.kind {
             ErrorKind::Type => {
