@@ -156,7 +156,7 @@ fn man_pages_and_completions_cover_every_flag() {
             assert!(script.contains(name), "{sh} completion lacks {name}");
         }
     }
-    assert!(scripts[0].1.contains("complete -F _k3s-registries"));
+    assert!(scripts[0].1.contains("complete -F _k3s__registries"));
     assert!(scripts[1].1.starts_with("#compdef k3s-registries"));
     assert!(scripts[2].1.contains("complete -c k3s-registries"));
     let r = run(&["completions", "powershell"]);

@@ -248,9 +248,4 @@ fn usage_errors_are_exit_2() {
     assert_eq!(r.code, 2, "--dry-run needs --output");
 }
 
-#[test]
-fn help_is_stable() {
-    let r = run(&["render", "--help"]);
-    assert_eq!(r.code, 0);
-    snapshot_settings().bind(|| insta::assert_snapshot!("render_help", r.stdout));
-}
+// --help of every subcommand: cli_surface::help_of_every_subcommand_is_stable.
