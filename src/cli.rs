@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
 /// K3s's default registries file.
 pub const DEFAULT_REGISTRIES: &str = "/etc/rancher/k3s/registries.yaml";
@@ -19,9 +19,57 @@ pub const DEFAULT_REGISTRIES: &str = "/etc/rancher/k3s/registries.yaml";
     max_term_width = 100
 )]
 pub struct Cli {
+    /// When to colour the output: auto (when stdout is a terminal; NO_COLOR turns colours off,
+    /// CLICOLOR_FORCE on), always, or never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        hide_possible_values = true
+    )]
+    pub color: ColorChoice,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parse the process's arguments, exiting on a usage error (status 2) or after `--help` and
+    /// `--version`. clap's own messages (help, usage errors) follow `--color` too.
+    pub fn parse_args() -> Cli {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        // The last --color wins, as clap resolves it; the value is checked by the parse proper.
+        let mut color = clap::ColorChoice::Auto;
+        let mut words = args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
+        while let Some(w) = words.next() {
+            let value = match w.strip_prefix("--color") {
+                Some("") => words.next().unwrap_or(""),
+                Some(v) if v.starts_with('=') => &v[1..],
+                _ if w == "--" => break,
+                _ => continue,
+            };
+            color = match value {
+                "always" => clap::ColorChoice::Always,
+                "never" => clap::ColorChoice::Never,
+                _ => clap::ColorChoice::Auto,
+            };
+        }
+        let matches = Cli::command().color(color).get_matches_from(args);
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always colour, even into a pipe.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.
@@ -38,15 +86,88 @@ pub enum Command {
     /// unified diff (secrets masked). Exit 0 when nothing, 1 when something would change.
     Diff(DiffArgs),
     /// List the K3s releases modelled, and what differs between them.
-    Versions,
+    Versions(VersionsArgs),
+    /// Print a shell completion script for bash, zsh or fish on stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page k3s-registries(1) on stdout, or write every page (one per subcommand)
+    /// into a directory.
+    Man(ManArgs),
+}
+
+/// `--format` of the commands that print text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Text,
+    /// A JSON document (with a `schema_version`; see the README).
+    Json,
+}
+
+/// `--format text|json`, with `--json` as its short form.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct FormatArgs {
+    /// Output format. With json, a fatal error is a JSON document too (`error`), with the same
+    /// exit status.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    /// The format asked for.
+    pub fn resolve(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// `versions`.
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// bash (installed as /usr/share/bash-completion/completions/k3s-registries).
+    Bash,
+    /// zsh (installed as /usr/share/zsh/vendor-completions/_k3s-registries).
+    Zsh,
+    /// fish (installed as /usr/share/fish/vendor_completions.d/k3s-registries.fish).
+    Fish,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write k3s-registries.1 and one k3s-registries-SUBCOMMAND.1 per subcommand into DIR
+    /// (created if missing) instead of printing k3s-registries(1).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Where the registries file comes from.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// The registries file; `-` reads standard input. A missing file is what K3s treats as no
-    /// registries configuration. [default: K3s's --private-registry on the node: its config file's
-    /// or service's, else /etc/rancher/k3s/registries.yaml (under --root)]
+    /// The registries file; `-` reads standard input. A file named here must exist; only the one
+    /// K3s would read by default may be missing, which K3s treats as no registries configuration.
+    /// [default: K3s's --private-registry on the node: its config file's or service's, else
+    /// /etc/rancher/k3s/registries.yaml (under --root)]
     #[arg(
         long = "registries",
         visible_alias = "private-registry",
@@ -173,6 +294,9 @@ pub struct RenderArgs {
     /// With --output: report what would be written and removed, and touch nothing.
     #[arg(long, requires = "output")]
     pub dry_run: bool,
+    /// With --output: no summary line on stderr after writing.
+    #[arg(long, short = 'q', requires = "output")]
+    pub quiet: bool,
     /// With --output: where a registry name makes K3s remove DIR's own entries or certs.d as a
     /// whole (a registry named `..` or `.`), do so even when they hold files K3s did not write.
     /// Without it such a run is refused and DIR left unchanged.
@@ -187,8 +311,12 @@ pub struct RenderArgs {
     )]
     pub lock_timeout: u64,
     /// Show passwords, auth strings and identity tokens in the preview instead of masking them.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "output")]
     pub show_secrets: bool,
+    /// Output format: text prints the files (the preview) or what was done; json lists the files
+    /// with path, mode, size and sha256, never their contents.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -209,16 +337,17 @@ pub struct NodeFilesArgs {
     pub containerd_config: Option<PathBuf>,
 }
 
-/// `explain`.
+/// `explain`. With `--hosts-dir` the node's files are read as they are: the registries file and
+/// the node options, which only serve rendering, are refused.
 #[derive(Debug, Args)]
+#[command(mut_arg("hosts_dir", |a| a.conflicts_with_all(["InputArgs", "NodeArgs"])))]
 pub struct ExplainArgs {
     /// The image reference, as a pod spec or `crictl pull` would name it (`nginx`,
     /// `registry.example.com:5000/team/app:1.2`, `ghcr.io/org/img@sha256:...`).
     #[arg(value_name = "IMAGE")]
     pub image: String,
-    /// Print a stable JSON document (schema_version 1) instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// Show secrets instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
@@ -283,7 +412,9 @@ pub struct AuditArgs {
     /// Print the long description of a finding code and exit.
     #[arg(long, value_name = "CODE")]
     pub explain_code: Option<String>,
-    /// Also check that TLS files named in the configuration exist and are readable here.
+    /// Also read the files the configuration names, here: that each TLS file exists, is
+    /// readable and holds usable PEM, and that files holding credentials (registries.yaml; with
+    /// --containerd-config, config.toml) are not readable by group or others.
     #[arg(long)]
     pub check_files: bool,
     /// The containerd build that reads the files (how each reads certs.d differently: see the
@@ -303,10 +434,10 @@ pub struct AuditArgs {
 /// `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Print a stable JSON document (schema_version 1) listing the added, removed and changed
+    /// json: a stable JSON document (schema_version 1) listing the added, removed and changed
     /// files instead of the diff.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// Show passwords, auth strings and identity tokens in the diff instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,

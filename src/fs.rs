@@ -331,3 +331,26 @@ mod tests {
         assert_eq!(names, [("a".to_string(), true), ("b".to_string(), false)]);
     }
 }
+
+/// What is at a path, following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Nothing (or a dangling link).
+    Missing,
+    /// A directory.
+    Dir,
+    /// Anything else.
+    Other,
+    /// It could not be looked at (permissions): whoever opens it reports why.
+    Unknown,
+}
+
+/// What is at `path`, following links.
+pub(crate) fn kind(path: &Path) -> Kind {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Kind::Dir,
+        Ok(_) => Kind::Other,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Kind::Missing,
+        Err(_) => Kind::Unknown,
+    }
+}

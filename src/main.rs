@@ -1,13 +1,12 @@
 //! The `k3s-registries` binary: parse arguments, run, print the error chain, exit.
 use std::process::ExitCode;
 
-use clap::Parser;
 use k3s_registries::cli::Cli;
 use k3s_registries::cmd::{is_broken_pipe, report_error, run, Status};
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2, as documented.
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     let status = match run(cli, &mut stdout, &mut stderr) {
         Ok(status) => status,

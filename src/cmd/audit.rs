@@ -57,7 +57,9 @@ pub(super) fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<St
                 }
             }
             Err(e) => {
-                let hint = if e.is_not_found() {
+                let hint = if e.is_not_found() && args.input.registries.is_some() {
+                    " (a file named with --registries must exist)"
+                } else if e.is_not_found() {
                     " (K3s runs without any registries configuration when the file is missing; there is nothing to audit)"
                 } else {
                     ""
@@ -76,7 +78,10 @@ pub(super) fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<St
     node_files.k3s = Some(k3s_node(&node, &input)?);
     let report = check(&input, &node.options, &opts, &node_files)?;
     match args.format {
-        AuditFormat::Text => rep.audit_text(&report, Reporter::stdout_color())?,
+        AuditFormat::Text => {
+            let color = rep.color();
+            rep.audit_text(&report, color)?
+        }
         AuditFormat::Json => rep.audit_json(&report)?,
         AuditFormat::Sarif => rep.audit_sarif(&report)?,
     }

@@ -33,7 +33,7 @@ pub(super) fn run(args: &DiffArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Sta
             writes_nothing: Some(what.clone()),
             imports: Vec::new(),
         };
-        rep.diff(&report, args.json)?;
+        rep.diff(&report, args.format.resolve() == crate::cli::Format::Json)?;
         return Ok(Status::Ok);
     }
     let rendered = {
@@ -70,7 +70,7 @@ pub(super) fn run(args: &DiffArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Sta
         writes_nothing: None,
         imports,
     };
-    rep.diff(&report, args.json)?;
+    rep.diff(&report, args.format.resolve() == crate::cli::Format::Json)?;
     Ok(if report.changes.is_empty() {
         Status::Ok
     } else {

@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 
 use super::{containerd_flavor, merge_imports, node, pipeline, refuse_if_k3s_would_not, Status};
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, Format};
 use crate::containerd::hosts_dir::CertsTree;
 use crate::containerd::image_ref;
 use crate::explain::{explain, Files};
@@ -71,10 +71,9 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
         &files,
         containerd_flavor(args.containerd),
     );
-    if args.json {
-        rep.explain_json(&exp)?;
-    } else {
-        rep.explain_text(&exp)?;
+    match args.format.resolve() {
+        Format::Json => rep.explain_json(&exp)?,
+        Format::Text => rep.explain_text(&exp)?,
     }
     Ok(Status::Ok)
 }

@@ -6,12 +6,13 @@
 mod audit;
 mod diff;
 mod explain;
+pub mod generate;
 mod node;
 mod render;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command, ContainerdArg};
+use crate::cli::{Cli, ColorChoice, Command, ContainerdArg, Format, InputArgs};
 use crate::containerd::imports::{self, File, ImportReader, Merged};
 use crate::containerd::Flavor;
 use crate::fs;
@@ -20,7 +21,7 @@ use crate::k3s::node::NodeOptions;
 use crate::k3s::node_detect::NodeFs;
 use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
-use crate::report::Reporter;
+use crate::report::{ColorWhen, Reporter};
 
 /// The process exit status, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,28 +34,78 @@ pub enum Status {
     Error = 2,
 }
 
-/// Run a parsed command line. Errors are printed by the caller (`{:#}`), with status 2.
+/// Run a parsed command line. Errors are printed by the caller (`{:#}`), with status 2; with
+/// `--format json` they are also a JSON document on stdout (`{"schema_version", "error"}`).
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<Status> {
-    let mut rep = Reporter::for_terminal(stdout, stderr);
-    match cli.command {
+    let mut rep = Reporter::for_terminal(stdout, stderr, color_when(cli.color));
+    let json = wants_json(&cli.command);
+    let result = check_named_registries(&cli.command).and_then(|()| match cli.command {
         Command::Render(args) => render::run(&args, &mut rep),
         Command::Explain(args) => explain::run(&args, &mut rep),
         Command::Audit(args) => audit::run(&args, &mut rep),
         Command::Diff(args) => diff::run(&args, &mut rep),
-        Command::Versions => {
-            rep.versions()?;
+        Command::Versions(args) => {
+            match args.format.resolve() {
+                Format::Text => rep.versions()?,
+                Format::Json => rep.versions_json()?,
+            }
             Ok(Status::Ok)
         }
+        Command::Completions(args) => generate::completions(args.shell, &mut rep),
+        Command::Man(args) => generate::man(args.dir.as_deref(), &mut rep),
+    });
+    if let (Some(schema_version), Err(err)) = (json, &result) {
+        if !is_broken_pipe(err) {
+            // The caller still prints the error on stderr; a failure to print here changes
+            // nothing about the status.
+            let _ = rep.json_error(schema_version, &format!("{err:#}"));
+        }
+    }
+    result
+}
+
+/// The `schema_version` of the JSON document the command prints, when it prints JSON.
+fn wants_json(command: &Command) -> Option<u32> {
+    use crate::cli::AuditFormat;
+    use crate::report::schema;
+    match command {
+        Command::Render(a) if a.format == Format::Json => Some(schema::RENDER),
+        Command::Explain(a) if a.format.resolve() == Format::Json => Some(schema::EXPLAIN),
+        Command::Audit(a) if a.format == AuditFormat::Json => Some(schema::AUDIT),
+        Command::Versions(a) if a.format.resolve() == Format::Json => Some(schema::VERSIONS),
+        Command::Diff(a) if a.format.resolve() == Format::Json => Some(schema::DIFF),
+        _ => None,
     }
 }
 
-/// Whether an error chain ends in a closed pipe (`explain --json | head`): the reader's choice,
-/// not an error.
+/// `--color`, for the reporter (which reads NO_COLOR and CLICOLOR_FORCE itself).
+fn color_when(c: ColorChoice) -> ColorWhen {
+    match c {
+        ColorChoice::Auto => ColorWhen::Auto,
+        ColorChoice::Always => ColorWhen::Always,
+        ColorChoice::Never => ColorWhen::Never,
+    }
+}
+
+/// Whether an error chain ends in a closed pipe (`audit | head -1`): the reader's choice, not an
+/// error. Looks through the whole chain, and into I/O errors that wrap another error (a JSON
+/// serialiser's, which wraps the I/O error of the stream it wrote to), as ripgrep does.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                return broken(inner);
+            }
+        }
+        if let Some(j) = e.downcast_ref::<serde_json::Error>() {
+            return j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    }
+    err.chain().any(broken)
 }
 
 /// Print a fatal error (its whole chain) on stderr.
@@ -101,6 +152,33 @@ fn read_registries(input: &node::RegistriesPath) -> Result<Option<(Source, Vec<u
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The registries file given on our command line, if any.
+fn named_registries(command: &Command) -> Option<&InputArgs> {
+    match command {
+        Command::Render(a) => Some(&a.input),
+        Command::Explain(a) => Some(&a.input),
+        Command::Audit(a) => Some(&a.input),
+        Command::Diff(a) => Some(&a.input),
+        _ => None,
+    }
+}
+
+/// A registries file named with `--registries` must exist: a typo must not render an empty
+/// configuration. Only the file K3s would read by default may be missing (K3s's rule).
+fn check_named_registries(command: &Command) -> anyhow::Result<()> {
+    let Some(path) = named_registries(command).and_then(|i| i.registries.as_deref()) else {
+        return Ok(());
+    };
+    if path != std::path::Path::new("-") && fs::kind(path) == fs::Kind::Missing {
+        anyhow::bail!(
+            "--registries {}: no such file (a file named here must exist; only the one K3s reads \
+             by default may be missing, which K3s reads as no registries configuration)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Read and decode the registries file. A file that does not exist is what K3s treats as an empty

@@ -157,12 +157,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl Reporter<'_> {
-    /// Whether the text output should be coloured: stdout is a terminal, NO_COLOR is unset (and
-    /// CLICOLOR/CLICOLOR_FORCE, TERM=dumb are honoured), as anstream decides.
-    pub(crate) fn stdout_color() -> bool {
-        anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
-    }
-
     /// The findings as text, then a summary line.
     pub(crate) fn audit_text(&mut self, report: &Report, color: bool) -> io::Result<()> {
         let st = Styles::new(color);
@@ -265,7 +259,7 @@ impl Reporter<'_> {
                 .map(|f| JsonFinding::new(report, f))
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(super::json_io)?;
         writeln!(self.out)?;
         self.out.flush()
     }
@@ -274,7 +268,7 @@ impl Reporter<'_> {
     pub(crate) fn audit_sarif(&mut self, report: &Report) -> io::Result<()> {
         let findings = masked(report);
         serde_json::to_writer_pretty(&mut *self.out, &sarif::to_sarif(report, &findings))
-            .map_err(io::Error::other)?;
+            .map_err(super::json_io)?;
         writeln!(self.out)?;
         self.out.flush()
     }

@@ -28,6 +28,9 @@ pub(crate) struct DiffReport {
     pub(crate) imports: Vec<String>,
 }
 
+/// The `schema_version` of `diff --format json`.
+pub(crate) const DIFF_SCHEMA_VERSION: u32 = 1;
+
 #[derive(Serialize)]
 struct Json<'a> {
     schema_version: u32,
@@ -55,7 +58,7 @@ impl Reporter<'_> {
                     .collect()
             };
             let doc = Json {
-                schema_version: 1,
+                schema_version: DIFF_SCHEMA_VERSION,
                 dir: &r.dir,
                 restart_changes_files: !r.changes.is_empty(),
                 restart: &r.restart,

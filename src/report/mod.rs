@@ -4,9 +4,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
+mod color;
 pub(crate) mod diff;
 mod explain;
 pub(crate) mod node;
+mod render;
 mod sanitize;
 mod sarif;
 mod versions;
@@ -14,6 +16,7 @@ mod versions;
 use std::io::{self, Write};
 use std::path::Path;
 
+pub use color::ColorWhen;
 use sanitize::{clean, clean_bytes};
 
 use crate::k3s::model::{Level, Note};
@@ -32,6 +35,32 @@ pub(crate) struct Reporter<'a> {
     show_secrets: bool,
     /// stdout is a terminal: file contents printed there are sanitised too.
     stdout_terminal: bool,
+    /// Colour stdout (`--color`, NO_COLOR, CLICOLOR_FORCE, a terminal).
+    color: bool,
+}
+
+/// The `schema_version` of every JSON document the tool prints: bumped only when a field is
+/// renamed or removed (fields are added freely). Each document also has an `error` field, set
+/// when the command failed.
+pub mod schema {
+    /// `render --format json`.
+    pub const RENDER: u32 = super::render::RENDER_SCHEMA_VERSION;
+    /// `explain --format json`.
+    pub const EXPLAIN: u32 = super::explain::EXPLAIN_SCHEMA_VERSION;
+    /// `audit --format json`.
+    pub const AUDIT: u32 = super::audit::AUDIT_JSON_SCHEMA_VERSION;
+    /// `versions --format json`.
+    pub const VERSIONS: u32 = super::versions::VERSIONS_SCHEMA_VERSION;
+    /// `diff --format json`.
+    pub const DIFF: u32 = super::diff::DIFF_SCHEMA_VERSION;
+}
+
+/// A JSON serialiser's error as the I/O error it is (a closed pipe stays a closed pipe).
+fn json_io(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    }
 }
 
 impl std::fmt::Debug for Reporter<'_> {
@@ -48,16 +77,52 @@ impl<'a> Reporter<'a> {
             err,
             show_secrets: false,
             stdout_terminal: false,
+            color: false,
         }
     }
 
-    /// A reporter for the process's own streams: knows whether stdout is a terminal.
-    pub(crate) fn for_terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+    /// A reporter for the process's own streams: knows whether stdout is a terminal, and from
+    /// that, `when` and the environment whether to colour it.
+    pub(crate) fn for_terminal(
+        out: &'a mut dyn Write,
+        err: &'a mut dyn Write,
+        when: ColorWhen,
+    ) -> Self {
         use std::io::IsTerminal as _;
+        let terminal = io::stdout().is_terminal();
         Reporter {
-            stdout_terminal: io::stdout().is_terminal(),
+            stdout_terminal: terminal,
+            color: color::enabled(when, &|name| std::env::var(name).ok(), terminal),
             ..Reporter::new(out, err)
         }
+    }
+
+    /// Whether to colour stdout.
+    pub(crate) fn color(&self) -> bool {
+        self.color
+    }
+
+    /// A fatal error as the JSON document of a command run with `--format json`: the command's
+    /// `schema_version` and `error`, so a consumer parsing stdout always gets JSON.
+    pub(crate) fn json_error(&mut self, schema_version: u32, message: &str) -> io::Result<()> {
+        let doc = serde_json::json!({ "schema_version": schema_version, "error": message });
+        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(json_io)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+
+    /// Generated text (a completion script, a man page) on stdout, as it is.
+    pub(crate) fn generated(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.out.flush()
+    }
+
+    /// The files `man --dir` wrote, one a line on stdout.
+    pub(crate) fn generated_files(&mut self, paths: &[std::path::PathBuf]) -> io::Result<()> {
+        for p in paths {
+            writeln!(self.out, "{}", clean(&p.display().to_string()))?;
+        }
+        self.out.flush()
     }
 
     /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.

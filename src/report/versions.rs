@@ -3,11 +3,62 @@
 
 use std::io;
 
-use super::Reporter;
+use serde_json::json;
+
+use super::{json_io, Reporter, NAME};
 use crate::containerd::builds::{BUILDS, DIFFERENCES};
 use crate::k3s::versions::{latest, lines, ERAS, RELEASES};
 
+/// The `schema_version` of `versions --format json`.
+pub(crate) const VERSIONS_SCHEMA_VERSION: u32 = 1;
+
 impl Reporter<'_> {
+    /// `versions --format json`: `schema_version`, `tool` (`name`, `version`), `latest` (the
+    /// default K3s release), `releases` (`line`, `first`, `last`, `era`), `eras` (`id`,
+    /// `summary`, `pause_image`, `template_functions`, `commits`), `containerd_builds` (`name`,
+    /// `title`), `error`.
+    pub fn versions_json(&mut self) -> io::Result<()> {
+        let releases: Vec<_> = RELEASES
+            .iter()
+            .map(|r| {
+                json!({
+                    "line": format!("1.{}", r.minor),
+                    "first": format!("v1.{}.{}", r.minor, r.first),
+                    "last": format!("v1.{}.{}", r.minor, r.last),
+                    "era": r.era.id,
+                })
+            })
+            .collect();
+        let eras: Vec<_> = ERAS
+            .iter()
+            .map(|e| {
+                json!({
+                    "id": e.id,
+                    "summary": e.summary,
+                    "pause_image": e.pause_image,
+                    "template_functions": e.template_functions,
+                    "commits": e.commits,
+                })
+            })
+            .collect();
+        let builds: Vec<_> = BUILDS
+            .iter()
+            .map(|b| json!({ "name": b.name, "title": b.title }))
+            .collect();
+        let doc = json!({
+            "schema_version": VERSIONS_SCHEMA_VERSION,
+            "tool": { "name": NAME, "version": env!("CARGO_PKG_VERSION") },
+            "latest": latest().version.to_string(),
+            "releases": releases,
+            "eras": eras,
+            "containerd_builds": builds,
+            "error": null,
+        });
+        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(json_io)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+
     /// The release table, then each era with what it changes and the K3s commits behind it.
     pub fn versions(&mut self) -> io::Result<()> {
         let out = &mut *self.out;

@@ -38,6 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod dir;
+pub mod plain;
 
 use crate::go::filepath;
 use crate::go::string::BStr;

@@ -709,9 +709,4 @@ fn hosts_dir_hand_written() {
     assert!(r.stderr.contains("nope"), "{}", r.stderr);
 }
 
-#[test]
-fn help() {
-    let r = run(&["explain", "--help"]);
-    assert_eq!(r.code, 0);
-    snapshot("explain_help", &r.stdout);
-}
+// --help of every subcommand: cli_surface::help_of_every_subcommand_is_stable.

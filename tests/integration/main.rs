@@ -3,6 +3,7 @@
 
 mod agreement_cli;
 mod audit_cli;
+mod cli_surface;
 mod explain_cli;
 mod fixtures;
 mod harness;
