@@ -28,6 +28,8 @@ pub(crate) mod diff;
 mod differential;
 pub(crate) mod explain;
 pub(crate) mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 // The exact ports of Go's standard library and of yaml.v2 keep some of Go's API that only their
 // own parity tests use; the parity work that owns these folders prunes it.
 #[allow(dead_code)]

@@ -21,6 +21,7 @@ use crate::k3s::node_detect::NodeFs;
 use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
 use crate::report::Reporter;
+use crate::secret::Secrets;
 
 /// The process exit status, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub enum Status {
 /// Run a parsed command line. Errors are printed by the caller (`{:#}`), with status 2.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<Status> {
     let mut rep = Reporter::for_terminal(stdout, stderr);
-    match cli.command {
+    let result = match cli.command {
         Command::Render(args) => render::run(&args, &mut rep),
         Command::Explain(args) => explain::run(&args, &mut rep),
         Command::Audit(args) => audit::run(&args, &mut rep),
@@ -45,7 +46,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::
             rep.versions()?;
             Ok(Status::Ok)
         }
-    }
+    };
+    // An error may quote the input (a write error names a directory made of a `configs` key):
+    // it is masked with the input's secrets, as everything else printed.
+    result.map_err(|e| rep.masked_error(e))
 }
 
 /// Whether an error chain ends in a closed pipe (`explain --json | head`): the reader's choice,
@@ -93,10 +97,15 @@ fn pipeline(
 /// Read the registries file. `Ok(None)`: it does not exist.
 fn read_registries(input: &node::RegistriesPath) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
     let path = match input {
-        node::RegistriesPath::Stdin => return Ok(Some((Source::Stdin, fs::read_stdin()?))),
+        node::RegistriesPath::Stdin => {
+            return Ok(Some((
+                Source::Stdin,
+                fs::read_stdin(fs::Limit::REGISTRIES)?,
+            )))
+        }
         node::RegistriesPath::File(p) => p,
     };
-    match fs::read(path) {
+    match fs::read(path, fs::Limit::REGISTRIES) {
         Ok(b) => Ok(Some((Source::File(path.to_path_buf()), b))),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
@@ -119,10 +128,25 @@ fn load(
     };
     let name = source.display_name();
     let loaded = if positions {
-        registries::load_str(&bytes, &name)?
+        registries::load_str(&bytes, &name)
     } else {
-        registries::load_str_without_positions(&bytes, &name)?
+        registries::load_str_without_positions(&bytes, &name)
     };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(mut e) => {
+            // The error keeps yaml.v2's words; what it quotes from a secret position, and the
+            // values at secret positions wherever else they appear, are masked when printed.
+            crate::yaml::mask_secret_quotes(&mut e, &bytes);
+            let mut secrets = Secrets::default();
+            for (_, v) in crate::yaml::secret_scalars(&bytes) {
+                secrets.add(&v);
+            }
+            rep.secrets(&secrets);
+            return Err(e.into());
+        }
+    };
+    rep.secrets(&Secrets::from_registry(&loaded.registry));
     Ok((source, loaded))
 }
 

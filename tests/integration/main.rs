@@ -6,6 +6,7 @@ mod audit_cli;
 mod explain_cli;
 mod fixtures;
 mod harness;
+mod hostile_input;
 mod node_cli;
 mod output_safety;
 mod readme;
