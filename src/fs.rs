@@ -4,9 +4,132 @@
 //! Two kinds of error: [`FsError`] is ours ("reading FILE", printed with its cause by the
 //! command layer); [`PathError`] is what Go's `os` package would say on the node (`open PATH:
 //! permission denied`), for the failures containerd itself meets and reports.
+//!
+//! Every file read here is one we did not write, and may be hostile (an untrusted registries.yaml
+//! names the TLS files audit opens). So every read is bounded ([`Limit`]): the file is opened
+//! non-blocking and its type checked on the open descriptor before a byte is read (a FIFO, a
+//! device or a socket is refused, named, instead of hanging or streaming forever), it is refused
+//! when it is larger than its kind of file can sensibly be (checked on the size first, and again
+//! while reading, for files whose size lies), and a check that needs only the start of a file
+//! reads only that (the output directory's header check, `write::dir`).
 
+use std::fmt;
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// One MiB.
+const MIB: u64 = 1024 * 1024;
+
+/// How much of one kind of file we read at most, and what that kind is called in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limit {
+    /// The kind of file, for messages: "a registries file".
+    pub(crate) what: &'static str,
+    /// The most bytes read.
+    pub(crate) max: u64,
+}
+
+impl Limit {
+    /// registries.yaml (a file or standard input). K3s reads it whole with no limit; real files
+    /// are a few KiB, and the benchmarks' 10,000 mirrors are 4 MiB.
+    pub(crate) const REGISTRIES: Limit = Limit {
+        what: "a registries file",
+        max: 256 * MIB,
+    };
+    /// A node's config.toml (`--containerd-config`): of the order of the registries file it was
+    /// rendered from.
+    pub(crate) const CONFIG_TOML: Limit = Limit {
+        what: "a containerd config.toml",
+        max: 256 * MIB,
+    };
+    /// One registry's hosts.toml under `--hosts-dir`: K3s's own for 10,000 endpoints is under
+    /// 2 MiB.
+    pub(crate) const HOSTS_TOML: Limit = Limit {
+        what: "a hosts.toml",
+        max: 16 * MIB,
+    };
+    /// A file of the node's K3s setup (config.yaml and its drop-ins, unit files, templates):
+    /// a few KiB each.
+    pub(crate) const NODE_FILE: Limit = Limit {
+        what: "a node configuration file",
+        max: 16 * MIB,
+    };
+    /// A CA bundle, certificate or key (`audit --check-files`): public CA bundles are a few
+    /// hundred KiB.
+    pub(crate) const TLS_FILE: Limit = Limit {
+        what: "a TLS file",
+        max: 16 * MIB,
+    };
+}
+
+/// What a path holds, when it is not a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// A directory.
+    Directory,
+    /// A FIFO (named pipe).
+    Fifo,
+    /// A character device (`/dev/zero`, a terminal).
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A Unix socket.
+    Socket,
+    /// Anything else.
+    Other,
+}
+
+impl FileKind {
+    fn of(t: std::fs::FileType) -> Option<FileKind> {
+        use std::os::unix::fs::FileTypeExt as _;
+        Some(if t.is_file() {
+            return None;
+        } else if t.is_dir() {
+            FileKind::Directory
+        } else if t.is_fifo() {
+            FileKind::Fifo
+        } else if t.is_char_device() {
+            FileKind::CharDevice
+        } else if t.is_block_device() {
+            FileKind::BlockDevice
+        } else if t.is_socket() {
+            FileKind::Socket
+        } else {
+            FileKind::Other
+        })
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Directory => "a directory",
+            FileKind::Fifo => "a FIFO (named pipe)",
+            FileKind::CharDevice => "a character device",
+            FileKind::BlockDevice => "a block device",
+            FileKind::Socket => "a socket",
+            FileKind::Other => "not a regular file",
+        })
+    }
+}
+
+/// Why a file we did not write is not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refusal {
+    /// Not a regular file: reading it could block forever or never end.
+    #[error("it is {kind}, not a regular file; only regular files are read")]
+    NotRegular {
+        /// What it is.
+        kind: FileKind,
+    },
+    /// Larger than its kind of file can sensibly be.
+    #[error("it is larger than {} MiB, the most read of {}", .limit.max / MIB, .limit.what)]
+    TooLarge {
+        /// The limit it broke.
+        limit: Limit,
+    },
+}
 
 /// A read of ours failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,33 +182,105 @@ fn errno_text(e: &io::Error) -> String {
     }
 }
 
-/// Reads a whole file.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, FsError> {
-    std::fs::read(path).map_err(|source| FsError {
+/// Open `path` for reading without blocking (a FIFO without a writer would block an ordinary
+/// open) and check, on the open descriptor, that it is a regular file.
+fn open_regular(path: &Path) -> io::Result<Result<File, Refusal>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    // Checked before opening too: opening a socket fails with an unhelpful ENXIO.
+    if let Some(kind) = FileKind::of(std::fs::metadata(path)?.file_type()) {
+        return Ok(Err(Refusal::NotRegular { kind }));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32)
+        .open(path)?;
+    // The path may have been replaced between the two looks; the descriptor is what is read.
+    if let Some(kind) = FileKind::of(file.metadata()?.file_type()) {
+        return Ok(Err(Refusal::NotRegular { kind }));
+    }
+    Ok(Ok(file))
+}
+
+/// Read at most `limit.max` bytes from `r`; more is a refusal.
+fn read_capped(r: impl Read, limit: Limit) -> io::Result<Result<Vec<u8>, Refusal>> {
+    let mut buf = Vec::new();
+    r.take(limit.max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit.max {
+        return Ok(Err(Refusal::TooLarge { limit }));
+    }
+    Ok(Ok(buf))
+}
+
+/// A bounded read: `Err` is an I/O error, `Ok(Err)` a refusal.
+fn read_bounded(path: &Path, limit: Limit) -> io::Result<Result<Vec<u8>, Refusal>> {
+    let file = match open_regular(path)? {
+        Ok(f) => f,
+        Err(r) => return Ok(Err(r)),
+    };
+    if file.metadata()?.len() > limit.max {
+        return Ok(Err(Refusal::TooLarge { limit }));
+    }
+    read_capped(file, limit)
+}
+
+/// Reads a whole file of the kind `limit` describes: a regular file, at most `limit.max` bytes.
+pub(crate) fn read(path: &Path, limit: Limit) -> Result<Vec<u8>, FsError> {
+    let fail = |source| FsError {
         path: path.to_path_buf(),
         source,
-    })
-}
-
-/// Reads standard input whole.
-pub(crate) fn read_stdin() -> Result<Vec<u8>, FsError> {
-    let mut buf = Vec::new();
-    io::stdin()
-        .read_to_end(&mut buf)
-        .map_err(|source| FsError {
-            path: PathBuf::from("<stdin>"),
-            source,
-        })?;
-    Ok(buf)
-}
-
-/// Go's `os.ReadFile` as containerd uses it: `None` when the file does not exist.
-pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, PathError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(PathError::new("open", path, &e)),
+    };
+    match read_bounded(path, limit) {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(refusal)) => Err(fail(io::Error::new(io::ErrorKind::InvalidInput, refusal))),
+        Err(e) => Err(fail(e)),
     }
+}
+
+/// Reads standard input whole, at most `limit.max` bytes. Whatever standard input is (a pipe,
+/// a file, a terminal), reading it is what `-` asks for; it ends when the writer closes it.
+pub(crate) fn read_stdin(limit: Limit) -> Result<Vec<u8>, FsError> {
+    let fail = |source| FsError {
+        path: PathBuf::from("<stdin>"),
+        source,
+    };
+    match read_capped(io::stdin().lock(), limit) {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(refusal)) => Err(fail(io::Error::new(io::ErrorKind::InvalidInput, refusal))),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// A file containerd reads with Go's `os.ReadFile`, read within `limit`: `Ok(Err)` is what
+/// containerd itself would meet (a directory: `read PATH: is a directory`), `Err` a file we
+/// refuse to read (a FIFO or device, on which containerd would block or read forever; a file
+/// too large). `Ok(Ok(None))`: there is no such file.
+fn read_as_containerd(
+    path: &Path,
+    limit: Limit,
+) -> Result<Result<Option<Vec<u8>>, PathError>, Refusal> {
+    match read_bounded(path, limit) {
+        Ok(Ok(b)) => Ok(Ok(Some(b))),
+        Ok(Err(Refusal::NotRegular {
+            kind: FileKind::Directory,
+        })) => Ok(Err(PathError {
+            op: "read",
+            path: path.display().to_string(),
+            reason: "is a directory".to_string(),
+        })),
+        Ok(Err(r)) => Err(r),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Ok(None)),
+        Err(e) => Ok(Err(PathError::new("open", path, &e))),
+    }
+}
+
+/// Go's `os.ReadFile` as containerd uses it for hosts.toml: `Ok(Ok(None))` when the file does
+/// not exist; `Ok(Err)` containerd's own error, `Err` a file we refuse to read (a FIFO or a
+/// device, on which containerd would block or read forever; a file larger than `limit`).
+pub(crate) fn read_optional(
+    path: &Path,
+    limit: Limit,
+) -> Result<Result<Option<Vec<u8>>, PathError>, Refusal> {
+    read_as_containerd(path, limit)
 }
 
 /// What `os.Stat` (which follows links) finds at a path.
@@ -228,21 +423,10 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<(),
                 format!("symbolic link to {}\n", target.display()).into_bytes(),
             ));
         } else {
-            out.push((rel, std::fs::read(&path).map_err(err(&path))?));
+            out.push((rel, read(&path, Limit::NODE_FILE)?));
         }
     }
     Ok(())
-}
-
-/// Whether a regular file (or a link to one) is at `path`.
-pub(crate) fn is_file(path: &Path) -> bool {
-    path.metadata().is_ok_and(|m| m.is_file())
-}
-
-/// A TLS file as containerd reads it at pull time (`os.ReadFile`): a directory fails with
-/// `read PATH: is a directory`.
-pub(crate) fn read_tls_file(path: &Path) -> Result<Vec<u8>, PathError> {
-    read_as_go(path)
 }
 
 /// A file as Go's `os.ReadFile` reads it, with Go's error (`open PATH: no such file or
@@ -259,8 +443,37 @@ pub(crate) fn read_as_go(path: &Path) -> Result<Vec<u8>, PathError> {
             path: path.display().to_string(),
             reason: "is a directory".to_string(),
         }),
-        Stat::Other => std::fs::read(path).map_err(|e| PathError::new("open", path, &e)),
+        // Bounded as every read: a FIFO or device there is refused by what it is.
+        Stat::Other => match read_bounded(path, Limit::CONFIG_TOML) {
+            Ok(Ok(b)) => Ok(b),
+            Ok(Err(r)) => Err(PathError {
+                op: "read",
+                path: path.display().to_string(),
+                reason: r.to_string(),
+            }),
+            Err(e) => Err(PathError::new("open", path, &e)),
+        },
     }
+}
+
+/// Whether a regular file (or a link to one) is at `path`.
+pub(crate) fn is_file(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.is_file())
+}
+
+/// A TLS file as containerd reads it at pull time (`os.ReadFile`), within [`Limit::TLS_FILE`]:
+/// a missing file fails with `open PATH: no such file or directory`, a directory with
+/// `read PATH: is a directory`; `Err` is a file we refuse to read, as [`read_optional`].
+pub(crate) fn read_tls_file(path: &Path) -> Result<Result<Vec<u8>, PathError>, Refusal> {
+    Ok(match read_as_containerd(path, Limit::TLS_FILE)? {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(PathError {
+            op: "open",
+            path: path.display().to_string(),
+            reason: "no such file or directory".to_string(),
+        }),
+        Err(e) => Err(e),
+    })
 }
 
 /// The permission bits of a file (Unix only).
@@ -297,38 +510,125 @@ pub(crate) fn readable_by_others(path: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// Runs `f` on another thread and fails the test if it has not returned within five
+    /// seconds: a read that blocks must fail the test, not hang it.
+    fn within_5s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the read blocked for 5 s")
+    }
+
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+    }
+
     #[test]
     fn errors_name_the_path_as_go_does() {
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = dir.path().join("nope");
-        assert_eq!(read_optional(&missing), Ok(None));
+        assert_eq!(read_optional(&missing, Limit::HOSTS_TOML), Ok(Ok(None)));
         assert_eq!(stat(&missing), Ok(Stat::Missing));
         assert_eq!(stat(dir.path()), Ok(Stat::Dir));
-        let e = read_tls_file(dir.path()).expect_err("a directory");
+        let e = read_tls_file(dir.path())
+            .expect("not refused")
+            .expect_err("a directory");
         assert_eq!(
             e.to_string(),
             format!("read {}: is a directory", dir.path().display())
         );
-        let e = read_tls_file(&missing).expect_err("missing");
+        let e = read_tls_file(&missing)
+            .expect("not refused")
+            .expect_err("missing");
         assert!(
             e.to_string().ends_with("nope: no such file or directory"),
             "{e}"
         );
-        let e = read(&missing).expect_err("missing");
+        let e = read(&missing, Limit::REGISTRIES).expect_err("missing");
         assert!(e.is_not_found());
         assert_eq!(e.to_string(), format!("reading {}", missing.display()));
         std::fs::write(dir.path().join("b"), "x").expect("write");
         std::fs::create_dir(dir.path().join("a")).expect("mkdir");
-        assert!(wildcard_match("*.toml", "10-auth.toml"));
-        assert!(wildcard_match("*.toml", ".hidden.toml"));
-        assert!(!wildcard_match("*.toml", "x.toml.bak"));
-        assert!(wildcard_match("a?c*", "abcdef"));
         let names: Vec<(String, bool)> = list_dir(dir.path())
             .expect("list")
             .into_iter()
             .map(|e| (e.name, e.is_dir))
             .collect();
         assert_eq!(names, [("a".to_string(), true), ("b".to_string(), false)]);
+    }
+
+    /// FIFOs and devices, directly or through a link, are refused by name without a byte read
+    /// and without blocking, at every kind of read.
+    #[test]
+    fn special_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo");
+        mkfifo(&fifo);
+        let zero_link = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero_link).expect("symlink");
+        for (path, kind) in [
+            (fifo.clone(), FileKind::Fifo),
+            (zero_link.clone(), FileKind::CharDevice),
+            (PathBuf::from("/dev/null"), FileKind::CharDevice),
+            (dir.path().to_path_buf(), FileKind::Directory),
+        ] {
+            let p = path.clone();
+            let e = within_5s(move || read(&p, Limit::REGISTRIES)).expect_err("refused");
+            assert_eq!(
+                e.source.to_string(),
+                format!("it is {kind}, not a regular file; only regular files are read"),
+                "{}",
+                path.display()
+            );
+            if kind != FileKind::Directory {
+                let p = path.clone();
+                assert_eq!(
+                    within_5s(move || read_optional(&p, Limit::HOSTS_TOML)),
+                    Err(Refusal::NotRegular { kind })
+                );
+                let p = path.clone();
+                assert_eq!(
+                    within_5s(move || read_tls_file(&p)),
+                    Err(Refusal::NotRegular { kind })
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_are_capped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let small = Limit {
+            what: "a test file",
+            max: 2 * MIB,
+        };
+        let at = dir.path().join("at");
+        std::fs::write(&at, vec![b'x'; (2 * MIB) as usize]).expect("write");
+        assert_eq!(
+            read(&at, small).expect("at the limit").len() as u64,
+            2 * MIB
+        );
+        let over = dir.path().join("over");
+        std::fs::write(&over, vec![b'x'; (2 * MIB + 1) as usize]).expect("write");
+        let e = read(&over, small).expect_err("over the limit");
+        assert_eq!(
+            e.source.to_string(),
+            "it is larger than 2 MiB, the most read of a test file"
+        );
+        assert_eq!(
+            read_optional(&over, small),
+            Err(Refusal::TooLarge { limit: small })
+        );
+        // A file whose size says 0 but that streams (procfs) is cut off while reading.
+        let tiny = Limit { what: "x", max: 2 };
+        let r = read_capped(&b"abc"[..], tiny).expect("io");
+        assert_eq!(r, Err(Refusal::TooLarge { limit: tiny }));
     }
 }
 

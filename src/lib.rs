@@ -28,6 +28,8 @@ pub(crate) mod diff;
 mod differential;
 pub(crate) mod explain;
 pub(crate) mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod go;
 pub(crate) mod k3s;
 pub(crate) mod registries;

@@ -28,7 +28,7 @@ use crate::k3s::render::{RenderError, Renderer};
 use crate::k3s::translate::translate;
 use crate::k3s::user_template::UserTemplate;
 use crate::registries;
-use crate::secret::SecretAt;
+use crate::secret::{SecretAt, Secrets};
 use context::Ctx;
 
 /// What to check besides registries.yaml and the node flags.
@@ -123,10 +123,22 @@ pub(crate) fn check(
         ..Report::default()
     };
     match registries::load_str(&input.bytes, &input.name) {
-        Err(e) => {
+        Err(mut e) => {
+            crate::yaml::mask_secret_quotes(&mut e, &input.bytes);
             report.findings = rules::yaml::load_error(&e, &input.name, &lines);
             report.refused = true;
-            report.sources.insert(&input.name, &text, Vec::new());
+            // The values at secret positions, when the file at least parses.
+            let (at, values): (Vec<SecretAt>, Vec<String>) =
+                crate::yaml::secret_scalars(&input.bytes)
+                    .into_iter()
+                    .unzip();
+            for v in &values {
+                report.secrets.add(v);
+            }
+            for line in &lines {
+                report.secrets.add_userinfo(line);
+            }
+            report.sources.insert(&input.name, &text, at);
         }
         Ok(loaded) => {
             let model = translate(&loaded.registry, node);
@@ -152,6 +164,7 @@ pub(crate) fn check(
                 extra_sources: Vec::new(),
             };
             rules::run_all(&mut ctx, node_files);
+            report.secrets = Secrets::from_registry(&loaded.registry);
             let secrets: Vec<SecretAt> = loaded
                 .source_map
                 .entries()
@@ -181,6 +194,14 @@ pub(crate) fn check(
             }
             report.findings = ctx.out;
         }
+    }
+    if let Some(tree) = &node_files.hosts_dir {
+        report.secrets.extend(&tree.secrets());
+    }
+    if let Some(c) = &node_files.config {
+        report
+            .secrets
+            .extend(&crate::containerd::cri::config_secrets(&c.bytes, &c.parsed));
     }
     let before = report.findings.len();
     report.findings.retain(|f| !opts.allow.contains(&f.code));

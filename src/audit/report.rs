@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::secret::SecretAt;
+use crate::secret::{SecretAt, Secrets};
 
 /// The files whose lines the text printer shows under findings, with where their secrets are.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +56,8 @@ pub(crate) struct Report {
     pub(crate) allowed: usize,
     /// Source text for the text printer.
     pub(crate) sources: Sources,
+    /// The secrets of the input and of the node's files, masked wherever they are printed.
+    pub(crate) secrets: Secrets,
 }
 
 impl Report {

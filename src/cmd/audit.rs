@@ -38,9 +38,9 @@ pub(super) fn run(args: &AuditArgs, rep: &mut Reporter<'_>) -> anyhow::Result<St
         node::RegistriesPath::Stdin => Input {
             name: "<stdin>".to_string(),
             path: None,
-            bytes: fs::read_stdin()?,
+            bytes: fs::read_stdin(fs::Limit::REGISTRIES)?,
         },
-        node::RegistriesPath::File(path) => match fs::read(path) {
+        node::RegistriesPath::File(path) => match fs::read(path, fs::Limit::REGISTRIES) {
             Ok(bytes) => Input {
                 name: path.display().to_string(),
                 path: Some(path.clone()),
@@ -101,7 +101,7 @@ fn k3s_node(node: &node::Node, input: &Input) -> anyhow::Result<K3sNode> {
     let mut sources = Vec::new();
     for name in &node.config_files {
         // Refusals point into these files; show their lines.
-        if let Ok(b) = fs::read(std::path::Path::new(name)) {
+        if let Ok(b) = fs::read(std::path::Path::new(name), fs::Limit::REGISTRIES) {
             sources.push((name.clone(), String::from_utf8_lossy(&b).into_owned()));
         }
     }
@@ -168,7 +168,7 @@ fn read_node_files(args: &AuditArgs, node: &node::Node) -> anyhow::Result<NodeFi
     };
     let config = match &args.files.containerd_config {
         Some(p) => {
-            let bytes = fs::read(p).context("--containerd-config")?;
+            let bytes = fs::read(p, fs::Limit::CONFIG_TOML).context("--containerd-config")?;
             let name = p.display().to_string();
             // With the files it imports, merged as containerd merges them.
             let parsed = merge_imports(&node.fs, &node.fs.node_path_of(p), &name, &bytes)

@@ -26,14 +26,16 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
     let files = match &args.files.hosts_dir {
         Some(dir) => {
             let tree = CertsTree::read(dir).context("reading the hosts directory")?;
+            rep.secrets(&tree.secrets());
             let config = match &args.files.containerd_config {
                 Some(p) => {
-                    let bytes = fs::read(p)?;
+                    let bytes = fs::read(p, fs::Limit::CONFIG_TOML)?;
                     let name = p.display().to_string();
                     // The file's imports are node paths: read through --root.
                     let merged = merge_imports(&node.fs, &node.fs.node_path_of(p), &name, &bytes)
                         .map(|m| m.registry)
                         .map_err(|e| e.error);
+                    rep.secrets(&crate::containerd::cri::config_secrets(&bytes, &merged));
                     Some((name, merged))
                 }
                 None => None,

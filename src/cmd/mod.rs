@@ -22,6 +22,7 @@ use crate::k3s::node_detect::NodeFs;
 use crate::k3s::translate::{translate, translate_owned};
 use crate::registries::{self, Loaded, Source};
 use crate::report::{ColorWhen, Reporter};
+use crate::secret::Secrets;
 
 /// The process exit status, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::
         Command::Completions(args) => generate::completions(args.shell, &mut rep),
         Command::Man(args) => generate::man(args.dir.as_deref(), &mut rep),
     });
+    // An error may quote the input (a write error names a directory made of a `configs` key):
+    // it is masked with the input's secrets, as everything else printed, the JSON error included.
+    let result = result.map_err(|e| rep.masked_error(e));
     if let (Some(schema_version), Err(err)) = (json, &result) {
         if !is_broken_pipe(err) {
             // The caller still prints the error on stderr; a failure to print here changes
@@ -144,10 +148,15 @@ fn pipeline(
 /// Read the registries file. `Ok(None)`: it does not exist.
 fn read_registries(input: &node::RegistriesPath) -> Result<Option<(Source, Vec<u8>)>, fs::FsError> {
     let path = match input {
-        node::RegistriesPath::Stdin => return Ok(Some((Source::Stdin, fs::read_stdin()?))),
+        node::RegistriesPath::Stdin => {
+            return Ok(Some((
+                Source::Stdin,
+                fs::read_stdin(fs::Limit::REGISTRIES)?,
+            )))
+        }
         node::RegistriesPath::File(p) => p,
     };
-    match fs::read(path) {
+    match fs::read(path, fs::Limit::REGISTRIES) {
         Ok(b) => Ok(Some((Source::File(path.to_path_buf()), b))),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
@@ -197,10 +206,25 @@ fn load(
     };
     let name = source.display_name();
     let loaded = if positions {
-        registries::load_str(&bytes, &name)?
+        registries::load_str(&bytes, &name)
     } else {
-        registries::load_str_without_positions(&bytes, &name)?
+        registries::load_str_without_positions(&bytes, &name)
     };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(mut e) => {
+            // The error keeps yaml.v2's words; what it quotes from a secret position, and the
+            // values at secret positions wherever else they appear, are masked when printed.
+            crate::yaml::mask_secret_quotes(&mut e, &bytes);
+            let mut secrets = Secrets::default();
+            for (_, v) in crate::yaml::secret_scalars(&bytes) {
+                secrets.add(&v);
+            }
+            rep.secrets(&secrets);
+            return Err(e.into());
+        }
+    };
+    rep.secrets(&Secrets::from_registry(&loaded.registry));
     Ok((source, loaded))
 }
 

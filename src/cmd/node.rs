@@ -235,7 +235,7 @@ pub(super) fn resolve(
     let mut template = None;
     for (file, gen) in TEMPLATE_FILES {
         let path = containerd_dir.join(file);
-        match fs::read(&path) {
+        match fs::read(&path, fs::Limit::NODE_FILE) {
             Ok(bytes) => {
                 template = Some(UserTemplate {
                     file,
@@ -384,7 +384,7 @@ fn read_config_files(
         Err(e) => anyhow::bail!("K3s cannot read its config file: {e}"),
     }
     for (path, name) in files {
-        let bytes = fs::read(&path)?;
+        let bytes = fs::read(&path, fs::Limit::NODE_FILE)?;
         match configfile::decode(&bytes, &name) {
             Ok(f) => out.push(f),
             Err(e) => refusals.push(NodeRefusal {
@@ -459,7 +459,11 @@ fn find_service(
         return Ok(None);
     };
     let mut unit = Unit::default();
-    parse_unit(&String::from_utf8_lossy(&fs::read(&path)?), name, &mut unit);
+    parse_unit(
+        &String::from_utf8_lossy(&fs::read(&path, fs::Limit::NODE_FILE)?),
+        name,
+        &mut unit,
+    );
     // Drop-ins: <unit>.d/*.conf next to it and in /etc/systemd/system, by name.
     let mut dropins: Vec<(String, PathBuf)> = Vec::new();
     for dir in [
@@ -479,7 +483,11 @@ fn find_service(
     }
     dropins.sort();
     for (_, p) in &dropins {
-        parse_unit(&String::from_utf8_lossy(&fs::read(p)?), name, &mut unit);
+        parse_unit(
+            &String::from_utf8_lossy(&fs::read(p, fs::Limit::NODE_FILE)?),
+            name,
+            &mut unit,
+        );
     }
     let Some((binary, role, args)) = split_exec_start(&unit.exec_start) else {
         notes.push(format!(
@@ -490,7 +498,7 @@ fn find_service(
     };
     let mut env = Vec::new();
     for (file, optional) in &unit.environment_files {
-        match fs::read(&fs_map.host(file)) {
+        match fs::read(&fs_map.host(file), fs::Limit::NODE_FILE) {
             Ok(b) => env.extend(parse_env_file(&String::from_utf8_lossy(&b), file)),
             Err(e) if e.is_not_found() && *optional => {}
             Err(e) => notes.push(format!("{}: {}", e.path.display(), e.source)),

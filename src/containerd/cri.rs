@@ -153,6 +153,20 @@ pub(crate) enum CredentialLookup {
 }
 
 impl CriRegistry {
+    /// The secrets of the file's `auth` tables (and the user information of their keys).
+    pub(crate) fn secrets(&self) -> crate::secret::Secrets {
+        let mut s = crate::secret::Secrets::default();
+        for (key, a) in &self.auths {
+            s.add_userinfo(key);
+            s.add_auth(
+                a.password.reveal(),
+                a.auth.reveal(),
+                a.identitytoken.reveal(),
+            );
+        }
+        s
+    }
+
     /// The credentials for a request host: `registry.configs[host]`, an exact lookup by the
     /// URL's `host[:port]` (so never by `docker.io`, `*` or a URL).
     pub(crate) fn credentials_for(&self, host: &str) -> CredentialLookup {
@@ -165,6 +179,22 @@ impl CriRegistry {
             Err(e) => CredentialLookup::Unusable(e),
         }
     }
+}
+
+/// The secrets of a config.toml: its credentials when containerd can read them, and the user
+/// information of every URL-like text in it either way.
+pub(crate) fn config_secrets(
+    bytes: &[u8],
+    parsed: &Result<CriRegistry, DecodeError>,
+) -> crate::secret::Secrets {
+    let mut s = match parsed {
+        Ok(reg) => reg.secrets(),
+        Err(_) => crate::secret::Secrets::default(),
+    };
+    for chunk in bytes.utf8_chunks() {
+        s.add_userinfo(chunk.valid());
+    }
+    s
 }
 
 /// The CRI registry table of a config.toml: `plugins.'io.containerd.cri.v1.images'.registry` in

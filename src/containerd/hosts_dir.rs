@@ -19,6 +19,7 @@ use super::http::{validate_headers, HeaderError};
 use super::Flavor;
 use crate::fs::{self, PathError, Stat};
 use crate::go::{filepath, net};
+use crate::secret::{is_secret_header, Secrets};
 
 /// The directory containerd falls back to for registries without one of their own.
 pub(crate) const DEFAULT_DIR: &str = "_default";
@@ -260,14 +261,17 @@ impl CertsTree {
     }
 
     /// Read a real `certs.d` directory: every entry directly under it, and for directories their
-    /// hosts.toml and file names. Fails only when the directory itself cannot be listed.
-    pub(crate) fn read(dir: &Path) -> Result<Self, PathError> {
+    /// hosts.toml (within [`fs::Limit::HOSTS_TOML`]) and file names. Fails when the directory
+    /// itself cannot be listed, and when a hosts.toml is refused (a FIFO or a device, on which
+    /// containerd would block or read forever; a file too large): what containerd would do with
+    /// it is not modelled.
+    pub(crate) fn read(dir: &Path) -> Result<Self, ReadError> {
         let mut entries = BTreeMap::new();
         for ent in fs::list_dir(dir)? {
             let path = dir.join(&ent.name);
             // os.Stat follows symbolic links.
             let entry = match fs::stat(&path) {
-                Ok(Stat::Dir) => TreeEntry::Dir(read_host_dir(&path)),
+                Ok(Stat::Dir) => TreeEntry::Dir(read_host_dir(&path)?),
                 Ok(Stat::Other) => TreeEntry::NotDir,
                 Ok(Stat::Missing) => continue,
                 Err(e) => TreeEntry::Unreadable(e),
@@ -280,6 +284,42 @@ impl CertsTree {
             node_root: root,
             entries,
         })
+    }
+
+    /// The secrets in the tree: the user information of every URL-like text in its names and
+    /// hosts.toml files (a `[host."https://TOKEN@..."]` key, a `server`), and the values of
+    /// credential headers (`Authorization`).
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        for (name, entry) in &self.entries {
+            s.add_userinfo(name);
+            let TreeEntry::Dir(d) = entry else { continue };
+            let Ok(Some(bytes)) = &d.hosts_toml else {
+                continue;
+            };
+            for chunk in bytes.utf8_chunks() {
+                s.add_userinfo(chunk.valid());
+            }
+            for flavor in [Flavor::K3sFork, Flavor::Upstream] {
+                let Ok(parsed) = parse_hosts_file("", bytes, flavor) else {
+                    continue;
+                };
+                for h in &parsed.hosts {
+                    for (header, values) in &h.header {
+                        if is_secret_header(header) {
+                            for v in values {
+                                s.add(v);
+                                // `Bearer TOKEN`, `Basic BASE64`: the credential alone, too.
+                                if let Some((_, cred)) = v.split_once(' ') {
+                                    s.add(cred.trim());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        s
     }
 
     /// The directory names, sorted.
@@ -501,17 +541,38 @@ pub(crate) fn host_directory(host: &str) -> String {
     }
 }
 
-fn read_host_dir(path: &Path) -> HostDir {
-    let hosts_toml = fs::read_optional(&path.join(HOSTS_TOML));
+fn read_host_dir(path: &Path) -> Result<HostDir, ReadError> {
+    let file = path.join(HOSTS_TOML);
+    let hosts_toml =
+        fs::read_optional(&file, fs::Limit::HOSTS_TOML).map_err(|refusal| ReadError::Refused {
+            path: file.display().to_string(),
+            refusal,
+        })?;
     let (files, list_error) = match fs::list_dir(path) {
         Ok(files) => (files, None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    HostDir {
+    Ok(HostDir {
         hosts_toml,
         files,
         list_error,
-    }
+    })
+}
+
+/// A `certs.d` directory that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// The directory itself cannot be listed.
+    #[error(transparent)]
+    Root(#[from] PathError),
+    /// A hosts.toml in it is not read.
+    #[error("refusing to read {path}: {refusal}")]
+    Refused {
+        /// The file.
+        path: String,
+        /// Why.
+        refusal: fs::Refusal,
+    },
 }
 
 /// What containerd read from a host directory.

@@ -41,8 +41,13 @@ pub(crate) struct ImageRef {
 }
 
 impl ImageRef {
-    /// `Named.Name()`: `domain/path`.
+    /// `Named.Name()`: `domain/path`, or the path alone when there is no domain (distribution's
+    /// `repository.Name`): `1l_r.io/libr` has none, `_` being no domain character, and is all
+    /// path. (Found by the `image_ref` fuzz target.)
     pub(crate) fn name(&self) -> String {
+        if self.domain.is_empty() {
+            return self.path.clone();
+        }
         format!("{}/{}", self.domain, self.path)
     }
 
@@ -422,5 +427,15 @@ mod tests {
         assert!(!is_valid_path("Library/nginx"));
         assert!(!is_valid_path("/nginx"));
         assert!(!is_valid_path(""));
+    }
+
+    /// distribution's `repository.Name`: no domain, no leading `/`; the reference prints to text
+    /// that parses to it again.
+    #[test]
+    fn a_reference_without_a_domain_is_named_by_its_path() {
+        let r = parse_docker_ref("1l_r.io/libr").expect("parses");
+        assert_eq!(r.domain, "");
+        assert_eq!(r.to_string(), "1l_r.io/libr:latest");
+        assert_eq!(parse_docker_ref(&r.to_string()).expect("again"), r);
     }
 }

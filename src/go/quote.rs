@@ -142,6 +142,51 @@ fn in_ranges<T: Copy + Ord>(table: &[T], x: T) -> bool {
     }
 }
 
+/// Go's `strconv.Unquote` for the output of [`quote`] (only the escapes `quote` writes).
+pub fn unquote(q: &str) -> Option<Vec<u8>> {
+    let inner = q.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = Vec::new();
+    let mut chars = inner.chars();
+    let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Option<u32> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            v = v * 16 + chars.next()?.to_digit(16)?;
+        }
+        Some(v)
+    };
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            return None; // an unescaped quote inside
+        }
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let simple = match chars.next()? {
+            'a' => 0x07,
+            'b' => 0x08,
+            'f' => 0x0C,
+            'n' => b'\n',
+            'r' => b'\r',
+            't' => b'\t',
+            'v' => 0x0B,
+            '\\' => b'\\',
+            '"' => b'"',
+            'x' => u8::try_from(hex(&mut chars, 2)?).ok()?,
+            k @ ('u' | 'U') => {
+                let v = hex(&mut chars, if k == 'u' { 4 } else { 8 })?;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(char::from_u32(v)?.encode_utf8(&mut buf).as_bytes());
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(simple);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,51 +365,6 @@ mod tests {
             ),
             (424, 133, 508, 112)
         );
-    }
-
-    /// Go's `strconv.Unquote` for the output of [`quote`] (only the escapes `quote` writes).
-    fn unquote(q: &str) -> Option<Vec<u8>> {
-        let inner = q.strip_prefix('"')?.strip_suffix('"')?;
-        let mut out = Vec::new();
-        let mut chars = inner.chars();
-        let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Option<u32> {
-            let mut v = 0u32;
-            for _ in 0..n {
-                v = v * 16 + chars.next()?.to_digit(16)?;
-            }
-            Some(v)
-        };
-        while let Some(c) = chars.next() {
-            if c == '"' {
-                return None; // an unescaped quote inside
-            }
-            if c != '\\' {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                continue;
-            }
-            let simple = match chars.next()? {
-                'a' => 0x07,
-                'b' => 0x08,
-                'f' => 0x0C,
-                'n' => b'\n',
-                'r' => b'\r',
-                't' => b'\t',
-                'v' => 0x0B,
-                '\\' => b'\\',
-                '"' => b'"',
-                'x' => u8::try_from(hex(&mut chars, 2)?).ok()?,
-                k @ ('u' | 'U') => {
-                    let v = hex(&mut chars, if k == 'u' { 4 } else { 8 })?;
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(char::from_u32(v)?.encode_utf8(&mut buf).as_bytes());
-                    continue;
-                }
-                _ => return None,
-            };
-            out.push(simple);
-        }
-        Some(out)
     }
 
     proptest! {

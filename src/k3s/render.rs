@@ -301,7 +301,8 @@ fn credential_spans(bytes: &[u8], field: &str, value: &GoString, out: &mut Vec<S
 }
 
 /// The password of an endpoint URL (`scheme://user:password@host...`, as `URL.String` prints
-/// it) wherever the URL is in a rendered hosts.toml.
+/// it) wherever the URL is in a rendered hosts.toml; a user name without a password is a token
+/// (`https://TOKEN@host`) and is masked whole.
 fn url_password_spans(bytes: &[u8], url: &[u8], out: &mut Vec<SecretSpan>) {
     let Some(after_scheme) = url.find("://").map(|i| i + 3) else {
         return;
@@ -313,16 +314,17 @@ fn url_password_spans(bytes: &[u8], url: &[u8], out: &mut Vec<SecretSpan>) {
         return;
     };
     // The user name is escaped, `:` included, so the first `:` ends it.
-    let Some(colon) = url[after_scheme..at]
-        .find_byte(b':')
-        .map(|i| after_scheme + i)
-    else {
-        return;
+    let (from, mask) = match url[after_scheme..at].find_byte(b':') {
+        Some(colon) => (after_scheme + colon + 1, URL_PASSWORD_MASK),
+        None => (after_scheme, MASK),
     };
+    if from == at {
+        return;
+    }
     for start in find_all(bytes, url) {
         out.push(SecretSpan {
-            range: start + colon + 1..start + at,
-            mask: URL_PASSWORD_MASK,
+            range: start + from..start + at,
+            mask,
         });
     }
 }

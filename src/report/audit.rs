@@ -14,7 +14,7 @@ use super::sarif;
 use super::{Reporter, NAME};
 use crate::audit::{Report, Summary};
 use crate::diag::{Diagnostic, Related, Rule, Severity};
-use crate::secret::{mask_lines, mask_userinfo};
+use crate::secret::mask_lines;
 
 /// The JSON document's version; bumped only when a field is renamed or removed.
 pub(crate) const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
@@ -80,30 +80,68 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// The findings as printed: URL passwords quoted in messages masked, whatever rule quoted them.
-fn masked(report: &Report) -> Vec<Diagnostic> {
+/// The lines of every source file, credential values masked where they stand, then every
+/// secret of the input wherever it is (before a long line is cut, so no part of one is shown).
+fn source_lines(report: &Report, mask: &dyn Fn(&str) -> String) -> BTreeMap<String, Vec<String>> {
     report
-        .findings
+        .sources
         .iter()
-        .map(|f| {
-            let mut f = f.clone();
-            f.message = mask_userinfo(&f.message);
-            f.help = mask_userinfo(&f.help);
-            for r in &mut f.related {
-                r.message = mask_userinfo(&r.message);
-            }
-            f
+        .map(|(name, text, secrets)| {
+            let lines = mask_lines(text, secrets).iter().map(|l| mask(l)).collect();
+            (name.to_string(), lines)
         })
         .collect()
 }
 
-/// The masked lines of every source file.
-fn source_lines(report: &Report) -> BTreeMap<String, Vec<String>> {
-    report
-        .sources
-        .iter()
-        .map(|(name, text, secrets)| (name.to_string(), mask_lines(text, secrets)))
-        .collect()
+/// A source line as shown under a finding: sanitised, cut to [`SNIPPET_WIDTH`] characters
+/// around the finding's columns (with `...` where it is cut), and the caret's place under it.
+#[derive(Debug, PartialEq, Eq)]
+struct Snippet {
+    /// The line as shown.
+    text: String,
+    /// What goes before the caret: a space for each character shown before the column (a tab
+    /// for a tab, so the caret lines up).
+    before: String,
+    /// How many carets.
+    carets: usize,
+}
+
+impl Snippet {
+    /// `column` and `end_column` are 1-based character columns of `line`.
+    fn new(line: &str, column: u32, end_column: u32) -> Snippet {
+        let chars: Vec<char> = line.chars().collect();
+        let len = chars.len();
+        let start = (column as usize).saturating_sub(1).min(len);
+        let end = (end_column as usize).saturating_sub(1).clamp(start, len);
+        let (lo, hi) = if len <= SNIPPET_WIDTH {
+            (0, len)
+        } else {
+            // A third of the width before the column, the rest after it.
+            let lo = start.saturating_sub(SNIPPET_WIDTH / 3);
+            let hi = (lo + SNIPPET_WIDTH).min(len);
+            (hi.saturating_sub(SNIPPET_WIDTH).min(lo), hi)
+        };
+        let shown = |a: usize, b: usize| -> String {
+            let part: String = chars[a..b].iter().collect();
+            clean_keeping(&part, &['\t']).into_owned()
+        };
+        let (head, tail) = (
+            if lo > 0 { "..." } else { "" },
+            if hi < len { "..." } else { "" },
+        );
+        let text = format!("{head}{}{tail}", shown(lo, hi));
+        let before: String = " ".repeat(head.len())
+            + &shown(lo, start)
+                .chars()
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect::<String>();
+        let carets = shown(start, end.min(hi)).chars().count().max(1);
+        Snippet {
+            text,
+            before,
+            carets,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -157,94 +195,21 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl Reporter<'_> {
-    /// The findings as text, then a summary line.
+    /// The findings as text, then a summary line. Source lines longer than
+    /// [`SNIPPET_WIDTH`] characters are cut around the column the finding points at.
     pub(crate) fn audit_text(&mut self, report: &Report, color: bool) -> io::Result<()> {
-        let st = Styles::new(color);
-        let sources = source_lines(report);
-        for f in &masked(report) {
-            let l = report.location(f);
-            let sev = st.severity(f.severity);
-            writeln!(
-                self.out,
-                "{sev}{}[{}]{sev:#}{b}: {}:{}:{}: {}{b:#}",
-                f.severity.as_str(),
-                f.code,
-                clean(&l.file),
-                l.line,
-                l.column,
-                clean(&f.message),
-                b = st.bold
-            )?;
-            let source = sources
-                .get(&l.file)
-                .and_then(|lines| lines.get(usize::try_from(l.line).ok()?.checked_sub(1)?))
-                .map(|line| clean_keeping(line, &['\t']).into_owned());
-            let f_line = l.line;
-            let f_column = l.column;
-            let f_end_column = l.end_column();
-            let width = f_line.to_string().len();
-            let pad = " ".repeat(width);
-            let g = st.gutter;
-            if let Some(src) = source {
-                writeln!(self.out, "{pad} {g}|{g:#}")?;
-                writeln!(self.out, "{g}{}{g:#} {g}|{g:#} {src}", f_line)?;
-                // Keep tabs where the source has them, so the caret lines up.
-                let before: String = src
-                    .chars()
-                    .take((f_column as usize).saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let available = src
-                    .chars()
-                    .count()
-                    .saturating_sub((f_column as usize).saturating_sub(1))
-                    .max(1);
-                let n = (f_end_column.saturating_sub(f_column) as usize).clamp(1, available);
-                writeln!(
-                    self.out,
-                    "{pad} {g}|{g:#} {before}{sev}{}{sev:#}",
-                    "^".repeat(n)
-                )?;
-            }
-            writeln!(
-                self.out,
-                "{pad} {g}={g:#} {b}help{b:#}: {}",
-                clean(&f.help),
-                b = st.bold
-            )?;
-            for r in &f.related {
-                writeln!(
-                    self.out,
-                    "{pad} {g}={g:#} {b}note{b:#}: {}:{}:{}: {}",
-                    clean(&r.location.file),
-                    r.location.line,
-                    r.location.column,
-                    clean(&r.message),
-                    b = st.bold
-                )?;
-            }
-            writeln!(self.out)?;
-        }
-        let s = report.summary();
-        let mut line = format!(
-            "{}, {}, {}",
-            plural(s.errors, "error", "errors"),
-            plural(s.warnings, "warning", "warnings"),
-            plural(s.infos, "info", "infos")
-        );
-        if s.allowed > 0 {
-            line.push_str(&format!(" ({} allowed)", s.allowed));
-        }
-        if report.refused {
-            line.push_str("; K3s would refuse this file and not start");
-        }
-        writeln!(self.out, "{b}{line}{b:#}", b = st.bold)?;
+        self.secrets(&report.secrets);
+        let mut buf = Vec::new();
+        audit_text_to(&mut buf, report, color, &|l| self.mask(l).into_owned())?;
+        // Every secret of the input, wherever a message, a path or a source line quotes it.
+        let text = String::from_utf8_lossy(&buf);
+        self.out.write_all(self.mask(&text).as_bytes())?;
         self.out.flush()
     }
 
     /// The findings as a JSON document.
     pub(crate) fn audit_json(&mut self, report: &Report) -> io::Result<()> {
-        let findings = masked(report);
+        self.secrets(&report.secrets);
         let doc = JsonReport {
             schema_version: AUDIT_JSON_SCHEMA_VERSION,
             tool: JsonTool {
@@ -254,23 +219,21 @@ impl Reporter<'_> {
             file: &report.file,
             refused: report.refused,
             summary: report.summary(),
-            findings: findings
+            findings: report
+                .findings
                 .iter()
                 .map(|f| JsonFinding::new(report, f))
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(super::json_io)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.print_json(&doc)
     }
 
     /// The findings as a SARIF 2.1.0 log.
     pub(crate) fn audit_sarif(&mut self, report: &Report) -> io::Result<()> {
-        let findings = masked(report);
-        serde_json::to_writer_pretty(&mut *self.out, &sarif::to_sarif(report, &findings))
-            .map_err(super::json_io)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.secrets(&report.secrets);
+        // The results quote the input; the rules' descriptions are ours, but a secret that is a
+        // word of ours (`pass`) is masked there too: nothing printed holds a secret.
+        self.print_json(&sarif::to_sarif(report, &report.findings))
     }
 
     /// `--explain-code`: the rule's long description.
@@ -288,6 +251,85 @@ impl Reporter<'_> {
         writeln!(self.out, "{}", rule.description)?;
         self.out.flush()
     }
+}
+
+/// The widest source line shown under a finding, in characters; longer lines are cut around the
+/// finding's column, with `...` where they are cut.
+pub(crate) const SNIPPET_WIDTH: usize = 120;
+
+/// audit's text, before masking.
+fn audit_text_to(
+    out: &mut dyn io::Write,
+    report: &Report,
+    color: bool,
+    mask: &dyn Fn(&str) -> String,
+) -> io::Result<()> {
+    let st = Styles::new(color);
+    let sources = source_lines(report, mask);
+    for f in &report.findings {
+        let l = report.location(f);
+        let sev = st.severity(f.severity);
+        writeln!(
+            out,
+            "{sev}{}[{}]{sev:#}{b}: {}:{}:{}: {}{b:#}",
+            f.severity.as_str(),
+            f.code,
+            clean(&l.file),
+            l.line,
+            l.column,
+            clean(&f.message),
+            b = st.bold
+        )?;
+        let source = sources
+            .get(&l.file)
+            .and_then(|lines| lines.get(usize::try_from(l.line).ok()?.checked_sub(1)?));
+        let pad = " ".repeat(l.line.to_string().len());
+        let g = st.gutter;
+        if let Some(src) = source {
+            let s = Snippet::new(src, l.column, l.end_column());
+            writeln!(out, "{pad} {g}|{g:#}")?;
+            writeln!(out, "{g}{}{g:#} {g}|{g:#} {}", l.line, s.text)?;
+            writeln!(
+                out,
+                "{pad} {g}|{g:#} {}{sev}{}{sev:#}",
+                s.before,
+                "^".repeat(s.carets)
+            )?;
+        }
+        writeln!(
+            out,
+            "{pad} {g}={g:#} {b}help{b:#}: {}",
+            clean(&f.help),
+            b = st.bold
+        )?;
+        for r in &f.related {
+            writeln!(
+                out,
+                "{pad} {g}={g:#} {b}note{b:#}: {}:{}:{}: {}",
+                clean(&r.location.file),
+                r.location.line,
+                r.location.column,
+                clean(&r.message),
+                b = st.bold
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let s = report.summary();
+    let mut line = format!(
+        "{}, {}, {}",
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        plural(s.infos, "info", "infos")
+    );
+    if s.allowed > 0 {
+        line.push_str(&format!(" ({} allowed)", s.allowed));
+    }
+    if report.refused {
+        line.push_str("; K3s would refuse this file and not start");
+    }
+    writeln!(out, "{b}{line}{b:#}", b = st.bold)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -331,6 +373,31 @@ mod tests {
         assert!(out.starts_with(expected), "{out}");
         assert!(out.ends_with("\n1 error, 0 warnings, 0 infos\n"), "{out}");
         assert!(!out.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn snippets_are_cut_around_the_column_and_sanitised() {
+        use super::{Snippet, SNIPPET_WIDTH};
+        // Short lines are shown whole; control characters escaped, tabs kept for the caret.
+        let s = Snippet::new("\tkey: \u{1b}[31m", 7, 8);
+        assert_eq!(s.text, "\tkey: \\u{1b}[31m");
+        // The caret spans the escape shown for the ESC.
+        assert_eq!((s.before.as_str(), s.carets), ("\t     ", 6));
+        // A long line: a third of the width before the column, `...` where it is cut.
+        let line = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let s = Snippet::new(&line, 10_001, 10_002);
+        assert!(
+            s.text.starts_with("...a") && s.text.ends_with("b..."),
+            "{}",
+            s.text
+        );
+        assert_eq!(s.text.chars().count(), SNIPPET_WIDTH + 6);
+        assert_eq!(s.text.chars().nth(s.before.chars().count()), Some('X'));
+        // Near either end, only one side is cut.
+        let s = Snippet::new(&line, 1, 2);
+        assert!(s.text.starts_with('a') && s.text.ends_with("..."));
+        let s = Snippet::new(&line, 20_001, 20_001);
+        assert!(s.text.starts_with("...") && s.text.ends_with('b'));
     }
 
     #[test]

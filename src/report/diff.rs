@@ -73,8 +73,7 @@ impl Reporter<'_> {
                 imports: &r.imports,
                 external_runtime: r.writes_nothing.as_deref(),
             };
-            serde_json::to_writer_pretty(&mut *self.out, &doc)?;
-            writeln!(self.out)?;
+            self.print_json(&doc)?;
         } else {
             for c in &r.changes {
                 let text = unified(c);

@@ -13,7 +13,6 @@ use crate::containerd::cri::AuthKind;
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::Flavor;
 use crate::explain::{Attempt, Credentials, Explanation, Origin, Tls, TlsMode};
-use crate::secret::mask_userinfo;
 
 /// The `schema_version` of explain's JSON document.
 pub(crate) const EXPLAIN_SCHEMA_VERSION: u32 = 1;
@@ -25,13 +24,9 @@ impl Reporter<'_> {
         let show_secrets = self.show_secrets;
         let mut buf = Vec::new();
         explain_text_to(&mut buf, e, show_secrets)?;
-        // URL passwords quoted from the input (`[host."https://user:pw@..."]`) are masked here.
+        // Secrets quoted from the input (`[host."https://user:pw@..."]`) are masked here.
         let text = String::from_utf8_lossy(&buf);
-        let text = if show_secrets {
-            text
-        } else {
-            mask_userinfo(&text).into()
-        };
+        let text = self.mask(&text);
         self.out.write_all(text.as_bytes())?;
         self.out.flush()
     }
@@ -42,23 +37,7 @@ impl Reporter<'_> {
     pub(crate) fn explain_json(&mut self, e: &Explanation) -> io::Result<()> {
         let show_secrets = self.show_secrets;
         let doc = JsonDoc::new(e, show_secrets);
-        let mut value = serde_json::to_value(&doc)?;
-        if !show_secrets {
-            mask_json_strings(&mut value);
-        }
-        serde_json::to_writer_pretty(&mut *self.out, &value)?;
-        writeln!(self.out)?;
-        self.out.flush()
-    }
-}
-
-/// Masks URL passwords in every string of a JSON document.
-fn mask_json_strings(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => *s = mask_userinfo(s),
-        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_json_strings),
-        serde_json::Value::Object(o) => o.values_mut().for_each(mask_json_strings),
-        _ => {}
+        self.print_json(&doc)
     }
 }
 

@@ -21,7 +21,7 @@ use sanitize::{clean, clean_bytes};
 
 use crate::k3s::model::{Level, Note};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
-use crate::secret::{mask_spans, mask_userinfo};
+use crate::secret::{mask_spans, Secrets};
 use crate::write::{Applied, Journal, Plan, PlannedFile, Recovery, Removal, RemovalReason};
 
 /// The program's name in messages.
@@ -37,6 +37,8 @@ pub(crate) struct Reporter<'a> {
     stdout_terminal: bool,
     /// Colour stdout (`--color`, NO_COLOR, CLICOLOR_FORCE, a terminal).
     color: bool,
+    /// The input's secrets, masked in everything printed unless `show_secrets`.
+    secrets: Secrets,
 }
 
 /// The `schema_version` of every JSON document the tool prints: bumped only when a field is
@@ -78,6 +80,7 @@ impl<'a> Reporter<'a> {
             show_secrets: false,
             stdout_terminal: false,
             color: false,
+            secrets: Secrets::default(),
         }
     }
 
@@ -106,9 +109,7 @@ impl<'a> Reporter<'a> {
     /// `schema_version` and `error`, so a consumer parsing stdout always gets JSON.
     pub(crate) fn json_error(&mut self, schema_version: u32, message: &str) -> io::Result<()> {
         let doc = serde_json::json!({ "schema_version": schema_version, "error": message });
-        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(json_io)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.print_json(&doc)
     }
 
     /// Generated text (a completion script, a man page) on stdout, as it is.
@@ -125,9 +126,69 @@ impl<'a> Reporter<'a> {
         self.out.flush()
     }
 
+    /// Print as for a terminal (file contents sanitised too) or not.
+    pub(crate) fn set_terminal(&mut self, yes: bool) {
+        self.stdout_terminal = yes;
+    }
+
     /// Whether messages may show secrets (`--show-secrets`); off unless a command says so.
     pub(crate) fn show_secrets(&mut self, yes: bool) {
         self.show_secrets = yes;
+    }
+
+    /// The input's secrets: from now on masked wherever they occur in what is printed (with the
+    /// spelling the terminal sanitiser gives them, too).
+    pub(crate) fn secrets(&mut self, secrets: &Secrets) {
+        self.secrets.extend(secrets);
+        let escaped: Vec<String> = secrets
+            .values()
+            .map(|v| clean(v.reveal()).into_owned())
+            .collect();
+        for e in escaped {
+            self.secrets.add_spelling(&e);
+        }
+    }
+
+    /// `text` as it may be shown: every secret of the input and every URL user information
+    /// masked, unless `--show-secrets`.
+    pub(crate) fn mask<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if self.show_secrets {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            self.secrets.mask(text)
+        }
+    }
+
+    /// A JSON document as it may be shown: [`Reporter::mask`] on every string.
+    fn mask_json(&self, v: &mut serde_json::Value) {
+        if !self.show_secrets {
+            self.secrets.mask_json(v);
+        }
+    }
+
+    /// A JSON document on stdout, as every JSON document is printed: each string masked
+    /// ([`Reporter::mask`]), every control character escaped ([`sanitize::json`]).
+    fn print_json<T: serde::Serialize + ?Sized>(&mut self, doc: &T) -> io::Result<()> {
+        let mut value = serde_json::to_value(doc).map_err(json_io)?;
+        self.mask_json(&mut value);
+        let text = sanitize::json(&value).map_err(json_io)?;
+        writeln!(self.out, "{text}")?;
+        self.out.flush()
+    }
+
+    /// A fatal error as it may be printed: its chain as one message, masked. (A closed pipe is
+    /// kept as it is, for the caller to recognise.)
+    pub(crate) fn masked_error(&self, err: anyhow::Error) -> anyhow::Error {
+        if crate::cmd::is_broken_pipe(&err) {
+            return err;
+        }
+        anyhow::Error::msg(self.mask(&format!("{err:#}")).into_owned())
+    }
+
+    /// A path as printed: sanitised, its secrets masked (a `configs` key `https://u:PW@host`
+    /// becomes a directory name).
+    fn shown_path(&self, path: &Path) -> String {
+        self.mask(&clean(&path.display().to_string())).into_owned()
     }
 
     /// K3s's log messages from translation, each on one stderr line.
@@ -138,11 +199,7 @@ impl<'a> Reporter<'a> {
                 Level::Error => "error",
             };
             // K3s logs endpoints as written, user:password included.
-            let message = if self.show_secrets {
-                n.message.clone()
-            } else {
-                mask_userinfo(&n.message)
-            };
+            let message = self.mask(&n.message);
             writeln!(
                 self.err,
                 "{NAME}: K3s would log ({level}): {}",
@@ -187,7 +244,7 @@ impl<'a> Reporter<'a> {
         if self.show_secrets {
             bytes.to_vec()
         } else {
-            mask_spans(bytes, spans)
+            self.secrets.mask_bytes(&mask_spans(bytes, spans))
         }
     }
 
@@ -195,7 +252,8 @@ impl<'a> Reporter<'a> {
         if !first {
             writeln!(self.out)?;
         }
-        writeln!(self.out, "==> {} <==", clean(name))?;
+        let name = clean(name);
+        writeln!(self.out, "==> {} <==", self.mask(&name))?;
         if self.stdout_terminal {
             self.out.write_all(clean_bytes(contents).as_bytes())
         } else {
@@ -244,8 +302,8 @@ impl<'a> Reporter<'a> {
             writeln!(
                 self.err,
                 "{NAME}: removed {} ({})",
-                clean(&r.path.display().to_string()),
-                reason(r, &plan.dir)
+                self.shown_path(&r.path),
+                self.mask(&reason(r, &plan.dir))
             )?;
         }
         let mut host_dirs = 0;
@@ -256,8 +314,8 @@ impl<'a> Reporter<'a> {
                 writeln!(
                     self.err,
                     "{NAME}: replaced {} ({})",
-                    clean(&r.path.display().to_string()),
-                    reason(r, &plan.dir)
+                    self.shown_path(&r.path),
+                    self.mask(&reason(r, &plan.dir))
                 )?;
             }
         }
@@ -313,16 +371,16 @@ impl<'a> Reporter<'a> {
             writeln!(
                 self.out,
                 "would remove {} ({})",
-                clean(&r.path.display().to_string()),
-                reason(r, &plan.dir)
+                self.shown_path(&r.path),
+                self.mask(&reason(r, &plan.dir))
             )?;
         }
         for r in &plan.replaced {
             writeln!(
                 self.out,
                 "would replace {} ({})",
-                clean(&r.path.display().to_string()),
-                reason(r, &plan.dir)
+                self.shown_path(&r.path),
+                self.mask(&reason(r, &plan.dir))
             )?;
         }
         for f in &plan.files {
@@ -333,16 +391,12 @@ impl<'a> Reporter<'a> {
 
     fn would_write(&mut self, f: &PlannedFile) -> io::Result<()> {
         if f.unchanged {
-            return writeln!(
-                self.out,
-                "unchanged {}",
-                clean(&f.path.display().to_string())
-            );
+            return writeln!(self.out, "unchanged {}", self.shown_path(&f.path));
         }
         writeln!(
             self.out,
             "would write {} ({} bytes, mode {:04o})",
-            clean(&f.path.display().to_string()),
+            self.shown_path(&f.path),
             f.contents.len(),
             f.mode
         )
@@ -354,7 +408,7 @@ impl<'a> Reporter<'a> {
         writeln!(
             self.err,
             "{NAME}: error: {}",
-            sanitize::clean_keeping(message, &['\n'])
+            self.mask(&sanitize::clean_keeping(message, &['\n']))
         )
     }
 }

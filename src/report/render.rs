@@ -7,7 +7,7 @@ use std::io;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::{json_io, reason, Reporter};
+use super::{reason, Reporter};
 use crate::k3s::render::{Rendered, CERTS_D, CONFIG_TOML};
 use crate::write::{Plan, CONFIG_MODE, HOSTS_MODE};
 
@@ -124,8 +124,6 @@ impl Reporter<'_> {
     }
 
     fn render_doc(&mut self, doc: JsonDoc) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(json_io)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.print_json(&doc)
     }
 }

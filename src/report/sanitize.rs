@@ -58,9 +58,45 @@ pub(crate) fn clean_bytes(b: &[u8]) -> String {
     out
 }
 
+/// A JSON document as printed (pretty): serde_json escapes only C0 controls, so DEL, C1 controls
+/// (U+009B is CSI on some terminals), bidirectional overrides and the escape code points of
+/// non-UTF-8 bytes are written as `\uXXXX` escapes too. The document decodes to the same value;
+/// such characters only ever stand inside strings.
+pub(crate) fn json(value: &serde_json::Value) -> serde_json::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    if !text.chars().any(|c| c != '\n' && unsafe_char(c)) {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_every_control_character() {
+        let v = serde_json::json!({"k\u{9b}": "a\u{7f}b\u{1b}c\u{202e}d\n"});
+        let text = json(&v).expect("json");
+        assert!(
+            !text.chars().any(|c| c != '\n' && unsafe_char(c)),
+            "{text:?}"
+        );
+        assert!(text.contains(r#""a\u007fb\u001bc\u202ed\n""#), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, v);
+    }
 
     #[test]
     fn escapes_what_could_drive_a_terminal() {

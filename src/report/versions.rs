@@ -5,7 +5,7 @@ use std::io;
 
 use serde_json::json;
 
-use super::{json_io, Reporter, NAME};
+use super::{Reporter, NAME};
 use crate::containerd::builds::{BUILDS, DIFFERENCES};
 use crate::k3s::versions::{latest, lines, ERAS, RELEASES};
 
@@ -54,9 +54,7 @@ impl Reporter<'_> {
             "containerd_builds": builds,
             "error": null,
         });
-        serde_json::to_writer_pretty(&mut *self.out, &doc).map_err(json_io)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.print_json(&doc)
     }
 
     /// The release table, then each era with what it changes and the K3s commits behind it.

@@ -38,6 +38,7 @@ mod events;
 mod reader;
 mod resolve;
 mod scanner;
+mod secrets;
 mod source_map;
 mod tree;
 
@@ -45,6 +46,18 @@ pub use any::{GoValue, MapItem};
 pub use decode::{Elem, GoType, Out, Struct};
 pub use error::{ErrorKind, LoadError, Problem};
 pub use source_map::{Entry, Note, Position, SourceMap};
+
+/// The scalars of the first document that sit at a secret position (the value of a
+/// `password`, `auth`, `identity_token` ... key, at any depth), with their text: for masking a
+/// file that did not load. Empty when the file does not parse.
+pub fn secret_scalars(text: &[u8]) -> Vec<(crate::secret::SecretAt, String)> {
+    match tree::parse_first_document(text) {
+        Ok(doc) => secrets::secret_scalars(&doc),
+        Err(_) => Vec::new(),
+    }
+}
+
+pub use secrets::mask_secret_quotes;
 
 /// Decodes YAML `text` into `out` as `yaml.Unmarshal(text, out)` does with yaml.v2 v2.4.0
 /// (non-strict), for a schema described with [`Struct`] and its friends. `name` (a path, or

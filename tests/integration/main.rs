@@ -7,6 +7,7 @@ mod cli_surface;
 mod explain_cli;
 mod fixtures;
 mod harness;
+mod hostile_input;
 mod node_cli;
 mod output_safety;
 mod readme;

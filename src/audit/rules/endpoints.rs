@@ -69,7 +69,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
         };
         let idx = si.to_string();
         let loc = ctx.loc_value(ypath!["mirrors", host, "endpoint", &idx]);
-        let shown = mask_userinfo(&endpoint.to_display());
+        let shown = mask_userinfo(&endpoint.to_display()).into_owned();
         let message = mask_userinfo(&n.message);
         let f = if invalid {
             let all_dropped = !ctx.node.embedded_registry && ctx.reg.mirrors.get(host).is_some_and(|m| {
@@ -86,7 +86,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
                 loc,
                 format!(
                     "endpoint {si} {} of {} is ignored by K3s (it logs \"{message}\"){tail}",
-                    quote(&shown),
+                    quote(shown.as_bytes()),
                     quote(host)
                 ),
                 "Write endpoints as scheme://host[:port][/v2].",
@@ -130,7 +130,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
                 loc,
                 format!(
                     "endpoint {si} {} of {} is the same URL as endpoint {} after K3s normalises it, and is skipped{tail}",
-                    quote(&shown),
+                    quote(shown.as_bytes()),
                     quote(host),
                     match first {
                         Some(i) => i.to_string(),
@@ -189,7 +189,10 @@ fn endpoint(
             Code::EndpointInvalid,
             severity,
             loc.clone(),
-            format!("endpoint {} of {q} {why}", quote(mask_userinfo(raw))),
+            format!(
+                "endpoint {} of {q} {why}",
+                quote(mask_userinfo(raw).as_bytes())
+            ),
             "Write endpoints as scheme://host[:port][/v2].",
         );
         ctx.emit(f);
@@ -262,7 +265,7 @@ fn endpoint(
             loc,
             format!(
                 "endpoint {} has no scheme; K3s uses {shown}{}",
-                quote(mask_userinfo(raw)),
+                quote(mask_userinfo(raw).as_bytes()),
                 if port80 { ", HTTPS to port 80" } else { "" }
             ),
             "Write the scheme explicitly (http:// for a plain-HTTP registry).",

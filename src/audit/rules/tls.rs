@@ -5,7 +5,7 @@
 use super::super::context::{effective_port, quote, ypath, Ctx};
 use super::yaml::intended_tls_key;
 use crate::containerd::docker::{DOCKER_HUB, DOCKER_HUB_HOST};
-use crate::containerd::pem::pem_facts;
+use crate::containerd::pem::{pem_facts, PemFacts};
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs;
@@ -162,32 +162,27 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         if !ctx.opts.check_files {
             continue;
         }
-        let problem = match fs::read_tls_file(&bytes_path(value)).map(|b| pem_facts(&b)) {
-            Err(e) => Some(format!("cannot be read here: {}", e.reason)),
-            Ok(p) => match field {
-                "ca_file" if p.certificates == 0 => Some(
-                    "holds no PEM certificate (containerd: `unable to load CA cert`)".to_string(),
-                ),
-                "cert_file" if p.certificates == 0 => Some(
-                    "holds no PEM certificate (containerd: `failed to load X509 key pair`)"
-                        .to_string(),
-                ),
-                "key_file" if p.private_keys == 0 && p.encrypted_keys > 0 => Some(
-                    "holds only an encrypted private key, which containerd cannot load".to_string(),
-                ),
-                "key_file" if p.private_keys == 0 => Some(
-                    "holds no PEM private key (containerd: `failed to load X509 key pair`)"
-                        .to_string(),
-                ),
-                _ => None,
-            },
+        let registries = registries_phrase(ctx, key);
+        let fails =
+            |problem: String| format!("{problem}; containerd fails every pull from {registries}");
+        let message = match fs::read_tls_file(&bytes_path(value)) {
+            // containerd's os.ReadFile blocks on a FIFO and never ends on /dev/zero.
+            Err(fs::Refusal::NotRegular { kind }) => Some(format!(
+                "is {kind}, not a regular file (audit does not read it); containerd blocks or fails reading it at every pull from {registries}"
+            )),
+            Err(fs::Refusal::TooLarge { limit }) => Some(format!(
+                "is larger than {} MiB (audit does not read it), far more than any certificate or key; containerd reads it whole at every pull from {registries}",
+                limit.max / (1024 * 1024)
+            )),
+            Ok(Err(e)) => Some(fails(format!("cannot be read here: {}", e.reason))),
+            Ok(Ok(b)) => pem_problem(field, &pem_facts(&b)).map(fails),
         };
-        if let Some(problem) = problem {
+        if let Some(message) = message {
             let f = Diagnostic::new(
                 Code::TlsFileUnusable,
                 Severity::Error,
                 loc,
-                format!("{field} {} {problem}; containerd fails every pull from {}", quote(value), registries_phrase(ctx, key)),
+                format!("{field} {} {message}", quote(value)),
                 "Fix the path or the PEM; containerd reads the file at pull time, not when K3s starts.",
             );
             ctx.emit(f);
@@ -322,5 +317,24 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
             "Put Docker Hub's TLS settings under configs.\"docker.io\" (credentials stay under registry-1.docker.io).",
         );
         ctx.emit(f);
+    }
+}
+
+/// What is wrong with a TLS file's PEM contents for its field, if anything.
+fn pem_problem(field: &str, p: &PemFacts) -> Option<String> {
+    match field {
+        "ca_file" if p.certificates == 0 => {
+            Some("holds no PEM certificate (containerd: `unable to load CA cert`)".to_string())
+        }
+        "cert_file" if p.certificates == 0 => Some(
+            "holds no PEM certificate (containerd: `failed to load X509 key pair`)".to_string(),
+        ),
+        "key_file" if p.private_keys == 0 && p.encrypted_keys > 0 => {
+            Some("holds only an encrypted private key, which containerd cannot load".to_string())
+        }
+        "key_file" if p.private_keys == 0 => Some(
+            "holds no PEM private key (containerd: `failed to load X509 key pair`)".to_string(),
+        ),
+        _ => None,
     }
 }

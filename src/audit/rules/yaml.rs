@@ -9,7 +9,6 @@ use super::super::context::{fmt_path, quote, ypath, Ctx};
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::go::string::{BStr, GoString};
-use crate::secret::mask_text;
 use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
@@ -126,13 +125,8 @@ pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Dia
             .chars()
             .skip((column as usize).saturating_sub(1))
             .collect();
-        // yaml.v2 quotes up to seven characters of a scalar it cannot use; do not let that be
-        // part of a password.
-        let message = if line_has_secret_key(src) {
-            mask_backquoted(&p.message)
-        } else {
-            p.message.clone()
-        };
+        // A scalar from a secret position is quoted masked by the loader itself.
+        let message = &p.message;
         let loc = Location {
             file: file.to_string(),
             line,
@@ -159,30 +153,6 @@ pub(crate) fn load_error(err: &LoadError, file: &str, lines: &[&str]) -> Vec<Dia
         out.push(f);
     }
     out
-}
-
-fn line_has_secret_key(line: &str) -> bool {
-    let t = line
-        .trim_start()
-        .trim_start_matches("- ")
-        .trim_start_matches(['"', '\'']);
-    ["password", "auth", "identity_token"].iter().any(|k| {
-        t.strip_prefix(k).is_some_and(|r| {
-            r.trim_start_matches(['"', '\''])
-                .trim_start()
-                .starts_with(':')
-        })
-    }) || mask_text(line) != line
-}
-
-/// Replaces the `` `...` `` part of a yaml.v2 message.
-fn mask_backquoted(msg: &str) -> String {
-    match (msg.find('`'), msg.rfind('`')) {
-        (Some(a), Some(b)) if b > a => {
-            format!("{}`{}`{}", &msg[..a], crate::secret::MASK, &msg[b + 1..])
-        }
-        _ => msg.to_string(),
-    }
 }
 
 fn type_help(msg: &str) -> String {
@@ -936,16 +906,5 @@ mod tests {
             Some("configs.\"r.io\"".to_string())
         );
         assert_eq!(home(Level::Tls, "ca_file", Some(&"r.io".into())), None);
-    }
-
-    #[test]
-    fn masking_type_errors() {
-        assert!(line_has_secret_key("    auth: dXNlcjpwYXNz"));
-        assert!(line_has_secret_key("      password: [x]"));
-        assert!(!line_has_secret_key("      username: [x]"));
-        assert_eq!(
-            mask_backquoted("cannot unmarshal !!str `dXNlcjp...` into x"),
-            "cannot unmarshal !!str `********` into x"
-        );
     }
 }

@@ -1,0 +1,6 @@
+//! cargo-fuzz target: see `k3s_registries::fuzzing::hosts_toml`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    k3s_registries::fuzzing::hosts_toml(data);
+});

@@ -1,0 +1,6 @@
+//! cargo-fuzz target: see `k3s_registries::fuzzing::render`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    k3s_registries::fuzzing::render(data);
+});
