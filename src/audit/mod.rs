@@ -150,6 +150,7 @@ pub(crate) fn check(
                 opts,
                 out: Vec::new(),
                 extra_sources: Vec::new(),
+                memo: Default::default(),
             };
             rules::run_all(&mut ctx, node_files);
             let secrets: Vec<SecretAt> = loaded
