@@ -48,13 +48,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 fn dropped(ctx: &mut Ctx<'_>) {
     let notes = ctx.model.notes.clone();
     // How many endpoints K3s dropped per mirror, counted once (not per note).
-    let mut dropped_per_host: std::collections::HashMap<&str, usize> =
+    let mut dropped_per_host: std::collections::HashMap<&GoString, usize> =
         std::collections::HashMap::new();
     for o in &notes {
         if let NoteKind::InvalidEndpoint { host, .. } | NoteKind::DuplicateEndpoint { host, .. } =
             &o.kind
         {
-            *dropped_per_host.entry(host.as_str()).or_default() += 1;
+            *dropped_per_host.entry(host).or_default() += 1;
         }
     }
     for n in &notes {
@@ -83,7 +83,7 @@ fn dropped(ctx: &mut Ctx<'_>) {
         let message = mask_userinfo(&n.message);
         let f = if invalid {
             let all_dropped = !ctx.node.embedded_registry && ctx.reg.mirrors.get(host).is_some_and(|m| {
-                m.endpoints.len() == dropped_per_host.get(host.as_str()).copied().unwrap_or(0)
+                m.endpoints.len() == dropped_per_host.get(host).copied().unwrap_or(0)
             });
             let tail = if all_dropped {
                 "; no endpoint of this mirror is left, so its images come from the registry itself"

@@ -161,11 +161,11 @@ fn no_effect(ctx: &mut Ctx<'_>) {
         .cloned()
         .collect();
     let model = ctx.model;
-    let rejected_keys: std::collections::HashSet<&str> = model
+    let rejected_keys: std::collections::HashSet<&GoString> = model
         .notes
         .iter()
         .filter_map(|n| match &n.kind {
-            NoteKind::InvalidRegistry { host } => Some(host.as_str()),
+            NoteKind::InvalidRegistry { host } => Some(host),
             _ => None,
         })
         .collect();
@@ -175,7 +175,7 @@ fn no_effect(ctx: &mut Ctx<'_>) {
         } else {
             key.as_bytes()
         };
-        let rejected = rejected_keys.contains(key.as_str());
+        let rejected = rejected_keys.contains(&key);
         if ctx.model.hosts.contains_key(dir) || rejected {
             continue;
         }
