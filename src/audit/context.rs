@@ -1,10 +1,9 @@
 //! What every rule reads: the file as loaded (registry and source map), the model translated
 //! from it for the node, the rendered files, and helpers that turn YAML paths into locations.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::rc::Rc;
 
 use super::Options;
 use crate::containerd::hosts_dir::Resolution;
@@ -60,15 +59,15 @@ pub(crate) struct Ctx<'a> {
     /// Other files read (node hosts.toml, config.toml): name and text, for the text printer.
     pub(crate) extra_sources: Vec<(String, String)>,
     /// Answers computed once: rules ask the same question for every registry or key, and
-    /// recomputing them (a hosts.toml parse per question) made audit quadratic.
+    /// recomputing them (a hosts.toml parse per registry, per question) made audit quadratic.
+    /// Resolutions themselves are not kept: each rule asks for a registry once, and keeping
+    /// them all costs more memory than parsing a small hosts.toml again.
     pub(crate) memo: Memo,
 }
 
 /// What [`Ctx`] computes at most once per audit.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    /// containerd's resolution per registry name.
-    resolutions: RefCell<HashMap<String, Rc<Resolution>>>,
     /// [`Ctx::contacted_hosts`].
     contacted: OnceCell<Option<Vec<(String, String)>>>,
     /// The hosts of [`Ctx::contacted_hosts`].
@@ -84,17 +83,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// What containerd (the `--containerd` build) decides for `registry` from the rendered files.
-    pub(crate) fn resolution(&self, registry: &str) -> Option<Rc<Resolution>> {
-        let view = self.containerd?;
-        if let Some(r) = self.memo.resolutions.borrow().get(registry) {
-            return Some(Rc::clone(r));
-        }
-        let r = Rc::new(view.tree.configure_hosts(registry, self.flavor()));
-        self.memo
-            .resolutions
-            .borrow_mut()
-            .insert(registry.to_string(), Rc::clone(&r));
-        Some(r)
+    pub(crate) fn resolution(&self, registry: &str) -> Option<Resolution> {
+        self.containerd
+            .map(|v| v.tree.configure_hosts(registry, self.flavor()))
     }
 
     /// The containerd build that reads the files (`--containerd`).

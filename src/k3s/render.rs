@@ -161,6 +161,34 @@ impl Renderer {
         })
     }
 
+    /// [`Self::render`] for a reader that looks up only some certs.d directories (`wanted`, by
+    /// the name containerd finds: see [`CertsTree::found_as`]), as explain does for one image:
+    /// config.toml and the wanted hosts files. The others are rendered too when one of them could
+    /// fail to render (a line too long for trimEmpty), since K3s then fails, and so do we.
+    pub(crate) fn render_for(
+        &self,
+        model: &Model,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Rendered, RenderError> {
+        let keep = |dir: &GoString| CertsTree::found_as(dir.as_bytes()).is_some_and(|n| wanted(&n));
+        let all = model
+            .hosts
+            .iter()
+            .any(|(dir, host)| !keep(dir) && !lines_fit(host));
+        let hosts = model
+            .hosts
+            .iter()
+            .filter(|(dir, _)| all || keep(dir))
+            .map(|(dir, host)| self.render_hosts(dir.clone(), host))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (config_toml, config_secrets) = self.render_config(model)?;
+        Ok(Rendered {
+            config_toml,
+            config_secrets,
+            hosts,
+        })
+    }
+
     fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
         let ctx = HostsCtx {
             program: PROGRAM,
@@ -318,6 +346,26 @@ fn credential_spans(bytes: &[u8], registry: &Registry, out: &mut Vec<SecretSpan>
             }
         }
     }
+}
+
+/// Whether every line of `host`'s hosts.toml is surely shorter than trimEmpty's limit (so that
+/// rendering it cannot fail): a line holds at most one URL, two `%q`-quoted paths (at most four
+/// bytes per byte) or one rewrite, plus a few dozen bytes of TOML.
+fn lines_fit(host: &HostConfig) -> bool {
+    const LIMIT: usize = 64 * 1024 - 256;
+    host.default.iter().chain(host.endpoints.iter()).all(|e| {
+        let url = e.url.as_ref().map_or(0, |u| u.string().len());
+        let tls = e.config.tls.as_ref().map_or(0, |t| {
+            4 * (t.ca_file.len().max(t.cert_file.len() + t.key_file.len()))
+        });
+        let rewrites = e
+            .rewrites
+            .iter()
+            .map(|(p, r)| p.len() + r.len())
+            .max()
+            .unwrap_or(0);
+        url.max(tls).max(rewrites) < LIMIT
+    })
 }
 
 /// The password of an endpoint URL (`scheme://user:password@host...`, as `URL.String` prints
