@@ -54,7 +54,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// findings, which is success here.
 fn timed(cmd: &mut Command) -> Duration {
     let t = Instant::now();
-    let status = cmd.stdout(Stdio::null()).status().expect("spawn");
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
     let d = t.elapsed();
     assert!(matches!(status.code(), Some(0 | 1)), "{cmd:?} failed");
     d
@@ -98,7 +102,9 @@ fn tmpfs_dir() -> Option<tempfile::TempDir> {
         let f: Vec<&str> = l.split_whitespace().collect();
         f.get(1) == Some(&"/dev/shm") && f.get(2) == Some(&"tmpfs")
     });
-    is_tmpfs.then(|| tempfile::tempdir_in("/dev/shm").ok()).flatten()
+    is_tmpfs
+        .then(|| tempfile::tempdir_in("/dev/shm").ok())
+        .flatten()
 }
 
 /// `render --output` into fresh directories under `dir`, and `cp -r` of the same tree there,
@@ -138,8 +144,10 @@ fn main() {
         .unwrap_or(5);
     // The binary cargo built for this bench run (release profile), not whatever is in target/;
     // BENCH_BIN measures another build (an older one, for before/after figures) the same way.
-    let bin = std::env::var_os("BENCH_BIN")
-        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_k3s-registries")), PathBuf::from);
+    let bin = std::env::var_os("BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_k3s-registries")),
+        PathBuf::from,
+    );
     println!("binary: {}", bin.display());
     // Cargo's scratch directory for benches: on the build's filesystem, never in the source tree.
     let disk = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tmp");
@@ -151,10 +159,15 @@ fn main() {
         let yaml = generate(mirrors);
         std::fs::write(&reg, &yaml).expect("write input");
         let r = reg.as_os_str();
-        let preview_args: Vec<&std::ffi::OsStr> = vec!["render".as_ref(), "--registries".as_ref(), r];
+        let preview_args: Vec<&std::ffi::OsStr> =
+            vec!["render".as_ref(), "--registries".as_ref(), r];
         let audit_args: Vec<&std::ffi::OsStr> = vec!["audit".as_ref(), "--registries".as_ref(), r];
-        let explain_args: Vec<&std::ffi::OsStr> =
-            vec!["explain".as_ref(), "nginx".as_ref(), "--registries".as_ref(), r];
+        let explain_args: Vec<&std::ffi::OsStr> = vec![
+            "explain".as_ref(),
+            "nginx".as_ref(),
+            "--registries".as_ref(),
+            r,
+        ];
         let (mut preview, mut audit, mut explain) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             preview.push(timed(Command::new(&bin).args(&preview_args)));

@@ -82,9 +82,10 @@ fn dropped(ctx: &mut Ctx<'_>) {
         let shown = mask_userinfo(&endpoint.to_display());
         let message = mask_userinfo(&n.message);
         let f = if invalid {
-            let all_dropped = !ctx.node.embedded_registry && ctx.reg.mirrors.get(host).is_some_and(|m| {
-                m.endpoints.len() == dropped_per_host.get(host).copied().unwrap_or(0)
-            });
+            let all_dropped = !ctx.node.embedded_registry
+                && ctx.reg.mirrors.get(host).is_some_and(|m| {
+                    m.endpoints.len() == dropped_per_host.get(host).copied().unwrap_or(0)
+                });
             let tail = if all_dropped {
                 "; no endpoint of this mirror is left, so its images come from the registry itself"
             } else {
