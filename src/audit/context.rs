@@ -1,6 +1,8 @@
 //! What every rule reads: the file as loaded (registry and source map), the model translated
 //! from it for the node, the rendered files, and helpers that turn YAML paths into locations.
 
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::Options;
@@ -56,6 +58,22 @@ pub(crate) struct Ctx<'a> {
     pub(crate) out: Vec<Diagnostic>,
     /// Other files read (node hosts.toml, config.toml): name and text, for the text printer.
     pub(crate) extra_sources: Vec<(String, String)>,
+    /// Answers computed once: rules ask the same question for every registry or key, and
+    /// recomputing them (a hosts.toml parse per registry, per question) made audit quadratic.
+    /// Resolutions themselves are not kept: each rule asks for a registry once, and keeping
+    /// them all costs more memory than parsing a small hosts.toml again.
+    pub(crate) memo: Memo,
+}
+
+/// What [`Ctx`] computes at most once per audit.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    /// [`Ctx::contacted_hosts`].
+    contacted: OnceCell<Option<Vec<(String, String)>>>,
+    /// The hosts of [`Ctx::contacted_hosts`].
+    contacted_set: OnceCell<Option<HashSet<Vec<u8>>>>,
+    /// [`Ctx::dirs_using_config`], for every key.
+    config_dirs: OnceCell<HashMap<GoString, Vec<GoString>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -102,7 +120,27 @@ impl<'a> Ctx<'a> {
     /// Every request host containerd contacts for a pull from one of [`Self::image_registries`]
     /// (from the rendered files), with the registry it pulls for: the hosts credentials can
     /// reach. `None` when the files do not render.
-    pub(crate) fn contacted_hosts(&self) -> Option<Vec<(String, String)>> {
+    pub(crate) fn contacted_hosts(&self) -> Option<&[(String, String)]> {
+        self.memo
+            .contacted
+            .get_or_init(|| self.compute_contacted_hosts())
+            .as_deref()
+    }
+
+    /// Whether a pull contacts `host` (see [`Self::contacted_hosts`]); `None` when the files
+    /// do not render.
+    pub(crate) fn is_contacted(&self, host: &[u8]) -> Option<bool> {
+        self.memo
+            .contacted_set
+            .get_or_init(|| {
+                self.contacted_hosts()
+                    .map(|c| c.iter().map(|(h, _)| h.as_bytes().to_vec()).collect())
+            })
+            .as_ref()
+            .map(|set| set.contains(host))
+    }
+
+    fn compute_contacted_hosts(&self) -> Option<Vec<(String, String)>> {
         self.containerd?;
         let mut out = Vec::new();
         for registry in self.image_registries() {
@@ -249,21 +287,23 @@ impl<'a> Ctx<'a> {
 
     /// The key that made certs.d directory `dir`: its mirrors key, else its configs key.
     pub(crate) fn dir_key(&self, dir: &BStr) -> Option<(&'static str, GoString)> {
-        let key = |k: &GoString| {
-            if *k == "*" {
-                dir == DEFAULT_DIR
+        // The first key (in key order) naming `dir`: `*` names the default directory and sorts
+        // before it; any other key names the directory of its own name. Looked up, not scanned:
+        // rules ask this for every directory.
+        let star = BStr::new("*");
+        let find = |has: &dyn Fn(&BStr) -> bool| {
+            if dir == DEFAULT_DIR && has(star) {
+                Some(GoString::from(star))
+            } else if dir != star && has(dir) {
+                Some(GoString::from(dir))
             } else {
-                k.as_bstr() == dir
+                None
             }
         };
-        if let Some(k) = self.reg.mirrors.keys().find(|k| key(k)) {
-            return Some(("mirrors", k.clone()));
+        if let Some(k) = find(&|k| self.reg.mirrors.contains_key(k)) {
+            return Some(("mirrors", k));
         }
-        self.reg
-            .configs
-            .keys()
-            .find(|k| key(k))
-            .map(|k| ("configs", k.clone()))
+        find(&|k| self.reg.configs.contains_key(k)).map(|k| ("configs", k))
     }
 
     /// The location of the key that made directory `dir`.
@@ -272,6 +312,31 @@ impl<'a> Ctx<'a> {
             Some((section, k)) => self.loc_key(ypath![section, &k]),
             None => Location::file_start(self.file),
         }
+    }
+
+    /// The certs.d directories (in model order) whose hosts.toml carries `configs.<key>`.
+    pub(crate) fn dirs_using_config(&self, key: &GoString) -> &[GoString] {
+        self.memo
+            .config_dirs
+            .get_or_init(|| {
+                let mut by_key: HashMap<GoString, Vec<GoString>> = HashMap::new();
+                for (dir, hc) in self.user_hosts() {
+                    let mut keys: Vec<&GoString> = hc
+                        .default
+                        .iter()
+                        .chain(hc.endpoints.iter())
+                        .filter_map(|ep| ep.config_key.as_ref())
+                        .collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    for k in keys {
+                        by_key.entry(k.clone()).or_default().push(dir.clone());
+                    }
+                }
+                by_key
+            })
+            .get(key)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Every host configuration with the endpoints it renders (default first), skipping the

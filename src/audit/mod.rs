@@ -162,6 +162,7 @@ pub(crate) fn check(
                 opts,
                 out: Vec::new(),
                 extra_sources: Vec::new(),
+                memo: Default::default(),
             };
             rules::run_all(&mut ctx, node_files);
             report.secrets = Secrets::from_registry(&loaded.registry);

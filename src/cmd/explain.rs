@@ -6,7 +6,7 @@ use anyhow::Context as _;
 
 use super::{containerd_flavor, merge_imports, node, pipeline, refuse_if_k3s_would_not, Status};
 use crate::cli::{ExplainArgs, Format};
-use crate::containerd::hosts_dir::CertsTree;
+use crate::containerd::hosts_dir::{host_paths, CertsTree};
 use crate::containerd::image_ref;
 use crate::explain::{explain, Files};
 use crate::fs;
@@ -49,7 +49,10 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
         None => {
             refuse_if_k3s_would_not(&node)?;
             let p = pipeline(&node.registries, node.options.clone(), rep, true)?;
-            let rendered = Renderer::new()?.render(&p.model)?;
+            // Only the directories containerd looks up for this image, and config.toml.
+            let lookups = host_paths(&image.domain);
+            let rendered =
+                Renderer::new()?.render_for(&p.model, |name| lookups.iter().any(|l| l == name))?;
             let mut files = Files::rendered(&p.source.display_name(), &p.model, &rendered);
             // On a node, containerd also merges the drop-ins config.toml imports.
             if node.found && node.options.era().imports {

@@ -208,6 +208,17 @@ impl Resolution {
 }
 
 impl CertsTree {
+    /// The name under which containerd finds the directory K3s writes for map key `dir`
+    /// (the first component of `filepath.Join(certs.d, dir)` below certs.d; see
+    /// [`Self::from_rendered`]), or `None` when it is never looked up.
+    pub(crate) fn found_as(dir: &[u8]) -> Option<String> {
+        const ROOT: &str = "certs.d";
+        let joined =
+            crate::go::string::display(&filepath::join_bytes(&[ROOT.as_bytes(), dir])).into_owned();
+        let rel = joined.strip_prefix(&format!("{ROOT}/"))?;
+        Some(rel.split('/').next().unwrap_or(rel).to_string())
+    }
+
     /// The tree K3s leaves on a fresh node for these rendered files (directory name as K3s
     /// names it, contents): each file goes to `filepath.Join(certs.d, dir)/hosts.toml`, as
     /// `writeContainerdHosts` writes it; a name with `/` makes its first component a directory

@@ -15,7 +15,7 @@
 //! Files are rendered once, with the real secrets; each file records where its secrets are
 //! ([`SecretSpan`]), and the preview masks them when it prints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tera::{Tera, Value};
@@ -28,7 +28,7 @@ use crate::go::quote::quote;
 use crate::go::string::{ByteSlice, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
 use crate::k3s::node::ConfigVersion;
-use crate::registries::AuthConfig;
+use crate::registries::{AuthConfig, Registry};
 use crate::secret::{SecretSpan, MASK};
 
 /// Where the files go, relative to K3s's `<data-dir>/agent/etc/containerd`.
@@ -161,6 +161,34 @@ impl Renderer {
         })
     }
 
+    /// [`Self::render`] for a reader that looks up only some certs.d directories (`wanted`, by
+    /// the name containerd finds: see [`CertsTree::found_as`]), as explain does for one image:
+    /// config.toml and the wanted hosts files. The others are rendered too when one of them could
+    /// fail to render (a line too long for trimEmpty), since K3s then fails, and so do we.
+    pub(crate) fn render_for(
+        &self,
+        model: &Model,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Rendered, RenderError> {
+        let keep = |dir: &GoString| CertsTree::found_as(dir.as_bytes()).is_some_and(|n| wanted(&n));
+        let all = model
+            .hosts
+            .iter()
+            .any(|(dir, host)| !keep(dir) && !lines_fit(host));
+        let hosts = model
+            .hosts
+            .iter()
+            .filter(|(dir, _)| all || keep(dir))
+            .map(|(dir, host)| self.render_hosts(dir.clone(), host))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (config_toml, config_secrets) = self.render_config(model)?;
+        Ok(Rendered {
+            config_toml,
+            config_secrets,
+            hosts,
+        })
+    }
+
     fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
         let ctx = HostsCtx {
             program: PROGRAM,
@@ -247,22 +275,7 @@ impl Renderer {
                 len,
             })?;
         let mut secrets = Vec::new();
-        for a in model
-            .registry
-            .configs
-            .values()
-            .filter_map(|c| c.auth.as_ref())
-        {
-            for (field, value) in [
-                ("password", &a.password),
-                ("auth", &a.auth),
-                ("identitytoken", &a.identity_token),
-            ] {
-                if !value.is_empty() {
-                    credential_spans(&bytes, field, value, &mut secrets);
-                }
-            }
-        }
+        credential_spans(&bytes, &model.registry, &mut secrets);
         secrets.sort_by_key(|s| s.range.start);
         secrets.dedup();
         Ok((bytes, secrets))
@@ -283,21 +296,76 @@ pub(crate) fn render(model: &Model) -> Result<Rendered, RenderError> {
     Renderer::new()?.render(model)
 }
 
-/// Every line `  <field> = <%q of value>` of a rendered config.toml (the auth template's lines):
-/// the quoted text between the quotes is the secret. Every such line is marked, so a value
-/// repeated elsewhere in the same form is masked too, never the other way round.
-fn credential_spans(bytes: &[u8], field: &str, value: &GoString, out: &mut Vec<SecretSpan>) {
-    let quoted = quote(value);
-    let line = format!("\n  {field} = {quoted}\n");
-    let needle = line.as_bytes();
-    let inner_start = 1 + 2 + field.len() + 3 + 1;
-    for start in find_all(bytes, needle) {
-        let from = start + inner_start;
-        out.push(SecretSpan {
-            range: from..from + quoted.len() - 2,
-            mask: MASK,
-        });
+/// Every line `  <field> = <%q of value>` of a rendered config.toml (the auth template's lines),
+/// for every credential of `registry`: the quoted text between the quotes is the secret. Every
+/// such line is marked, so a value repeated elsewhere in the same form is masked too, never the
+/// other way round. One pass over the file, looking each such line up among the credentials
+/// (searching the file once per credential made a large file quadratic).
+fn credential_spans(bytes: &[u8], registry: &Registry, out: &mut Vec<SecretSpan>) {
+    const FIELDS: [&str; 3] = ["password", "auth", "identitytoken"];
+    let mut quoted: [HashSet<Vec<u8>>; 3] = Default::default();
+    for a in registry.configs.values().filter_map(|c| c.auth.as_ref()) {
+        for (set, value) in quoted
+            .iter_mut()
+            .zip([&a.password, &a.auth, &a.identity_token])
+        {
+            if !value.is_empty() {
+                set.insert(quote(value).into_bytes());
+            }
+        }
     }
+    if quoted.iter().all(HashSet::is_empty) {
+        return;
+    }
+    // A line counts only when a `\n` precedes and follows it (the first line never does).
+    let mut lines = bytes.split(|&b| b == b'\n');
+    let mut offset = lines.next().map_or(0, |first| first.len() + 1);
+    let mut lines = lines.peekable();
+    while let Some(line) = lines.next() {
+        let start = offset;
+        offset += line.len() + 1;
+        if lines.peek().is_none() {
+            break; // not followed by `\n`
+        }
+        let Some(rest) = line.strip_prefix(b"  ") else {
+            continue;
+        };
+        for (field, set) in FIELDS.iter().zip(&quoted) {
+            let Some(value) = rest
+                .strip_prefix(field.as_bytes())
+                .and_then(|r| r.strip_prefix(b" = "))
+            else {
+                continue;
+            };
+            if set.contains(value) {
+                let from = start + 2 + field.len() + 3 + 1;
+                out.push(SecretSpan {
+                    range: from..from + value.len() - 2,
+                    mask: MASK,
+                });
+            }
+        }
+    }
+}
+
+/// Whether every line of `host`'s hosts.toml is surely shorter than trimEmpty's limit (so that
+/// rendering it cannot fail): a line holds at most one URL, two `%q`-quoted paths (at most four
+/// bytes per byte) or one rewrite, plus a few dozen bytes of TOML.
+fn lines_fit(host: &HostConfig) -> bool {
+    const LIMIT: usize = 64 * 1024 - 256;
+    host.default.iter().chain(host.endpoints.iter()).all(|e| {
+        let url = e.url.as_ref().map_or(0, |u| u.string().len());
+        let tls = e.config.tls.as_ref().map_or(0, |t| {
+            4 * (t.ca_file.len().max(t.cert_file.len() + t.key_file.len()))
+        });
+        let rewrites = e
+            .rewrites
+            .iter()
+            .map(|(p, r)| p.len() + r.len())
+            .max()
+            .unwrap_or(0);
+        url.max(tls).max(rewrites) < LIMIT
+    })
 }
 
 /// The password of an endpoint URL (`scheme://user:password@host...`, as `URL.String` prints

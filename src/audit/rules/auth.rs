@@ -58,7 +58,7 @@ fn auths_ignored(ctx: &mut Ctx<'_>) {
 /// decided by the containerd model: is it the host of a request containerd makes for a pull
 /// from any registry an image can name? (explain, for each such image, says the same.)
 fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
-    let Some(contacted) = ctx.contacted_hosts() else {
+    let Some(contacted) = ctx.is_contacted(key.as_bytes()) else {
         // The files do not render (K3s does not start either: see config-toml-invalid).
         return;
     };
@@ -67,7 +67,7 @@ fn never_used(ctx: &mut Ctx<'_>, key: &GoString) {
             "with --embedded-registry K3s replaces configs.{} with the embedded registry's own TLS settings",
             quote(key)
         ))
-    } else if contacted.iter().any(|(h, _)| key == h) {
+    } else if contacted {
         None
     } else if *key == DOCKER_HUB || *key == "index.docker.io" {
         Some(format!(

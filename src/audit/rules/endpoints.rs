@@ -47,7 +47,17 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 /// `endpoint-invalid` (dropped) and `endpoint-duplicate`, from the notes K3s logs.
 fn dropped(ctx: &mut Ctx<'_>) {
     let notes = ctx.model.notes.clone();
-    for n in notes {
+    // How many endpoints K3s dropped per mirror, counted once (not per note).
+    let mut dropped_per_host: std::collections::HashMap<&GoString, usize> =
+        std::collections::HashMap::new();
+    for o in &notes {
+        if let NoteKind::InvalidEndpoint { host, .. } | NoteKind::DuplicateEndpoint { host, .. } =
+            &o.kind
+        {
+            *dropped_per_host.entry(host).or_default() += 1;
+        }
+    }
+    for n in &notes {
         let (host, source_index, endpoint, invalid) = match &n.kind {
             NoteKind::InvalidEndpoint {
                 host,
@@ -72,9 +82,10 @@ fn dropped(ctx: &mut Ctx<'_>) {
         let shown = mask_userinfo(&endpoint.to_display()).into_owned();
         let message = mask_userinfo(&n.message);
         let f = if invalid {
-            let all_dropped = !ctx.node.embedded_registry && ctx.reg.mirrors.get(host).is_some_and(|m| {
-                m.endpoints.len() == ctx.model.notes.iter().filter(|o| matches!(&o.kind, NoteKind::InvalidEndpoint { host: h, .. } | NoteKind::DuplicateEndpoint { host: h, .. } if h == host)).count()
-            });
+            let all_dropped = !ctx.node.embedded_registry
+                && ctx.reg.mirrors.get(host).is_some_and(|m| {
+                    m.endpoints.len() == dropped_per_host.get(host).copied().unwrap_or(0)
+                });
             let tail = if all_dropped {
                 "; no endpoint of this mirror is left, so its images come from the registry itself"
             } else {

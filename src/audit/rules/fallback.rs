@@ -160,17 +160,22 @@ fn no_effect(ctx: &mut Ctx<'_>) {
         .filter(|k| !ctx.is_injected(k))
         .cloned()
         .collect();
+    let model = ctx.model;
+    let rejected_keys: std::collections::HashSet<&GoString> = model
+        .notes
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NoteKind::InvalidRegistry { host } => Some(host),
+            _ => None,
+        })
+        .collect();
     for key in keys {
         let dir = if key == "*" {
             DEFAULT_DIR.as_bytes()
         } else {
             key.as_bytes()
         };
-        let rejected = ctx
-            .model
-            .notes
-            .iter()
-            .any(|n| matches!(&n.kind, NoteKind::InvalidRegistry { host } if *host == key));
+        let rejected = rejected_keys.contains(&key);
         if ctx.model.hosts.contains_key(dir) || rejected {
             continue;
         }

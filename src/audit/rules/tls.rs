@@ -2,6 +2,8 @@
 //! pairs, relative and unusable files, disabled verification, and settings keyed by a name the
 //! contacted endpoint does not have.
 
+use std::collections::HashMap;
+
 use super::super::context::{effective_port, quote, ypath, Ctx};
 use super::yaml::intended_tls_key;
 use crate::containerd::docker::{DOCKER_HUB, DOCKER_HUB_HOST};
@@ -10,7 +12,7 @@ use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::fs;
 use crate::go::filepath;
-use crate::go::string::GoString;
+use crate::go::string::{BStr, GoString};
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::TlsConfig;
 use crate::yaml::Note;
@@ -35,15 +37,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 
 /// The certs.d directories whose hosts.toml carries `configs.<key>` (for messages).
 fn dirs_using(ctx: &Ctx<'_>, key: &GoString) -> Vec<GoString> {
-    ctx.user_hosts()
-        .filter(|(_, hc)| {
-            hc.default
-                .iter()
-                .chain(hc.endpoints.iter())
-                .any(|ep| ep.config_key.as_ref() == Some(key))
-        })
-        .map(|(d, _)| d.clone())
-        .collect()
+    ctx.dirs_using_config(key).to_vec()
 }
 
 fn registries_phrase(ctx: &Ctx<'_>, key: &GoString) -> String {
@@ -219,6 +213,24 @@ fn bytes_path(s: &GoString) -> std::path::PathBuf {
 
 /// `config-not-for-endpoint`.
 fn not_for_endpoint(ctx: &mut Ctx<'_>) {
+    // Every configs key with settings that is a plain host[:port], by hostname, in key order:
+    // computed once, so each endpoint looks its hostname up instead of normalising every key.
+    let reg = ctx.reg;
+    let mut by_hostname: HashMap<&BStr, Vec<&GoString>> = HashMap::new();
+    let normalized: Vec<_> = reg
+        .configs
+        .iter()
+        .filter(|(_, c)| c.auth.is_some() || c.tls.is_some())
+        .filter_map(|(k, _)| {
+            normalize_endpoint_address(k, ctx.node.mirror_addr())
+                .ok()
+                .filter(|n| n.url.host == *k)
+                .map(|n| (k, n.url))
+        })
+        .collect();
+    for (k, url) in &normalized {
+        by_hostname.entry(url.hostname()).or_default().push(k);
+    }
     let mut found = Vec::new();
     for (_, hc) in ctx.user_hosts() {
         let Some(mirror) = &hc.mirror else { continue };
@@ -232,16 +244,10 @@ fn not_for_endpoint(ctx: &mut Ctx<'_>) {
                 continue;
             }
             // (b) the same host under another port (or none).
-            let other_port = ctx
-                .reg
-                .configs
-                .iter()
-                .filter(|(k, c)| (c.auth.is_some() || c.tls.is_some()) && **k != u.host)
-                .find(|(k, _)| {
-                    normalize_endpoint_address(k, ctx.node.mirror_addr())
-                        .is_ok_and(|n| n.url.hostname() == u.hostname() && n.url.host == **k)
-                })
-                .map(|(k, _)| k.clone());
+            let other_port = by_hostname
+                .get(u.hostname())
+                .and_then(|keys| keys.iter().find(|k| ***k != u.host))
+                .map(|k| (*k).clone());
             if let Some(k) = other_port {
                 let same_port = normalize_endpoint_address(&k, ctx.node.mirror_addr())
                     .is_ok_and(|n| effective_port(&n.url) == effective_port(u));
