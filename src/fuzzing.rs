@@ -173,7 +173,7 @@ pub fn printed(data: &[u8], flags: u8, show_secrets: bool, terminal: bool) -> Ve
         rep.show_secrets(show_secrets);
         rep.set_terminal(terminal);
         if let Ok(loaded) = registries::load_str(data, "fuzz.yaml") {
-            rep.secrets(&Secrets::from_registry(&loaded.registry));
+            rep.secrets(&loaded.registry.secrets());
             let model = translate(&loaded.registry, &node);
             let _ = rep.notes(&model.notes);
             if let Ok(renderer) = Renderer::new() {
@@ -249,7 +249,7 @@ pub fn render(data: &[u8]) {
 fn sought_secrets(data: &[u8]) -> Vec<String> {
     let mut s = Secrets::default();
     match registries::load_str(data, "fuzz.yaml") {
-        Ok(loaded) => s.extend(&Secrets::from_registry(&loaded.registry)),
+        Ok(loaded) => s.extend(&loaded.registry.secrets()),
         Err(_) => {
             for (_, v) in crate::yaml::secret_scalars(data) {
                 s.add(&v);

@@ -19,7 +19,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::containerd::cri::add_auth_secrets;
 use crate::go::string::GoString;
+use crate::secret::Secrets;
 use crate::yaml::{self, Elem, GoType, Out};
 pub use crate::yaml::{LoadError, SourceMap};
 
@@ -32,6 +34,33 @@ pub struct Registry {
     pub configs: BTreeMap<GoString, RegistryConfig>,
     /// `auths`: parsed (and so able to fail a load) but never used by K3s.
     pub auths: BTreeMap<GoString, AuthConfig>,
+}
+
+impl Registry {
+    /// The secrets of a registries file: every password, `auth` string (and the password it
+    /// decodes to) and identity token of `configs` and `auths`, and the user information of
+    /// every mirror name, endpoint and `configs` key.
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        for (name, m) in &self.mirrors {
+            s.add_userinfo(&name.to_display());
+            for e in &m.endpoints {
+                s.add_userinfo(&e.to_display());
+            }
+        }
+        let auths = self
+            .configs
+            .iter()
+            .filter_map(|(k, c)| Some((k, c.auth.as_ref()?)));
+        for (key, a) in auths.chain(self.auths.iter()) {
+            s.add_userinfo(&key.to_display());
+            add_auth_secrets(&mut s, &a.password, &a.auth, &a.identity_token);
+        }
+        for key in self.configs.keys() {
+            s.add_userinfo(&key.to_display());
+        }
+        s
+    }
 }
 
 /// `registries.Mirror`.

@@ -353,50 +353,6 @@ impl Secrets {
         }
     }
 
-    /// The secrets of a registries file: every password, `auth` string (and the password it
-    /// decodes to) and identity token of `configs` and `auths`, and the user information of
-    /// every mirror name, endpoint and `configs` key.
-    pub(crate) fn from_registry(reg: &crate::registries::Registry) -> Secrets {
-        let mut s = Secrets::default();
-        for (name, m) in &reg.mirrors {
-            s.add_userinfo(&name.to_display());
-            for e in &m.endpoints {
-                s.add_userinfo(&e.to_display());
-            }
-        }
-        let auths = reg
-            .configs
-            .iter()
-            .filter_map(|(k, c)| Some((k, c.auth.as_ref()?)));
-        for (key, a) in auths.chain(reg.auths.iter()) {
-            s.add_userinfo(&key.to_display());
-            s.add_auth(&a.password, &a.auth, &a.identity_token);
-        }
-        for key in reg.configs.keys() {
-            s.add_userinfo(&key.to_display());
-        }
-        s
-    }
-
-    /// A password, an `auth` string (and the password it decodes to) and an identity token.
-    pub(crate) fn add_auth(
-        &mut self,
-        password: impl AsRef<[u8]>,
-        auth: impl AsRef<[u8]>,
-        identity_token: impl AsRef<[u8]>,
-    ) {
-        self.add(password);
-        self.add(&auth);
-        self.add(identity_token);
-        let decoded = crate::containerd::cri::parse_auth(&crate::containerd::cri::AuthConfig {
-            auth: Secret::new(crate::go::string::display(auth.as_ref())),
-            ..Default::default()
-        });
-        if let Ok(c) = decoded {
-            self.add(c.secret.reveal());
-        }
-    }
-
     /// Adds every secret of `other`.
     pub(crate) fn extend(&mut self, other: &Secrets) {
         for v in &other.values {

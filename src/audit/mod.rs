@@ -28,7 +28,7 @@ use crate::k3s::render::{RenderError, Renderer};
 use crate::k3s::translate::translate;
 use crate::k3s::user_template::UserTemplate;
 use crate::registries;
-use crate::secret::{SecretAt, Secrets};
+use crate::secret::SecretAt;
 use context::Ctx;
 
 /// What to check besides registries.yaml and the node flags.
@@ -165,7 +165,7 @@ pub(crate) fn check(
                 memo: Default::default(),
             };
             rules::run_all(&mut ctx, node_files);
-            report.secrets = Secrets::from_registry(&loaded.registry);
+            report.secrets = loaded.registry.secrets();
             let secrets: Vec<SecretAt> = loaded
                 .source_map
                 .entries()

@@ -91,26 +91,7 @@ fn color_when(c: ColorChoice) -> ColorWhen {
     }
 }
 
-/// Whether an error chain ends in a closed pipe (`audit | head -1`): the reader's choice, not an
-/// error. Looks through the whole chain, and into I/O errors that wrap another error (a JSON
-/// serialiser's, which wraps the I/O error of the stream it wrote to), as ripgrep does.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::BrokenPipe {
-                return true;
-            }
-            if let Some(inner) = io.get_ref() {
-                return broken(inner);
-            }
-        }
-        if let Some(j) = e.downcast_ref::<serde_json::Error>() {
-            return j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
-        }
-        false
-    }
-    err.chain().any(broken)
-}
+pub use crate::report::is_broken_pipe;
 
 /// Print a fatal error (its whole chain) on stderr.
 pub fn report_error(err: &anyhow::Error, stderr: &mut dyn Write) {
@@ -224,7 +205,7 @@ fn load(
             return Err(e.into());
         }
     };
-    rep.secrets(&Secrets::from_registry(&loaded.registry));
+    rep.secrets(&loaded.registry.secrets());
     Ok((source, loaded))
 }
 

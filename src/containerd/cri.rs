@@ -152,13 +152,34 @@ pub(crate) enum CredentialLookup {
     Unusable(AuthError),
 }
 
+/// A password, an `auth` string (and the password it decodes to, as [`parse_auth`] reads it)
+/// and an identity token, added to `s`.
+pub(crate) fn add_auth_secrets(
+    s: &mut crate::secret::Secrets,
+    password: impl AsRef<[u8]>,
+    auth: impl AsRef<[u8]>,
+    identity_token: impl AsRef<[u8]>,
+) {
+    s.add(password);
+    s.add(&auth);
+    s.add(identity_token);
+    let decoded = parse_auth(&AuthConfig {
+        auth: crate::secret::Secret::new(crate::go::string::display(auth.as_ref())),
+        ..Default::default()
+    });
+    if let Ok(c) = decoded {
+        s.add(c.secret.reveal());
+    }
+}
+
 impl CriRegistry {
     /// The secrets of the file's `auth` tables (and the user information of their keys).
     pub(crate) fn secrets(&self) -> crate::secret::Secrets {
         let mut s = crate::secret::Secrets::default();
         for (key, a) in &self.auths {
             s.add_userinfo(key);
-            s.add_auth(
+            add_auth_secrets(
+                &mut s,
                 a.password.reveal(),
                 a.auth.reveal(),
                 a.identitytoken.reveal(),

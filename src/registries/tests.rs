@@ -1149,3 +1149,40 @@ fn non_utf8_bytes_in_messages_show_as_hex() {
         "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `\u{e9}\u{e9}\u{e9}\\xc3...` into registries.TLSConfig"
     );
 }
+
+fn decode_masked(yaml: &str) -> LoadError {
+    let mut e = load_str(yaml.as_bytes(), "r.yaml").expect_err(yaml);
+    crate::yaml::mask_secret_quotes(&mut e, yaml.as_bytes());
+    e
+}
+
+/// An error quoting a scalar from a secret position quotes it masked, at every kind of
+/// error that quotes one; elsewhere the scalar is shown.
+#[test]
+fn errors_quoting_a_secret_are_masked() {
+    for (yaml, shown) in [
+        (
+            "configs:\n  r:\n    auth:\n      password: !!int \"hunter2hunter2\"\n",
+            "cannot decode !!str `********` as a !!int",
+        ),
+        (
+            "configs:\n  r:\n    auth: \"dXNlcjpwYXNzd29yZA==\"\n",
+            "cannot unmarshal !!str `********` into registries.AuthConfig",
+        ),
+        (
+            "configs:\n  r:\n    auth:\n      password: {hunter2: x}\n",
+            "cannot unmarshal !!map into string",
+        ),
+        (
+            "x: &s !!float hunter2hunter2\nconfigs:\n  r:\n    auth:\n      password: *s\n",
+            "cannot decode !!str `********` as a !!float",
+        ),
+    ] {
+        let e = decode_masked(yaml);
+        assert_eq!(e.message(), shown, "{yaml}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(!e.to_string().contains("dXNlcjp"), "{e}");
+    }
+    let e = decode_masked("configs:\n  r:\n    tls:\n      insecure_skip_verify: \"true\"\n");
+    assert_eq!(e.message(), "cannot unmarshal !!str `true` into bool");
+}

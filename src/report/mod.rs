@@ -57,6 +57,27 @@ pub mod schema {
     pub const DIFF: u32 = super::diff::DIFF_SCHEMA_VERSION;
 }
 
+/// Whether an error chain ends in a closed pipe (`audit | head -1`): the reader's choice, not an
+/// error. Looks through the whole chain, and into I/O errors that wrap another error (a JSON
+/// serialiser's, which wraps the I/O error of the stream it wrote to), as ripgrep does.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                return broken(inner);
+            }
+        }
+        if let Some(j) = e.downcast_ref::<serde_json::Error>() {
+            return j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    }
+    err.chain().any(broken)
+}
+
 /// A JSON serialiser's error as the I/O error it is (a closed pipe stays a closed pipe).
 fn json_io(e: serde_json::Error) -> io::Error {
     match e.io_error_kind() {
@@ -179,7 +200,7 @@ impl<'a> Reporter<'a> {
     /// A fatal error as it may be printed: its chain as one message, masked. (A closed pipe is
     /// kept as it is, for the caller to recognise.)
     pub(crate) fn masked_error(&self, err: anyhow::Error) -> anyhow::Error {
-        if crate::cmd::is_broken_pipe(&err) {
+        if is_broken_pipe(&err) {
             return err;
         }
         anyhow::Error::msg(self.mask(&format!("{err:#}")).into_owned())

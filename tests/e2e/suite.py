@@ -557,6 +557,9 @@ class Suite:
         out.mkdir(parents=True, exist_ok=True)
         base.mkdir()
         (base / "registries.yaml").write_text(s.registries)
+        # render --output creates only the last component of DIR (a mistyped path is refused);
+        # K3s's own data dir exists on a node.
+        etc.parent.mkdir(parents=True)
         self.k3s_registries("render", "--registries", str(base / "registries.yaml"), "--config-version", "2",
                             "--data-dir", str(data), "--output", str(etc), *s.flags)
         for name, text in s.hosts_dir.items():
