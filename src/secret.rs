@@ -16,6 +16,7 @@
 //!   them (`crate::yaml`).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -301,6 +302,8 @@ pub(crate) fn mask_userinfo(text: &str) -> Cow<'_, str> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Secrets {
     values: Vec<Secret>,
+    /// The values, for the duplicate check (a scan of `values` made adding n secrets quadratic).
+    seen: HashSet<String>,
     matcher: OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
@@ -333,8 +336,7 @@ impl Secrets {
 
     /// Adds one spelling of a secret, as it is.
     pub(crate) fn add_spelling(&mut self, value: &str) {
-        if value.chars().count() < Self::MIN_LEN || self.values.iter().any(|v| v.reveal() == value)
-        {
+        if value.chars().count() < Self::MIN_LEN || !self.seen.insert(value.to_string()) {
             return;
         }
         self.values.push(Secret::new(value));
