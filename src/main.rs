@@ -1,4 +1,5 @@
 //! The `k3s-registries` binary: parse arguments, run, print the error chain, exit.
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use k3s_registries::cli::Cli;
@@ -7,11 +8,24 @@ use k3s_registries::cmd::{is_broken_pipe, report_error, run, Status};
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2, as documented.
     let cli = Cli::parse_args();
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    let status = match run(cli, &mut stdout, &mut stderr) {
+    // Into a pipe or a file, stdout is block-buffered (a preview of 20,000 files made 60,000
+    // write calls line by line); on a terminal it stays line-buffered.
+    let stdout = std::io::stdout();
+    let mut stdout: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
+    };
+    let mut stderr = std::io::stderr().lock();
+    let status = match run(cli, &mut stdout, &mut stderr).and_then(|status| {
+        stdout.flush()?;
+        Ok(status)
+    }) {
         Ok(status) => status,
         Err(err) if is_broken_pipe(&err) => Status::Ok,
         Err(err) => {
+            // What was printed before the error goes out before it.
+            let _ = stdout.flush();
             report_error(&err, &mut stderr);
             Status::Error
         }

@@ -395,12 +395,17 @@ impl Secrets {
 
     /// Bytes of a file with every secret value masked (user information too, in its UTF-8 runs).
     pub(crate) fn mask_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        let replaced;
         let bytes = match self.matcher() {
             Some(m) if m.is_match(bytes) => {
-                m.replace_all_bytes(bytes, &vec![MASK.as_bytes(); self.values.len()])
+                replaced = m.replace_all_bytes(bytes, &vec![MASK.as_bytes(); self.values.len()]);
+                &replaced[..]
             }
-            _ => bytes.to_vec(),
+            _ => bytes,
         };
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return mask_userinfo(text).into_owned().into_bytes();
+        }
         let mut out = Vec::with_capacity(bytes.len());
         for chunk in bytes.utf8_chunks() {
             out.extend_from_slice(mask_userinfo(chunk.valid()).as_bytes());

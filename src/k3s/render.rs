@@ -15,6 +15,7 @@
 //! Files are rendered once, with the real secrets; each file records where its secrets are
 //! ([`SecretSpan`]), and the preview masks them when it prints.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -427,6 +428,12 @@ impl Transport {
 
     /// Bytes to text.
     fn encode(b: &[u8]) -> String {
+        // Almost every value: valid UTF-8 without the marker, spelled as it is.
+        if let Ok(text) = std::str::from_utf8(b) {
+            if !text.contains(Self::MARKER) {
+                return text.to_string();
+            }
+        }
         let mut out = String::with_capacity(b.len());
         for chunk in b.utf8_chunks() {
             for c in chunk.valid().chars() {
@@ -444,9 +451,9 @@ impl Transport {
     }
 
     /// Text back to bytes.
-    fn decode(s: &str) -> Vec<u8> {
+    fn decode(s: &str) -> Cow<'_, [u8]> {
         if !s.contains(Self::MARKER) {
-            return s.as_bytes().to_vec();
+            return Cow::Borrowed(s.as_bytes());
         }
         let mut out = Vec::with_capacity(s.len());
         let mut chars = s.chars();
@@ -468,7 +475,7 @@ impl Transport {
                 None => {}
             }
         }
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -515,7 +522,16 @@ pub(crate) fn trim_empty(bytes: &[u8]) -> Result<Vec<u8>, usize> {
 /// Go's `strings.TrimSpace(line) == ""`: every rune is Unicode white space (an invalid byte is
 /// not).
 fn is_blank(line: &[u8]) -> bool {
-    line.utf8_chunks()
+    // ASCII first (Unicode's White_Space there is \t, \n, \v, \f, \r and space): a line of
+    // TOML almost always has a printable ASCII byte after its indentation.
+    let Some(i) = line.iter().position(|b| !matches!(b, b'\t'..=b'\r' | b' ')) else {
+        return true;
+    };
+    if line[i].is_ascii() {
+        return false;
+    }
+    line[i..]
+        .utf8_chunks()
         .all(|chunk| chunk.invalid().is_empty() && chunk.valid().chars().all(char::is_whitespace))
 }
 

@@ -75,6 +75,23 @@ struct LineCounter {
 
 impl LineCounter {
     fn feed(&mut self, bytes: &[u8]) {
+        if bytes.is_ascii() {
+            for &b in bytes {
+                match b {
+                    b'\n' if self.cr => self.cr = false,
+                    b'\r' | b'\n' => {
+                        self.line += 1;
+                        self.column = 1;
+                        self.cr = b == b'\r';
+                    }
+                    _ => {
+                        self.column += 1;
+                        self.cr = false;
+                    }
+                }
+            }
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         for c in text.chars() {
             match c {
@@ -261,6 +278,19 @@ impl<'a> Reader<'a> {
                         }
                     }
                     _ => {
+                        // A run of printable ASCII decodes to itself: copied at once (what the
+                        // loop below does a character at a time).
+                        let run = raw
+                            .iter()
+                            .position(|b| !matches!(b, 0x09 | 0x0A | 0x0D | 0x20..=0x7E))
+                            .unwrap_or(raw.len());
+                        if run > 0 {
+                            self.buf.extend_from_slice(&raw[..run]);
+                            self.raw_pos += run;
+                            self.offset += run;
+                            self.unread += run;
+                            continue;
+                        }
                         let octet = raw[0];
                         let width = match octet {
                             _ if octet & 0x80 == 0x00 => 1,
