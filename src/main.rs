@@ -17,11 +17,19 @@ fn main() -> ExitCode {
         Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
     };
     let mut stderr = std::io::stderr().lock();
-    let status = match run(cli, &mut stdout, &mut stderr).and_then(|status| {
-        stdout.flush()?;
-        Ok(status)
-    }) {
-        Ok(status) => status,
+    let status = match run(cli, &mut stdout, &mut stderr) {
+        // What was buffered goes out now; a reader that went away does not change the status.
+        Ok(status) => match stdout.flush() {
+            Ok(()) => status,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => status,
+            Err(err) => {
+                report_error(
+                    &anyhow::Error::new(err).context("writing stdout"),
+                    &mut stderr,
+                );
+                Status::Error
+            }
+        },
         Err(err) if is_broken_pipe(&err) => Status::Ok,
         Err(err) => {
             // What was printed before the error goes out before it.

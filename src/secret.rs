@@ -631,4 +631,19 @@ mod tests {
         s.mask_json(&mut v);
         assert_eq!(v, serde_json::json!({"********": ["********"]}));
     }
+
+    /// Each spelling is kept once, however often it is added (looked up in a set: a scan of the
+    /// list made adding n secrets quadratic), and the order of first addition is kept.
+    #[test]
+    fn spellings_kept_once_in_order() {
+        let mut s = Secrets::default();
+        for _ in 0..3 {
+            s.add("second-secret");
+            s.add("first-secret");
+            s.add_spelling("second-secret");
+        }
+        let values: Vec<&str> = s.values().map(Secret::reveal).collect();
+        assert_eq!(values, ["second-secret", "first-secret"]);
+        assert_eq!(s.mask("first-secret second-secret"), "******** ********");
+    }
 }
