@@ -558,7 +558,13 @@ struct EndpointCtx {
 
 impl EndpointCtx {
     fn new(e: &RegistryEndpoint) -> Self {
-        let tls = e.config.tls.clone().unwrap_or_default();
+        static NO_TLS: std::sync::OnceLock<crate::registries::TlsConfig> =
+            std::sync::OnceLock::new();
+        let tls = e
+            .config
+            .tls
+            .as_ref()
+            .unwrap_or_else(|| NO_TLS.get_or_init(Default::default));
         EndpointCtx {
             has_url: e.url.is_some(),
             url: e.url.as_ref().map(|u| go(&u.string())).unwrap_or_default(),
