@@ -138,7 +138,8 @@ pub(crate) fn check(
             for line in &lines {
                 report.secrets.add_userinfo(line);
             }
-            report.sources.insert(&input.name, &text, at);
+            drop(lines);
+            report.sources.insert(&input.name, text, at);
         }
         Ok(loaded) => {
             let model = translate(&loaded.registry, node);
@@ -149,22 +150,25 @@ pub(crate) fn check(
                 Err(e) => return Err(e.into()),
             };
             let view = rendered.as_ref().ok().map(|r| r.on_node(&model));
-            let mut ctx = Ctx {
-                file: &input.name,
-                path: input.path.as_deref(),
-                lines,
-                reg: &loaded.registry,
-                map: &loaded.source_map,
-                model: &model,
-                rendered: rendered.as_ref(),
-                containerd: view.as_ref(),
-                node,
-                opts,
-                out: Vec::new(),
-                extra_sources: Vec::new(),
-                memo: Default::default(),
+            let (findings, extra) = {
+                let mut ctx = Ctx {
+                    file: &input.name,
+                    path: input.path.as_deref(),
+                    lines,
+                    reg: &loaded.registry,
+                    map: &loaded.source_map,
+                    model: &model,
+                    rendered: rendered.as_ref(),
+                    containerd: view.as_ref(),
+                    node,
+                    opts,
+                    out: Vec::new(),
+                    extra_sources: Vec::new(),
+                    memo: Default::default(),
+                };
+                rules::run_all(&mut ctx, node_files);
+                (ctx.out, ctx.extra_sources)
             };
-            rules::run_all(&mut ctx, node_files);
             report.secrets = loaded.registry.secrets();
             let secrets: Vec<SecretAt> = loaded
                 .source_map
@@ -189,11 +193,12 @@ pub(crate) fn check(
                     key_column: e.key.column,
                 })
                 .collect();
-            report.sources.insert(&input.name, &text, secrets);
-            for (name, t) in &ctx.extra_sources {
-                report.sources.insert(name, t, Vec::new());
+            // The lines (borrowing the text) went with the context.
+            report.sources.insert(&input.name, text, secrets);
+            for (name, t) in extra {
+                report.sources.insert(&name, t, Vec::new());
             }
-            report.findings = ctx.out;
+            report.findings = findings;
         }
     }
     if let Some(tree) = &node_files.hosts_dir {

@@ -7,8 +7,6 @@
 //! entry, a field set to null, a replaced sequence) stay in [`SourceMap::entries`] but
 //! [`SourceMap::find`] skips them.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::go::string::GoString;
@@ -94,26 +92,10 @@ pub struct Entry {
     hash: u64,
 }
 
-/// The path hashes are already hashes: the index map uses them as they are.
-#[derive(Debug, Clone, Copy, Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// Path hash -> indexes of the entries with that hash, oldest first.
-type Index = HashMap<u64, Vec<u32>, BuildHasherDefault<IdHasher>>;
+/// (path hash, entry index) for every entry, sorted: the entries with one hash are a run, oldest
+/// first. Twelve bytes an entry, where a map of hash to a list of indexes cost a list (and its
+/// allocation) per path.
+type Index = Vec<(u64, u32)>;
 
 /// Positions and decoding notes for a loaded file.
 #[derive(Debug, Clone, Default)]
@@ -166,25 +148,35 @@ impl SourceMap {
 
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
-            let mut index = Index::default();
-            for (i, e) in self.entries.iter().enumerate() {
-                index.entry(e.hash).or_default().push(i as u32);
-            }
+            let mut index: Index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.hash, i as u32))
+                .collect();
+            index.sort_unstable();
             index
         })
     }
 
     /// Latest entry index recorded for exactly this path.
     fn latest<S: AsRef<[u8]>>(&self, path: &[S]) -> Option<usize> {
-        let candidates = self.index().get(&path_hash(path))?;
-        candidates.iter().rev().map(|&i| i as usize).find(|&i| {
-            let e = &self.entries[i];
-            e.path.len() == path.len()
-                && e.path
-                    .iter()
-                    .zip(path)
-                    .all(|(a, b)| a.as_bytes() == b.as_ref())
-        })
+        let index = self.index();
+        let h = path_hash(path);
+        let end = index.partition_point(|&(eh, _)| eh <= h);
+        index[..end]
+            .iter()
+            .rev()
+            .take_while(|&&(eh, _)| eh == h)
+            .map(|&(_, i)| i as usize)
+            .find(|&i| {
+                let e = &self.entries[i];
+                e.path.len() == path.len()
+                    && e.path
+                        .iter()
+                        .zip(path)
+                        .all(|(a, b)| a.as_bytes() == b.as_ref())
+            })
     }
 
     /// The entry for `path` whose value is in the decoded result: the last one recorded, unless
