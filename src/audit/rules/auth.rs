@@ -2,6 +2,8 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
+use std::collections::HashSet;
+
 use super::super::context::{quote, ypath, Ctx};
 use crate::containerd::cri::{self, parse_auth, AuthError, CredentialLookup};
 use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
@@ -17,13 +19,12 @@ use crate::secret::Secret;
 /// Every credential rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     auths_ignored(ctx);
-    let configs: Vec<(GoString, AuthConfig)> = ctx
-        .reg
+    let reg = ctx.reg;
+    let configs = reg
         .configs
         .iter()
-        .filter_map(|(k, c)| c.auth.clone().map(|a| (k.clone(), a)))
-        .collect();
-    for (key, auth) in &configs {
+        .filter_map(|(k, c)| c.auth.as_ref().map(|a| (k, a)));
+    for (key, auth) in configs {
         if key != "*" {
             never_used(ctx, key);
         }
@@ -230,7 +231,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
     let Some(view) = ctx.containerd else { return };
     let Some(Ok(cri)) = &view.config else { return };
     let mut found = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (dir, hc) in ctx.user_hosts() {
         let registry = match &hc.mirror {
             Some(m) if m == "*" => super::super::context::OTHER_REGISTRY.to_string(),
@@ -263,7 +264,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
             };
             let Some(ep) = ep else { continue };
             let url = ep.url.as_ref().map(|u| u.redacted()).unwrap_or_default();
-            seen.push(host.clone());
+            seen.insert(host.clone());
             found.push((
                 ctx.endpoint_loc(hc, ep),
                 how.replace("{url}", &url.to_display()),

@@ -19,17 +19,16 @@ use crate::yaml::Note;
 
 /// Every TLS rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let tls: Vec<(GoString, TlsConfig, bool)> = ctx
-        .reg
+    let reg = ctx.reg;
+    let tls = reg
         .configs
         .iter()
-        .filter_map(|(k, c)| c.tls.clone().map(|t| (k.clone(), t, c.auth.is_some())))
-        .collect();
-    for (key, t, has_auth) in &tls {
+        .filter_map(|(k, c)| c.tls.as_ref().map(|t| (k, t, c.auth.is_some())));
+    for (key, t, has_auth) in tls {
         pairs(ctx, key, t);
         paths(ctx, key, t);
         if t.insecure_skip_verify {
-            skip_verify(ctx, key, *has_auth);
+            skip_verify(ctx, key, has_auth);
         }
     }
     not_for_endpoint(ctx);
