@@ -178,9 +178,9 @@ pub(crate) fn check(
                 // An alias (merged or not) records the alias's position, not the value's; the
                 // anchored value is masked where it is written.
                 .filter(|e| {
-                    rules::yaml::is_secret_path(&e.path)
+                    e.key != e.value
                         && !e.notes.contains(&crate::yaml::Note::Null)
-                        && e.key != e.value
+                        && rules::yaml::is_secret_path(&loaded.source_map.path(e))
                 })
                 .filter(|e| {
                     !e.notes

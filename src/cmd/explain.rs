@@ -48,7 +48,9 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
         }
         None => {
             refuse_if_k3s_would_not(&node)?;
-            let p = pipeline(&node.registries, node.options.clone(), rep, true)?;
+            // explain reads the model, never the file's positions: no source map, and the
+            // registry moves into the model instead of being copied.
+            let p = pipeline(&node.registries, node.options.clone(), rep, false)?;
             // Only the directories containerd looks up for this image, and config.toml.
             let lookups = host_paths(&image.domain);
             let rendered =

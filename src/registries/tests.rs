@@ -847,7 +847,7 @@ configs:
     let notes: Vec<_> = m
         .notes()
         .map(|(e, n)| {
-            let path: Vec<String> = e.path.iter().map(ToString::to_string).collect();
+            let path: Vec<String> = m.path(e).iter().map(ToString::to_string).collect();
             (path.join("/"), n.clone())
         })
         .collect();
@@ -894,12 +894,7 @@ configs:
     assert!(e.is_none(), "tls was cleared after the merge");
     let merge = m
         .entries()
-        .find(|e| {
-            e.path
-                .iter()
-                .map(|s| &**s)
-                .eq(["configs", "r", "tls", "<<"])
-        })
+        .find(|e| m.path_is(e, &["configs", "r", "tls", "<<"]))
         .expect("merge entry");
     assert!(merge.notes.contains(&Note::MergeKey));
     assert!(merge.notes.contains(&Note::Alias { anchor: "b".into() }));

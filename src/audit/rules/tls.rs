@@ -54,18 +54,16 @@ fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
     if !t.key_file.is_empty() && t.cert_file.is_empty() {
         let loc = ctx.loc_key(ypath!["configs", key, "tls", "key_file"]);
         // A misspelled cert_file next to it (`certfile`) is the usual cause.
-        let typo = ctx
-            .map
+        let map = ctx.map;
+        let typo = map
             .entries()
-            .filter(|e| {
-                e.path.len() == 4
-                    && e.path[0] == "configs"
-                    && e.path[1] == *key
-                    && e.path[2] == "tls"
-            })
             .filter(|e| e.notes.iter().any(|n| matches!(n, Note::UnknownKey { .. })))
-            .find(|e| intended_tls_key(&e.path[3].to_display()) == Some("cert_file"))
-            .map(|e| (e.path[3].clone(), e.key));
+            .map(|e| (map.path(e), e))
+            .filter(|(p, _)| {
+                p.len() == 4 && p[0] == "configs" && p[1] == key.as_bstr() && p[2] == "tls"
+            })
+            .find(|(p, _)| intended_tls_key(&crate::go::string::display(p[3])) == Some("cert_file"))
+            .map(|(p, e)| (GoString::from(p[3]), e.key));
         let (tail, help) = match &typo {
             Some((name, pos)) => (
                 format!(
