@@ -238,12 +238,12 @@ fn over_http(ctx: &mut Ctx<'_>) {
             Some(m) => m.to_display().into_owned(),
             None => dir.to_display().into_owned(),
         };
-        let Some(res) = ctx.resolution(&registry) else {
+        let Some(plain) = ctx.plain_http_hosts(&registry) else {
             continue;
         };
-        for h in &res.hosts {
-            let host = &h.config.host;
-            let how = match h.plain_http() {
+        for h in &plain {
+            let host = &h.host;
+            let how = match h.how {
                 PlainHttp::Never => continue,
                 PlainHttp::OnFallback => "can be sent to {url} over plain HTTP (containerd tries HTTPS first, because TLS settings are configured, and falls back to HTTP when the server answers in plain HTTP or the handshake times out)",
                 PlainHttp::Always => "are sent to {url} over plain HTTP",
@@ -255,7 +255,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
                 continue;
             }
             // The endpoint K3s wrote this host for: a [host."<url>"] table, or `server`.
-            let ep = match &h.config.origin {
+            let ep = match &h.origin {
                 HostOrigin::Table { key } => hc
                     .endpoints
                     .iter()

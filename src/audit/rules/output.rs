@@ -8,7 +8,7 @@
 //! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
 //! without a value to blame is still reported.
 
-use super::super::context::{quote, ypath, Ctx};
+use super::super::context::{quote, ypath, Ctx, DirOutcome};
 use crate::containerd::gotoml::{self, DecodeError, TomlError};
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::hosts_toml::parse_hosts_file;
@@ -248,6 +248,13 @@ fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &GoString, contents: &[u8]) -> Result<
     // A name that is not UTF-8 is never looked up (image references are text).
     let findable = dir.to_str().filter(|d| !d.contains('/'));
     if let (Some(view), Some(dir)) = (ctx.containerd, findable) {
+        // Most directories were read already, by the resolutions of the rules before.
+        match ctx.dir_reading(dir) {
+            Some(DirOutcome::Read) => return Ok(()),
+            Some(DirOutcome::Invalid(e)) => return Err(Refusal::Decode(e)),
+            Some(DirOutcome::Unreadable(e)) => return Err(Refusal::Read(e)),
+            None => {}
+        }
         if let Some(state) = view.tree.load(dir, ctx.flavor()) {
             return match state.map(|l| l.source) {
                 Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
