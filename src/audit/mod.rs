@@ -13,6 +13,7 @@ mod report;
 mod rules;
 mod template;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub(crate) use report::{Report, Summary};
@@ -139,7 +140,7 @@ pub(crate) fn check(
                 report.secrets.add_userinfo(line);
             }
             drop(lines);
-            report.sources.insert(&input.name, text, at);
+            report.sources.insert(&input.name, text.into_owned(), at);
         }
         Ok(loaded) => {
             let model = translate(&loaded.registry, node);
@@ -193,8 +194,11 @@ pub(crate) fn check(
                     key_column: e.key.column,
                 })
                 .collect();
-            // The lines (borrowing the text) went with the context.
-            report.sources.insert(&input.name, text, secrets);
+            // The lines (borrowing the text) went with the context. Copied only now, for the
+            // report: while the rules run, the text is the input's bytes.
+            report
+                .sources
+                .insert(&input.name, text.into_owned(), secrets);
             for (name, t) in extra {
                 report.sources.insert(&name, t, Vec::new());
             }
@@ -217,8 +221,9 @@ pub(crate) fn check(
 }
 
 /// The file's text for showing lines: UTF-16 (with a BOM) decoded, a UTF-8 BOM dropped,
-/// invalid bytes replaced. Positions from the loader count characters of this text.
-fn decode_text(bytes: &[u8]) -> String {
+/// invalid bytes replaced. Positions from the loader count characters of this text. Borrowed
+/// when the bytes are that text already (UTF-8 without a BOM).
+fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let utf16 = |be: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
@@ -230,15 +235,17 @@ fn decode_text(bytes: &[u8]) -> String {
                 }
             })
             .collect();
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or('\u{FFFD}'))
-            .collect::<String>()
+        Cow::Owned(
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{FFFD}'))
+                .collect::<String>(),
+        )
     };
     match bytes {
         [0xFF, 0xFE, ..] => utf16(false),
         [0xFE, 0xFF, ..] => utf16(true),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest),
+        _ => String::from_utf8_lossy(bytes),
     }
 }
 
