@@ -619,7 +619,7 @@ fn load_host_dir(
     };
     match bytes {
         None => cert_files(CertFilesReason::Missing),
-        Some(b) if b.is_empty() => cert_files(CertFilesReason::Empty),
+        Some([]) => cert_files(CertFilesReason::Empty),
         Some(b) => match parse_hosts_file(dir_path, b, flavor) {
             Ok(parsed) => Ok(DirReading {
                 source: Source::HostsToml,

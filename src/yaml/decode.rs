@@ -223,7 +223,7 @@ impl Seen {
             .iter()
             .find(|(idx, _)| {
                 map.get(*idx)
-                    .is_some_and(|e| &map.last(e)[..] == key.as_bytes())
+                    .is_some_and(|e| *map.last(e) == *key.as_bytes())
             })
             .map(|(_, p)| *p)
     }

@@ -225,7 +225,7 @@ impl SourceMap {
         let mut id = e.node;
         for seg in path.iter().rev() {
             match self.node(id) {
-                Some(n) if &self.seg(n)[..] == seg.as_ref() => id = n.parent,
+                Some(n) if *self.seg(n) == *seg.as_ref() => id = n.parent,
                 _ => return false,
             }
         }

@@ -585,7 +585,7 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         Code::DuplicateKey,
         severity,
         loc,
-        format!("{} appears twice in {parent}; {what}", quote(&key)),
+        format!("{} appears twice in {parent}; {what}", quote(key)),
         "Keep one occurrence (merge the two into one).",
     )
     .related(&first_loc, "first occurrence")
