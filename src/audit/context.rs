@@ -1,15 +1,17 @@
 //! What every rule reads: the file as loaded (registry and source map), the model translated
 //! from it for the node, the rendered files, and helpers that turn YAML paths into locations.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::Options;
-use crate::containerd::hosts_dir::Resolution;
-use crate::containerd::hosts_toml::Capabilities;
+use crate::containerd::gotoml::DecodeError;
+use crate::containerd::hosts_dir::{CertFilesReason, PlainHttp, Resolution, Source};
+use crate::containerd::hosts_toml::{Capabilities, HostOrigin};
 use crate::containerd::{Flavor, NodeView};
 use crate::diag::{Diagnostic, Location};
+use crate::fs::PathError;
 use crate::go::string::{display, BStr, GoString};
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint};
 use crate::k3s::node::NodeOptions;
@@ -60,8 +62,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) extra_sources: Vec<(String, String)>,
     /// Answers computed once: rules ask the same question for every registry or key, and
     /// recomputing them (a hosts.toml parse per registry, per question) made audit quadratic.
-    /// Resolutions themselves are not kept: each rule asks for a registry once, and keeping
-    /// them all costs more memory than parsing a small hosts.toml again.
+    /// Resolutions themselves are not kept (that costs more memory than the file), only what
+    /// later rules need of them.
     pub(crate) memo: Memo,
 }
 
@@ -74,6 +76,32 @@ pub(crate) struct Memo {
     contacted_set: OnceCell<Option<HashSet<Vec<u8>>>>,
     /// [`Ctx::dirs_using_config`], for every key.
     config_dirs: OnceCell<HashMap<GoString, Vec<GoString>>>,
+    /// [`Ctx::plain_http_hosts`] of every registry resolved so far.
+    plain: RefCell<HashMap<String, Vec<PlainHost>>>,
+    /// [`Ctx::dir_reading`] of every directory a resolution read so far.
+    dirs: RefCell<HashMap<String, DirOutcome>>,
+}
+
+/// A host containerd may speak plain HTTP to, in a registry's resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlainHost {
+    /// The request host.
+    pub(crate) host: String,
+    /// When plain HTTP is used (never [`PlainHttp::Never`]).
+    pub(crate) how: PlainHttp,
+    /// Where the host's entry came from.
+    pub(crate) origin: HostOrigin,
+}
+
+/// What containerd made of one certs.d directory when it loaded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DirOutcome {
+    /// It was read: hosts.toml decoded, or there was none to decode.
+    Read,
+    /// hosts.toml does not decode: containerd ignores it.
+    Invalid(DecodeError),
+    /// It cannot be read: the pull fails.
+    Unreadable(PathError),
 }
 
 impl<'a> Ctx<'a> {
@@ -84,8 +112,59 @@ impl<'a> Ctx<'a> {
 
     /// What containerd (the `--containerd` build) decides for `registry` from the rendered files.
     pub(crate) fn resolution(&self, registry: &str) -> Option<Resolution> {
-        self.containerd
-            .map(|v| v.tree.configure_hosts(registry, self.flavor()))
+        let res = self
+            .containerd
+            .map(|v| v.tree.configure_hosts(registry, self.flavor()))?;
+        self.remember(registry, &res);
+        Some(res)
+    }
+
+    /// Keeps what later rules ask of a resolution: the directory's reading and the plain-HTTP
+    /// hosts (a few bytes per registry, where each question used to parse hosts.toml again).
+    fn remember(&self, registry: &str, res: &Resolution) {
+        if let Some(dir) = &res.lookup.chosen {
+            let outcome = match (&res.error, &res.source) {
+                (Some(e), _) => DirOutcome::Unreadable(e.clone()),
+                (None, Source::CertFiles(CertFilesReason::Invalid(e))) => {
+                    DirOutcome::Invalid(e.error.clone())
+                }
+                (None, _) => DirOutcome::Read,
+            };
+            self.memo
+                .dirs
+                .borrow_mut()
+                .entry(dir.clone())
+                .or_insert(outcome);
+        }
+        let plain = res
+            .hosts
+            .iter()
+            .filter(|h| h.plain_http() != PlainHttp::Never)
+            .map(|h| PlainHost {
+                host: h.config.host.clone(),
+                how: h.plain_http(),
+                origin: h.config.origin.clone(),
+            })
+            .collect();
+        self.memo
+            .plain
+            .borrow_mut()
+            .insert(registry.to_string(), plain);
+    }
+
+    /// The hosts of `registry`'s resolution containerd may speak plain HTTP to, in order;
+    /// `None` when the files do not render.
+    pub(crate) fn plain_http_hosts(&self, registry: &str) -> Option<Vec<PlainHost>> {
+        if let Some(p) = self.memo.plain.borrow().get(registry) {
+            return Some(p.clone());
+        }
+        self.resolution(registry)?;
+        self.memo.plain.borrow().get(registry).cloned()
+    }
+
+    /// What containerd made of directory `dir`, when a resolution has loaded it.
+    pub(crate) fn dir_reading(&self, dir: &str) -> Option<DirOutcome> {
+        self.memo.dirs.borrow().get(dir).cloned()
     }
 
     /// The containerd build that reads the files (`--containerd`).

@@ -13,6 +13,7 @@ mod report;
 mod rules;
 mod template;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub(crate) use report::{Report, Summary};
@@ -138,7 +139,8 @@ pub(crate) fn check(
             for line in &lines {
                 report.secrets.add_userinfo(line);
             }
-            report.sources.insert(&input.name, &text, at);
+            drop(lines);
+            report.sources.insert(&input.name, text.into_owned(), at);
         }
         Ok(loaded) => {
             let model = translate(&loaded.registry, node);
@@ -149,22 +151,25 @@ pub(crate) fn check(
                 Err(e) => return Err(e.into()),
             };
             let view = rendered.as_ref().ok().map(|r| r.on_node(&model));
-            let mut ctx = Ctx {
-                file: &input.name,
-                path: input.path.as_deref(),
-                lines,
-                reg: &loaded.registry,
-                map: &loaded.source_map,
-                model: &model,
-                rendered: rendered.as_ref(),
-                containerd: view.as_ref(),
-                node,
-                opts,
-                out: Vec::new(),
-                extra_sources: Vec::new(),
-                memo: Default::default(),
+            let (findings, extra) = {
+                let mut ctx = Ctx {
+                    file: &input.name,
+                    path: input.path.as_deref(),
+                    lines,
+                    reg: &loaded.registry,
+                    map: &loaded.source_map,
+                    model: &model,
+                    rendered: rendered.as_ref(),
+                    containerd: view.as_ref(),
+                    node,
+                    opts,
+                    out: Vec::new(),
+                    extra_sources: Vec::new(),
+                    memo: Default::default(),
+                };
+                rules::run_all(&mut ctx, node_files);
+                (ctx.out, ctx.extra_sources)
             };
-            rules::run_all(&mut ctx, node_files);
             report.secrets = loaded.registry.secrets();
             let secrets: Vec<SecretAt> = loaded
                 .source_map
@@ -174,9 +179,9 @@ pub(crate) fn check(
                 // An alias (merged or not) records the alias's position, not the value's; the
                 // anchored value is masked where it is written.
                 .filter(|e| {
-                    rules::yaml::is_secret_path(&e.path)
+                    e.key != e.value
                         && !e.notes.contains(&crate::yaml::Note::Null)
-                        && e.key != e.value
+                        && rules::yaml::is_secret_path(&loaded.source_map.path(e))
                 })
                 .filter(|e| {
                     !e.notes
@@ -189,11 +194,15 @@ pub(crate) fn check(
                     key_column: e.key.column,
                 })
                 .collect();
-            report.sources.insert(&input.name, &text, secrets);
-            for (name, t) in &ctx.extra_sources {
-                report.sources.insert(name, t, Vec::new());
+            // The lines (borrowing the text) went with the context. Copied only now, for the
+            // report: while the rules run, the text is the input's bytes.
+            report
+                .sources
+                .insert(&input.name, text.into_owned(), secrets);
+            for (name, t) in extra {
+                report.sources.insert(&name, t, Vec::new());
             }
-            report.findings = ctx.out;
+            report.findings = findings;
         }
     }
     if let Some(tree) = &node_files.hosts_dir {
@@ -212,8 +221,9 @@ pub(crate) fn check(
 }
 
 /// The file's text for showing lines: UTF-16 (with a BOM) decoded, a UTF-8 BOM dropped,
-/// invalid bytes replaced. Positions from the loader count characters of this text.
-fn decode_text(bytes: &[u8]) -> String {
+/// invalid bytes replaced. Positions from the loader count characters of this text. Borrowed
+/// when the bytes are that text already (UTF-8 without a BOM).
+fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let utf16 = |be: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
@@ -225,15 +235,17 @@ fn decode_text(bytes: &[u8]) -> String {
                 }
             })
             .collect();
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or('\u{FFFD}'))
-            .collect::<String>()
+        Cow::Owned(
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{FFFD}'))
+                .collect::<String>(),
+        )
     };
     match bytes {
         [0xFF, 0xFE, ..] => utf16(false),
         [0xFE, 0xFF, ..] => utf16(true),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest),
+        _ => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -16,9 +16,8 @@ pub(crate) struct Sources {
 
 impl Sources {
     /// Records a file's text and the positions of the credential values in it.
-    pub(crate) fn insert(&mut self, file: &str, text: &str, secrets: Vec<SecretAt>) {
-        self.files
-            .insert(file.to_string(), (text.to_string(), secrets));
+    pub(crate) fn insert(&mut self, file: &str, text: String, secrets: Vec<SecretAt>) {
+        self.files.insert(file.to_string(), (text, secrets));
     }
 
     /// Every file: name, text, secret positions.
@@ -84,25 +83,30 @@ impl Report {
 
     /// Sorts and de-duplicates (an alias expanded twice reports the same thing twice).
     pub(crate) fn finish(&mut self) {
-        let file = self.file.clone();
-        let key = |f: &Diagnostic| {
-            let l = f.location_or(&file);
-            (
-                l.file != file,
-                l.file,
-                l.line,
-                l.column,
-                std::cmp::Reverse(f.severity),
-                f.code,
-                f.message.clone(),
-            )
-        };
-        self.findings.sort_by_key(key);
-        let at = |f: &Diagnostic| {
+        // Compared in place: a key built per comparison (a Location and the message copied)
+        // made sorting tens of thousands of findings a tenth of audit's time.
+        fn place<'d>(f: &'d Diagnostic, file: &'d str) -> (&'d str, u32, u32) {
+            match &f.location {
+                Some(l) => (l.file.as_str(), l.line, l.column),
+                // Location::file_start.
+                None => (file, 1, 1),
+            }
+        }
+        fn at(f: &Diagnostic) -> Option<(&str, u32, u32)> {
             f.location
                 .as_ref()
-                .map(|l| (l.file.clone(), l.line, l.column))
-        };
+                .map(|l| (l.file.as_str(), l.line, l.column))
+        }
+        let file = self.file.as_str();
+        self.findings.sort_by(|a, b| {
+            let (fa, la, ca) = place(a, file);
+            let (fb, lb, cb) = place(b, file);
+            (fa != file, fa, la, ca)
+                .cmp(&(fb != file, fb, lb, cb))
+                .then_with(|| b.severity.cmp(&a.severity))
+                .then_with(|| a.code.cmp(&b.code))
+                .then_with(|| a.message.cmp(&b.message))
+        });
         self.findings
             .dedup_by(|a, b| a.code == b.code && at(a) == at(b) && a.message == b.message);
     }

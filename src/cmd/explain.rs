@@ -48,11 +48,17 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
         }
         None => {
             refuse_if_k3s_would_not(&node)?;
-            let p = pipeline(&node.registries, node.options.clone(), rep, true)?;
+            // explain reads the model, never the file's positions: no source map, and the
+            // registry moves into the model instead of being copied.
+            let mut p = pipeline(&node.registries, node.options.clone(), rep, false)?;
             // Only the directories containerd looks up for this image, and config.toml.
             let lookups = host_paths(&image.domain);
             let rendered =
                 Renderer::new()?.render_for(&p.model, |name| lookups.iter().any(|l| l == name))?;
+            // From here on only the files are read (and the node's options and paths): the
+            // translated registry and hosts go before config.toml is parsed, the largest step.
+            drop(std::mem::take(&mut p.model.registry));
+            drop(std::mem::take(&mut p.model.hosts));
             let mut files = Files::rendered(&p.source.display_name(), &p.model, &rendered);
             // On a node, containerd also merges the drop-ins config.toml imports.
             if node.found && node.options.era().imports {

@@ -607,7 +607,7 @@ fn load_host_dir(
     shown: &str,
     flavor: Flavor,
 ) -> Result<DirReading, PathError> {
-    let bytes = d.hosts_toml.clone()?;
+    let bytes = d.hosts_toml.as_ref().map_err(Clone::clone)?.as_deref();
     let cert_files = |reason| match &d.list_error {
         // loadCertFiles: os.ReadDir failed for another reason than "does not exist".
         Some(e) => Err(e.clone()),
@@ -619,8 +619,8 @@ fn load_host_dir(
     };
     match bytes {
         None => cert_files(CertFilesReason::Missing),
-        Some(b) if b.is_empty() => cert_files(CertFilesReason::Empty),
-        Some(b) => match parse_hosts_file(dir_path, &b, flavor) {
+        Some([]) => cert_files(CertFilesReason::Empty),
+        Some(b) => match parse_hosts_file(dir_path, b, flavor) {
             Ok(parsed) => Ok(DirReading {
                 source: Source::HostsToml,
                 has_server_key: parsed.has_server_key,

@@ -847,7 +847,7 @@ configs:
     let notes: Vec<_> = m
         .notes()
         .map(|(e, n)| {
-            let path: Vec<String> = e.path.iter().map(ToString::to_string).collect();
+            let path: Vec<String> = m.path(e).iter().map(ToString::to_string).collect();
             (path.join("/"), n.clone())
         })
         .collect();
@@ -894,12 +894,7 @@ configs:
     assert!(e.is_none(), "tls was cleared after the merge");
     let merge = m
         .entries()
-        .find(|e| {
-            e.path
-                .iter()
-                .map(|s| &**s)
-                .eq(["configs", "r", "tls", "<<"])
-        })
+        .find(|e| m.path_is(e, &["configs", "r", "tls", "<<"]))
         .expect("merge entry");
     assert!(merge.notes.contains(&Note::MergeKey));
     assert!(merge.notes.contains(&Note::Alias { anchor: "b".into() }));
@@ -930,6 +925,50 @@ fn source_map_keys() {
     let e = m.find(&["mirrors", "d"]).expect("binary key");
     assert!(e.notes.contains(&Note::Binary));
     assert_eq!(m.len(), 4);
+}
+
+#[test]
+fn source_map_paths_in_decoding_order() {
+    // Paths are kept as nodes (parent, segment): every entry's path spelled out again, in the
+    // order the decoder visited the keys, duplicates included.
+    let text = "mirrors:\n  a:\n    endpoint: [x, y]\nconfigs:\n  b:\n    auth: {username: u}\n  b:\n    tls: {}\n";
+    let l = load(text.as_bytes()).expect("loads");
+    let m = &l.source_map;
+    let paths: Vec<String> = m
+        .entries()
+        .map(|e| {
+            let p: Vec<String> = m.path(e).iter().map(ToString::to_string).collect();
+            p.join("/")
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "mirrors",
+            "mirrors/a",
+            "mirrors/a/endpoint",
+            "mirrors/a/endpoint/0",
+            "mirrors/a/endpoint/1",
+            "configs",
+            "configs/b",
+            "configs/b/auth",
+            "configs/b/auth/username",
+            "configs/b",
+            "configs/b/tls",
+        ]
+    );
+    for e in m.entries() {
+        let p = m.path(e);
+        assert!(m.path_is(e, &p));
+        assert!(!m.path_is(e, &p[1..]), "a suffix is not the path");
+        assert_eq!(m.last(e), *p.last().expect("a segment"));
+    }
+    // The second `b` replaced the first: its auth is gone, its tls is found.
+    assert!(m.find(&["configs", "b", "auth", "username"]).is_none());
+    assert_eq!(
+        m.find(&["configs", "b", "tls"]).map(|e| e.key),
+        Some(pos(8, 5))
+    );
 }
 
 fn pos(line: u32, column: u32) -> Position {

@@ -13,7 +13,7 @@ use super::resolve::{
     resolve, short_tag, ResolveError, Resolved, BINARY_TAG, BOOL_TAG, FLOAT_TAG, INT_TAG, MAP_TAG,
     MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG, TIMESTAMP_TAG,
 };
-use super::source_map::{extend_hash, Note, Position, SourceMap, EMPTY_PATH_HASH};
+use super::source_map::{Note, PathId, Position, SourceMap};
 use super::tree::{Doc, Kind, Node, NodeId};
 use crate::go::string::GoString;
 
@@ -223,8 +223,7 @@ impl Seen {
             .iter()
             .find(|(idx, _)| {
                 map.get(*idx)
-                    .and_then(|e| e.path.last())
-                    .is_some_and(|k| k == key)
+                    .is_some_and(|e| *map.last(e) == *key.as_bytes())
             })
             .map(|(_, p)| *p)
     }
@@ -243,7 +242,7 @@ impl Seen {
         let mut big: std::collections::HashMap<GoString, Position> = self
             .small
             .drain(..)
-            .filter_map(|(i, p)| Some((map.get(i)?.path.last()?.clone(), p)))
+            .filter_map(|(i, p)| Some((GoString::from(map.last(map.get(i)?)), p)))
             .collect();
         big.entry(key.clone()).or_insert(pos);
         self.big = Some(big);
@@ -260,6 +259,7 @@ pub(crate) fn run<'d>(
 ) -> Result<Decoder<'d>, Fatal> {
     let mut d = Decoder::new(doc, record);
     d.decode_document(root, Out::Struct(out))?;
+    d.map.shrink_to_fit();
     Ok(d)
 }
 
@@ -275,9 +275,8 @@ pub(crate) struct Decoder<'d> {
     pub map: SourceMap,
     /// Whether `map` is being built; when not, paths, entries and duplicate notes are skipped.
     record: bool,
-    path: Vec<GoString>,
-    /// `path_hashes[i]`: hash of `path[..i]`.
-    path_hashes: Vec<u64>,
+    /// The source map's node for each path the decoder is in (innermost last).
+    path: Vec<PathId>,
 
     /// Position of the outermost alias being expanded: where the user reads the value.
     alias_pos: Option<Position>,
@@ -343,7 +342,6 @@ impl<'d> Decoder<'d> {
                 m
             },
             path: Vec::new(),
-            path_hashes: vec![EMPTY_PATH_HASH],
 
             alias_pos: None,
         }
@@ -524,7 +522,7 @@ impl<'d> Decoder<'d> {
         let mut items = Vec::with_capacity(kids.len());
         for (i, &c) in kids.iter().enumerate() {
             if self.record {
-                self.open_entry(i.to_string().into(), None, c, OutKind::Str, None, true);
+                self.open_entry(i.to_string().as_bytes(), None, c, OutKind::Str, None, true);
             }
             let mut e = GoString::new();
             let ok = self.unmarshal(c, Out::Str(&mut e));
@@ -584,7 +582,7 @@ impl<'d> Decoder<'d> {
             let mut fatal = None;
             map.insert_with(key.clone(), &mut |elem| {
                 if self.record {
-                    self.open_entry(key.clone(), Some(k), v, elem.kind(), dup, true);
+                    self.open_entry(key.as_bytes(), Some(k), v, elem.kind(), dup, true);
                 }
                 let r = self.unmarshal(v, elem);
                 self.pop_seg();
@@ -627,7 +625,7 @@ impl<'d> Decoder<'d> {
             match s.field(name.as_bytes()) {
                 Some(field) => {
                     if self.record {
-                        self.open_entry(name.clone(), Some(k), v, field.kind(), dup, false);
+                        self.open_entry(name.as_bytes(), Some(k), v, field.kind(), dup, false);
                     }
                     let r = self.unmarshal(v, field);
                     self.pop_seg();
@@ -641,10 +639,9 @@ impl<'d> Decoder<'d> {
                     }
                     notes.push(Note::UnknownKey { valid: s.fields() });
                     self.key_notes(k, &mut notes);
-                    self.push_seg(name.clone());
+                    let node = self.push_seg(name.as_bytes());
                     let (kp, vp) = (self.pos(k), self.pos(v));
-                    self.map
-                        .push(self.path.clone(), self.path_hash(), kp, vp, notes, true);
+                    self.map.push(node, kp, vp, notes, true);
                     self.pop_seg();
                 }
             }
@@ -699,17 +696,17 @@ impl<'d> Decoder<'d> {
                 anchor: vn.value.to_string(),
             });
         }
-        self.push_seg("<<".into());
+        let node = self.push_seg(b"<<");
         let (kp, vp) = (self.pos(k), self.pos(v));
-        self.map
-            .push(self.path.clone(), self.path_hash(), kp, vp, notes, false);
+        self.map.push(node, kp, vp, notes, false);
         self.pop_seg();
     }
 
-    fn push_seg(&mut self, seg: GoString) {
-        let h = extend_hash(self.path_hash(), seg.as_bytes());
-        self.path_hashes.push(h);
-        self.path.push(seg);
+    /// Enters the path one segment down (a node of the source map), returning its node.
+    fn push_seg(&mut self, seg: &[u8]) -> PathId {
+        let node = self.map.enter(self.path.last().copied(), seg);
+        self.path.push(node);
+        node
     }
 
     /// Pops what [`Self::open_entry`] pushed (nothing when not recording).
@@ -718,26 +715,19 @@ impl<'d> Decoder<'d> {
             return;
         }
         self.path.pop();
-        if self.path_hashes.len() > 1 {
-            self.path_hashes.pop();
-        }
-    }
-
-    fn path_hash(&self) -> u64 {
-        self.path_hashes.last().copied().unwrap_or(EMPTY_PATH_HASH)
     }
 
     /// Pushes `seg` on the path and records its entry; the caller pops the path after decoding.
     fn open_entry(
         &mut self,
-        seg: GoString,
+        seg: &[u8],
         key: Option<NodeId>,
         v: NodeId,
         kind: OutKind,
         dup: Option<Position>,
         fresh: bool,
     ) {
-        self.push_seg(seg);
+        let node = self.push_seg(seg);
         let mut notes = Vec::new();
         if let Some(first) = dup {
             notes.push(Note::DuplicateKey { first });
@@ -749,8 +739,7 @@ impl<'d> Decoder<'d> {
         let replaces = fresh || null || kind != OutKind::Other;
         let kp = self.pos(key.unwrap_or(v));
         let vp = self.pos(v);
-        self.map
-            .push(self.path.clone(), self.path_hash(), kp, vp, notes, replaces);
+        self.map.push(node, kp, vp, notes, replaces);
     }
 
     /// Notes about a key node.

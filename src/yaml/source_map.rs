@@ -7,11 +7,9 @@
 //! entry, a field set to null, a replaced sequence) stay in [`SourceMap::entries`] but
 //! [`SourceMap::find`] skips them.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-use crate::go::string::GoString;
+use crate::go::string::BStr;
 
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
@@ -75,13 +73,13 @@ pub enum Note {
     InvalidUtf8,
 }
 
-/// One key the decoder visited (or one sequence item).
+/// One key the decoder visited (or one sequence item). Its path is kept by the [`SourceMap`]
+/// ([`SourceMap::path`]): a node per key, pointing at its parent, with the key's bytes in one
+/// buffer, where a list of copied strings per entry made the map several times the file's size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The path from the top: keys as decoded (null key = `""`), sequence items as their index.
-    /// E.g. `["configs", "registry.example.com", "tls", "ca_file"]`, `["mirrors", "docker.io",
-    /// "endpoint", "0"]`.
-    pub path: Vec<GoString>,
+    /// The path's node in [`SourceMap::nodes`].
+    node: u32,
     /// Where the key is (for sequence items, the item).
     pub key: Position,
     /// Where the value is.
@@ -90,35 +88,42 @@ pub struct Entry {
     pub notes: Vec<Note>,
     /// Whether this value replaced what was at this path before (rather than merging into it).
     pub(crate) replaces: bool,
-    /// Hash of `path`.
+}
+
+/// One path: its last segment (a range of [`SourceMap::segs`]) under its parent path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Node {
+    /// The parent's node, or [`NO_NODE`] for a top-level key.
+    parent: u32,
+    /// The segment's start in [`SourceMap::segs`].
+    start: u32,
+    /// The segment's length.
+    len: u32,
+    /// The number of segments.
+    depth: u32,
+    /// Hash of the path ([`extend_hash`] over its segments).
     hash: u64,
 }
 
-/// The path hashes are already hashes: the index map uses them as they are.
-#[derive(Debug, Clone, Copy, Default)]
-struct IdHasher(u64);
+/// The parent of a top-level key's node.
+const NO_NODE: u32 = u32::MAX;
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
+/// A path's node, for [`SourceMap::push`]: what the decoder keeps for the path it is in.
+pub(crate) type PathId = u32;
 
-/// Path hash -> indexes of the entries with that hash, oldest first.
-type Index = HashMap<u64, Vec<u32>, BuildHasherDefault<IdHasher>>;
+/// (path hash, entry index) for every entry, sorted: the entries with one hash are a run, oldest
+/// first. Twelve bytes an entry, where a map of hash to a list of indexes cost a list (and its
+/// allocation) per path.
+type Index = Vec<(u64, u32)>;
 
 /// Positions and decoding notes for a loaded file.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     entries: Vec<Entry>,
+    /// Every path the decoder entered (keys in the order visited).
+    nodes: Vec<Node>,
+    /// The segments' bytes.
+    segs: Vec<u8>,
     /// Built on the first [`SourceMap::find`], so loading does not pay for it.
     index: OnceLock<Index>,
 }
@@ -141,12 +146,37 @@ fn path_hash<S: AsRef<[u8]>>(path: &[S]) -> u64 {
         .fold(EMPTY_PATH_HASH, |h, seg| extend_hash(h, seg.as_ref()))
 }
 
+/// A segment offset or length as stored (a file large enough to overflow is refused long
+/// before: [`crate::fs::Limit::REGISTRIES`]).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl SourceMap {
-    /// Records an entry whose path hashes to `h` ([`extend_hash`] over its segments).
+    /// A path one segment below `parent` (`None`: a top-level key); the decoder keeps the id
+    /// while it is in that path.
+    pub(crate) fn enter(&mut self, parent: Option<PathId>, seg: &[u8]) -> PathId {
+        let (parent, depth, h) =
+            match parent.and_then(|p| self.nodes.get(p as usize).map(|n| (p, n))) {
+                Some((p, n)) => (p, n.depth + 1, n.hash),
+                None => (NO_NODE, 1, EMPTY_PATH_HASH),
+            };
+        let id = small(self.nodes.len());
+        self.nodes.push(Node {
+            parent,
+            start: small(self.segs.len()),
+            len: small(seg.len()),
+            depth,
+            hash: extend_hash(h, seg),
+        });
+        self.segs.extend_from_slice(seg);
+        id
+    }
+
+    /// Records an entry for the path `node` ([`Self::enter`]).
     pub(crate) fn push(
         &mut self,
-        path: Vec<GoString>,
-        h: u64,
+        node: PathId,
         key: Position,
         value: Position,
         notes: Vec<Note>,
@@ -154,37 +184,82 @@ impl SourceMap {
     ) -> usize {
         let idx = self.entries.len();
         self.entries.push(Entry {
-            path,
+            node,
             key,
             value,
             notes,
             replaces,
-            hash: h,
         });
         idx
     }
 
+    fn node(&self, id: u32) -> Option<&Node> {
+        self.nodes.get(id as usize)
+    }
+
+    fn seg(&self, n: &Node) -> &BStr {
+        BStr::new(&self.segs[n.start as usize..(n.start + n.len) as usize])
+    }
+
+    /// The path of `e` from the top: keys as decoded (null key = `""`), sequence items as their
+    /// index. E.g. `["configs", "registry.example.com", "tls", "ca_file"]`, `["mirrors",
+    /// "docker.io", "endpoint", "0"]`.
+    pub fn path(&self, e: &Entry) -> Vec<&BStr> {
+        let mut out = Vec::with_capacity(self.node(e.node).map_or(0, |n| n.depth as usize));
+        let mut id = e.node;
+        while let Some(n) = self.node(id) {
+            out.push(self.seg(n));
+            id = n.parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The last segment of `e`'s path (its key, or its index as text).
+    pub fn last(&self, e: &Entry) -> &BStr {
+        self.node(e.node).map_or(BStr::new(""), |n| self.seg(n))
+    }
+
+    /// Whether `e`'s path is exactly `path`.
+    pub fn path_is<S: AsRef<[u8]>>(&self, e: &Entry, path: &[S]) -> bool {
+        let mut id = e.node;
+        for seg in path.iter().rev() {
+            match self.node(id) {
+                Some(n) if *self.seg(n) == *seg.as_ref() => id = n.parent,
+                _ => return false,
+            }
+        }
+        id == NO_NODE
+    }
+
+    fn hash_of(&self, e: &Entry) -> u64 {
+        self.node(e.node).map_or(EMPTY_PATH_HASH, |n| n.hash)
+    }
+
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
-            let mut index = Index::default();
-            for (i, e) in self.entries.iter().enumerate() {
-                index.entry(e.hash).or_default().push(i as u32);
-            }
+            let mut index: Index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (self.hash_of(e), i as u32))
+                .collect();
+            index.sort_unstable();
             index
         })
     }
 
     /// Latest entry index recorded for exactly this path.
     fn latest<S: AsRef<[u8]>>(&self, path: &[S]) -> Option<usize> {
-        let candidates = self.index().get(&path_hash(path))?;
-        candidates.iter().rev().map(|&i| i as usize).find(|&i| {
-            let e = &self.entries[i];
-            e.path.len() == path.len()
-                && e.path
-                    .iter()
-                    .zip(path)
-                    .all(|(a, b)| a.as_bytes() == b.as_ref())
-        })
+        let index = self.index();
+        let h = path_hash(path);
+        let end = index.partition_point(|&(eh, _)| eh <= h);
+        index[..end]
+            .iter()
+            .rev()
+            .take_while(|&&(eh, _)| eh == h)
+            .map(|&(_, i)| i as usize)
+            .find(|&i| self.path_is(&self.entries[i], path))
     }
 
     /// The entry for `path` whose value is in the decoded result: the last one recorded, unless
@@ -221,6 +296,14 @@ impl SourceMap {
     /// Reserves room for `n` more entries.
     pub(crate) fn reserve(&mut self, n: usize) {
         self.entries.reserve(n);
+        self.nodes.reserve(n);
+    }
+
+    /// Gives back what [`Self::reserve`] over-estimated, once decoding is done.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.segs.shrink_to_fit();
     }
 
     /// Number of entries recorded.

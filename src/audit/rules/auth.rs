@@ -2,6 +2,8 @@
 //! how it reads them (`ParseAuth`: username/password, else identity token, else base64 `auth`),
 //! and how they travel. Credential values never appear in findings.
 
+use std::collections::HashSet;
+
 use super::super::context::{quote, ypath, Ctx};
 use crate::containerd::cri::{self, parse_auth, AuthError, CredentialLookup};
 use crate::containerd::docker::{default_host, is_localhost, DOCKER_HUB, DOCKER_HUB_HOST};
@@ -17,13 +19,12 @@ use crate::secret::Secret;
 /// Every credential rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     auths_ignored(ctx);
-    let configs: Vec<(GoString, AuthConfig)> = ctx
-        .reg
+    let reg = ctx.reg;
+    let configs = reg
         .configs
         .iter()
-        .filter_map(|(k, c)| c.auth.clone().map(|a| (k.clone(), a)))
-        .collect();
-    for (key, auth) in &configs {
+        .filter_map(|(k, c)| c.auth.as_ref().map(|a| (k, a)));
+    for (key, auth) in configs {
         if key != "*" {
             never_used(ctx, key);
         }
@@ -230,19 +231,19 @@ fn over_http(ctx: &mut Ctx<'_>) {
     let Some(view) = ctx.containerd else { return };
     let Some(Ok(cri)) = &view.config else { return };
     let mut found = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (dir, hc) in ctx.user_hosts() {
         let registry = match &hc.mirror {
             Some(m) if m == "*" => super::super::context::OTHER_REGISTRY.to_string(),
             Some(m) => m.to_display().into_owned(),
             None => dir.to_display().into_owned(),
         };
-        let Some(res) = ctx.resolution(&registry) else {
+        let Some(plain) = ctx.plain_http_hosts(&registry) else {
             continue;
         };
-        for h in &res.hosts {
-            let host = &h.config.host;
-            let how = match h.plain_http() {
+        for h in &plain {
+            let host = &h.host;
+            let how = match h.how {
                 PlainHttp::Never => continue,
                 PlainHttp::OnFallback => "can be sent to {url} over plain HTTP (containerd tries HTTPS first, because TLS settings are configured, and falls back to HTTP when the server answers in plain HTTP or the handshake times out)",
                 PlainHttp::Always => "are sent to {url} over plain HTTP",
@@ -254,7 +255,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
                 continue;
             }
             // The endpoint K3s wrote this host for: a [host."<url>"] table, or `server`.
-            let ep = match &h.config.origin {
+            let ep = match &h.origin {
                 HostOrigin::Table { key } => hc
                     .endpoints
                     .iter()
@@ -263,7 +264,7 @@ fn over_http(ctx: &mut Ctx<'_>) {
             };
             let Some(ep) = ep else { continue };
             let url = ep.url.as_ref().map(|u| u.redacted()).unwrap_or_default();
-            seen.push(host.clone());
+            seen.insert(host.clone());
             found.push((
                 ctx.endpoint_loc(hc, ep),
                 how.replace("{url}", &url.to_display()),

@@ -14,12 +14,12 @@ use crate::secret::mask_userinfo;
 /// Every endpoint rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     dropped(ctx);
-    let hosts: Vec<(GoString, HostConfig)> = ctx
-        .user_hosts()
-        .map(|(d, h)| (d.clone(), h.clone()))
-        .collect();
-    for (_, hc) in &hosts {
-        let Some(mirror) = hc.mirror.clone() else {
+    // References into the model (which outlives the context), not copies of it.
+    let hosts: Vec<&HostConfig> = ctx.user_hosts().map(|(_, h)| h).collect();
+    let reg = ctx.reg;
+    let no_endpoint = GoString::default();
+    for hc in hosts {
+        let Some(mirror) = &hc.mirror else {
             continue;
         };
         for ep in hc
@@ -30,34 +30,33 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let Some(i) = ep.source_index else {
                 continue;
             };
-            let raw = ctx
-                .reg
+            let raw = reg
                 .mirrors
-                .get(&mirror)
+                .get(mirror)
                 .and_then(|m| m.endpoints.get(i))
-                .cloned()
-                .unwrap_or_default();
+                .unwrap_or(&no_endpoint);
             let loc = ctx.endpoint_loc(hc, ep);
-            endpoint(ctx, &mirror, ep, &raw, loc);
+            endpoint(ctx, mirror, ep, raw, loc);
         }
-        self_reference(ctx, hc, &mirror);
+        self_reference(ctx, hc, mirror);
     }
 }
 
 /// `endpoint-invalid` (dropped) and `endpoint-duplicate`, from the notes K3s logs.
 fn dropped(ctx: &mut Ctx<'_>) {
-    let notes = ctx.model.notes.clone();
+    let model = ctx.model;
+    let notes = &model.notes;
     // How many endpoints K3s dropped per mirror, counted once (not per note).
     let mut dropped_per_host: std::collections::HashMap<&GoString, usize> =
         std::collections::HashMap::new();
-    for o in &notes {
+    for o in notes {
         if let NoteKind::InvalidEndpoint { host, .. } | NoteKind::DuplicateEndpoint { host, .. } =
             &o.kind
         {
             *dropped_per_host.entry(host).or_default() += 1;
         }
     }
-    for n in &notes {
+    for n in notes {
         let (host, source_index, endpoint, invalid) = match &n.kind {
             NoteKind::InvalidEndpoint {
                 host,

@@ -8,7 +8,7 @@
 //! at the YAML key responsible; the whole-file parse is the verdict, and a file that fails
 //! without a value to blame is still reported.
 
-use super::super::context::{quote, ypath, Ctx};
+use super::super::context::{quote, ypath, Ctx, DirOutcome};
 use crate::containerd::gotoml::{self, DecodeError, TomlError};
 use crate::containerd::hosts_dir::{CertFilesReason, Source};
 use crate::containerd::hosts_toml::parse_hosts_file;
@@ -113,14 +113,13 @@ fn value_x(doc: &toml_edit::Document<String>) -> Option<String> {
 fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     let v2 = ctx.node.config_version == ConfigVersion::V2;
     let mut blamed = false;
-    let auths: Vec<(GoString, crate::registries::AuthConfig)> = ctx
-        .model
+    let model = ctx.model;
+    let auths = model
         .registry
         .configs
         .iter()
-        .filter_map(|(k, c)| c.auth.clone().map(|a| (k.clone(), a)))
-        .collect();
-    for (key, a) in &auths {
+        .filter_map(|(k, c)| c.auth.as_ref().map(|a| (k, a)));
+    for (key, a) in auths {
         // The table header: `configs.'<key>'.auth` (v3) or `configs."<key>".auth` (v2).
         let header = if v2 {
             snippet(&[b"[a.\"", key.as_bytes(), b"\".auth]\n"])
@@ -188,7 +187,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
         }
     };
     drop(text);
-    if let Err(p) = gotoml::parse(&r.config_toml) {
+    if let Err(p) = config_toml_verdict(ctx, r) {
         if !blamed {
             let line = p.line;
             let f = Diagnostic::new(
@@ -203,6 +202,18 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     }
 }
 
+/// Whether containerd can parse the rendered config.toml, and where it fails. The containerd
+/// view already parsed it (into its registry settings): that parse is the verdict when it
+/// succeeded, and go-toml's syntax check (which allocates nothing) finds most failures; only a
+/// file that passes the syntax check and still failed is parsed again, for the error.
+fn config_toml_verdict(ctx: &Ctx<'_>, r: &Rendered) -> Result<(), TomlError> {
+    gotoml::check(&r.config_toml)?;
+    if let Some(Some(Ok(_))) = ctx.containerd.map(|v| v.config.as_ref()) {
+        return Ok(());
+    }
+    gotoml::parse(&r.config_toml).map(drop)
+}
+
 /// `hosts-toml-invalid` and `hosts-toml-value-changed`: each rendered hosts.toml decoded as
 /// containerd decodes it (the verdict), and each value K3s inserts checked on its own (to point
 /// at the YAML key responsible).
@@ -211,11 +222,12 @@ fn hosts_tomls(ctx: &mut Ctx<'_>, r: &Rendered) {
         if ctx.is_injected(&file.dir) {
             continue;
         }
-        let Some(hc) = ctx.model.hosts.get(file.dir.as_bytes()).cloned() else {
+        let model = ctx.model;
+        let Some(hc) = model.hosts.get(file.dir.as_bytes()) else {
             continue;
         };
         let verdict = hosts_toml_verdict(ctx, &file.dir, &file.contents);
-        let blamed = hosts_values(ctx, &file.dir, &hc, verdict.is_err());
+        let blamed = hosts_values(ctx, &file.dir, hc, verdict.is_err());
         if let (Err(why), false) = (verdict, blamed) {
             let loc = ctx.dir_loc(file.dir.as_bstr());
             let f = Diagnostic::new(
@@ -236,6 +248,13 @@ fn hosts_toml_verdict(ctx: &Ctx<'_>, dir: &GoString, contents: &[u8]) -> Result<
     // A name that is not UTF-8 is never looked up (image references are text).
     let findable = dir.to_str().filter(|d| !d.contains('/'));
     if let (Some(view), Some(dir)) = (ctx.containerd, findable) {
+        // Most directories were read already, by the resolutions of the rules before.
+        match ctx.dir_reading(dir) {
+            Some(DirOutcome::Read) => return Ok(()),
+            Some(DirOutcome::Invalid(e)) => return Err(Refusal::Decode(e)),
+            Some(DirOutcome::Unreadable(e)) => return Err(Refusal::Read(e)),
+            None => {}
+        }
         if let Some(state) = view.tree.load(dir, ctx.flavor()) {
             return match state.map(|l| l.source) {
                 Ok(Source::CertFiles(CertFilesReason::Invalid(e))) => Err(Refusal::Decode(e.error)),
@@ -278,7 +297,8 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
         .map(|e| (e, true))
         .chain(hc.endpoints.iter().map(|e| (e, false)));
     for (ep, is_default) in all {
-        let loc = ctx.endpoint_loc(hc, ep);
+        // Located only for a finding: most endpoints have none.
+        let loc = || ctx.endpoint_loc(hc, ep);
         // The URL, raw, in `server = "..."` (default) or as a table name (mirrors).
         if let Some(u) = &ep.url {
             let url = u.string();
@@ -290,8 +310,8 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
             let read =
                 |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
             match parse_alone(&text, read) {
-                Err(p) => findings.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
-                Ok(read) if url != read => changed.push((loc.clone(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
+                Err(p) => findings.push((loc(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
+                Ok(read) if url != read => changed.push((loc(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
                 Ok(_) => {}
             }
         }
@@ -311,7 +331,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
         // Rewrites: `"<pattern>" = "<replacement>"`, both raw.
         for (pattern, replacement) in &ep.rewrites {
             let Some(m) = &mirror else { continue };
-            let at = ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
+            let at = || ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
             let key = pattern_as_read(pattern);
             let val = parse_alone(
                 snippet(&[b"x = \"", replacement.as_bytes(), b"\"\n"]),
@@ -320,7 +340,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
             for (what, raw, res) in [("pattern", pattern, key), ("replacement", replacement, val)] {
                 match res {
                     Err(p) => findings.push((
-                        at.clone(),
+                        at(),
                         format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", quote(raw), p.message),
                     )),
                     // `\\` in registries.yaml is the known workaround: TOML turns it into the
@@ -330,7 +350,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
                             && read.as_bytes() != raw.replace("\\\\", "\\").as_slice() =>
                     {
                         changed.push((
-                        at.clone(),
+                        at(),
                         format!("rewrite {what} {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as {}: containerd uses a different {what} than the one written", quote(raw), quote(&read)),
                         ));
                     }

@@ -15,21 +15,21 @@ use crate::go::filepath;
 use crate::go::string::{BStr, GoString};
 use crate::k3s::endpoint::normalize_endpoint_address;
 use crate::registries::TlsConfig;
-use crate::yaml::Note;
+use crate::yaml::{Note, Position};
 
 /// Every TLS rule.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let tls: Vec<(GoString, TlsConfig, bool)> = ctx
-        .reg
+    let reg = ctx.reg;
+    let tls = reg
         .configs
         .iter()
-        .filter_map(|(k, c)| c.tls.clone().map(|t| (k.clone(), t, c.auth.is_some())))
-        .collect();
-    for (key, t, has_auth) in &tls {
-        pairs(ctx, key, t);
+        .filter_map(|(k, c)| c.tls.as_ref().map(|t| (k, t, c.auth.is_some())));
+    let typos = cert_file_typos(ctx);
+    for (key, t, has_auth) in tls {
+        pairs(ctx, key, t, &typos);
         paths(ctx, key, t);
         if t.insecure_skip_verify {
-            skip_verify(ctx, key, *has_auth);
+            skip_verify(ctx, key, has_auth);
         }
     }
     not_for_endpoint(ctx);
@@ -49,24 +49,41 @@ fn registries_phrase(ctx: &Ctx<'_>, key: &GoString) -> String {
     }
 }
 
+/// The first misspelled cert_file (`certfile`) under each `configs.<key>.tls`, by key: found in
+/// one pass over the source map, not one per key.
+fn cert_file_typos<'m>(ctx: &Ctx<'m>) -> HashMap<&'m BStr, (GoString, Position)> {
+    let map = ctx.map;
+    let mut typos = HashMap::new();
+    let unknown = map
+        .entries()
+        .filter(|e| e.notes.iter().any(|n| matches!(n, Note::UnknownKey { .. })));
+    for e in unknown {
+        let p = map.path(e);
+        if p.len() == 4
+            && p[0] == "configs"
+            && p[2] == "tls"
+            && intended_tls_key(&crate::go::string::display(p[3])) == Some("cert_file")
+        {
+            typos
+                .entry(p[1])
+                .or_insert_with(|| (GoString::from(p[3]), e.key));
+        }
+    }
+    typos
+}
+
 /// `tls-key-without-cert` and `tls-cert-without-key`.
-fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
-    let regs = registries_phrase(ctx, key);
+fn pairs(
+    ctx: &mut Ctx<'_>,
+    key: &GoString,
+    t: &TlsConfig,
+    typos: &HashMap<&BStr, (GoString, Position)>,
+) {
     if !t.key_file.is_empty() && t.cert_file.is_empty() {
+        let regs = registries_phrase(ctx, key);
         let loc = ctx.loc_key(ypath!["configs", key, "tls", "key_file"]);
         // A misspelled cert_file next to it (`certfile`) is the usual cause.
-        let typo = ctx
-            .map
-            .entries()
-            .filter(|e| {
-                e.path.len() == 4
-                    && e.path[0] == "configs"
-                    && e.path[1] == *key
-                    && e.path[2] == "tls"
-            })
-            .filter(|e| e.notes.iter().any(|n| matches!(n, Note::UnknownKey { .. })))
-            .find(|e| intended_tls_key(&e.path[3].to_display()) == Some("cert_file"))
-            .map(|e| (e.path[3].clone(), e.key));
+        let typo = typos.get(key.as_bstr()).cloned();
         let (tail, help) = match &typo {
             Some((name, pos)) => (
                 format!(
@@ -104,6 +121,7 @@ fn pairs(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         ctx.emit(f);
     }
     if !t.cert_file.is_empty() && t.key_file.is_empty() {
+        let regs = registries_phrase(ctx, key);
         // K3s writes the pair form client = [["<cert>", ""]]. containerd's parseHostConfig passes
         // each element of a pair through makeAbsPath, and filepath.Join(hostsDir, "") is the
         // hosts directory itself: reading it as the key fails. (Only the single-string form,

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use super::super::context::{fmt_path, quote, ypath, Ctx};
 use crate::diag::Code;
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::go::string::{BStr, GoString};
-use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position};
+use crate::go::string::{display, BStr, ByteSlice, GoString};
+use crate::yaml::{Entry, ErrorKind, LoadError, Note, Position, SourceMap};
 
 /// The registries schema, level by level (wharfie's field names, in declaration order).
 const TOP: &[&str] = &["mirrors", "configs", "auths"];
@@ -211,7 +211,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         for note in &e.notes {
             let f = match note {
                 Note::UnknownKey { valid } => {
-                    if misplaced.iter().any(|(s, k)| e.path.len() > 2 && e.path[0] == *s && e.path[1] == *k) {
+                    let p = ctx.map.path(e);
+                    if misplaced.iter().any(|(s, k)| p.len() > 2 && p[0] == *s && p[1] == k.as_bstr()) {
                         None
                     } else {
                         Some(unknown_key(ctx, e, valid, &anchors_used))
@@ -249,7 +250,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 }
 
 fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Location {
-    let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
+    let p = ctx.map.path(e);
     let mut loc = ctx.loc_key(&p);
     loc.line = e.key.line;
     loc.column = e.key.column;
@@ -257,7 +258,7 @@ fn loc_key(ctx: &Ctx<'_>, e: &Entry) -> Location {
 }
 
 fn loc_value(ctx: &Ctx<'_>, e: &Entry) -> Location {
-    let p: Vec<&BStr> = e.path.iter().map(|s| s.as_bstr()).collect();
+    let p = ctx.map.path(e);
     let mut loc = ctx.loc_value(&p);
     if (loc.line, loc.column) != (e.value.line, e.value.column) {
         loc.line = e.value.line;
@@ -431,7 +432,8 @@ fn unknown_key(
     valid: &[&str],
     anchors_used: &BTreeSet<String>,
 ) -> Diagnostic {
-    let last = e.path.last().map(|k| k.to_display()).unwrap_or_default();
+    let path = ctx.map.path(e);
+    let last = path.last().map(|k| display(k)).unwrap_or_default();
     let key = &*last;
     let loc = loc_key(ctx, e);
     let level = Level::of(valid).unwrap_or(Level::Top);
@@ -450,8 +452,8 @@ fn unknown_key(
         }
     }
 
-    let reg = match e.path.first().map(|s| s.as_bytes()) {
-        Some(b"mirrors" | b"configs" | b"auths") => e.path.get(1),
+    let reg = match path.first().map(|s| s.as_bytes()) {
+        Some(b"mirrors" | b"configs" | b"auths") => path.get(1).map(|k| GoString::from(*k)),
         _ => None,
     };
     let target = intended(level, key);
@@ -461,7 +463,7 @@ fn unknown_key(
             format!("; did you mean {}?", quote(t)),
             format!("{lenient}: rename it to {} (valid keys {}: {valid_list}).", quote(t), level.name()),
         ),
-        Some(t) => match home(level, t, reg) {
+        Some(t) => match home(level, t, reg.as_ref()) {
             Some(place) if t == key => (
                 format!("; {} belongs under {place}", quote(t)),
                 format!("{lenient}: move it under {place}."),
@@ -508,8 +510,8 @@ fn anchor_at(ctx: &Ctx<'_>, pos: Position) -> Option<String> {
 /// What decoding a duplicated key does to the earlier occurrence.
 fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position) -> Diagnostic {
     let e = entries[idx];
-    let p = &e.path;
-    let key = p.last().cloned().unwrap_or_default();
+    let p = &ctx.map.path(e);
+    let key = p.last().copied().unwrap_or_default();
     let parent = fmt_path(&p[..p.len() - 1]);
     let parent = if parent.is_empty() {
         "the top level".to_string()
@@ -546,9 +548,9 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         )
     } else if merged_field {
         let is_null = e.notes.contains(&Note::Null);
-        let earlier = children(entries, p, first);
-        let later = children_after(entries, idx);
-        let overwritten: Vec<&GoString> = later.iter().filter(|k| earlier.contains(k)).collect();
+        let earlier = children(ctx.map, entries, p, first);
+        let later = children_after(ctx.map, entries, idx);
+        let overwritten: Vec<&&BStr> = later.iter().filter(|k| earlier.contains(k)).collect();
         if is_null {
             (
                 Severity::Error,
@@ -583,31 +585,37 @@ fn duplicate_key(ctx: &Ctx<'_>, entries: &[&Entry], idx: usize, first: Position)
         Code::DuplicateKey,
         severity,
         loc,
-        format!("{} appears twice in {parent}; {what}", quote(&key)),
+        format!("{} appears twice in {parent}; {what}", quote(key)),
         "Keep one occurrence (merge the two into one).",
     )
     .related(&first_loc, "first occurrence")
 }
 
 /// The child keys recorded for the occurrence of `path` whose key is at `first`.
-fn children(entries: &[&Entry], path: &[GoString], first: Position) -> Vec<GoString> {
+fn children<'m>(
+    map: &'m SourceMap,
+    entries: &[&Entry],
+    path: &[&BStr],
+    first: Position,
+) -> Vec<&'m BStr> {
     let Some(start) = entries
         .iter()
-        .position(|e| e.path == path && e.key == first)
+        .position(|e| e.key == first && map.path_is(e, path))
     else {
         return Vec::new();
     };
-    children_after(entries, start)
+    children_after(map, entries, start)
 }
 
 /// The child keys of the entry at `idx` (entries under it, recorded right after it).
-fn children_after(entries: &[&Entry], idx: usize) -> Vec<GoString> {
-    let p = &entries[idx].path;
+fn children_after<'m>(map: &'m SourceMap, entries: &[&Entry], idx: usize) -> Vec<&'m BStr> {
+    let p = map.path(entries[idx]);
     entries[idx + 1..]
         .iter()
-        .take_while(|c| c.path.len() > p.len() && c.path.starts_with(p))
-        .filter(|c| c.path.len() == p.len() + 1)
-        .filter_map(|c| c.path.last().cloned())
+        .map(|c| map.path(c))
+        .take_while(|c| c.len() > p.len() && c.starts_with(&p))
+        .filter(|c| c.len() == p.len() + 1)
+        .filter_map(|c| c.last().copied())
         .collect()
 }
 
@@ -631,7 +639,8 @@ pub(crate) fn text_path<S: AsRef<[u8]>>(p: &[S]) -> Vec<std::borrow::Cow<'_, str
 }
 
 fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Diagnostic> {
-    let text = text_path(&e.path);
+    let path = ctx.map.path(e);
+    let text = text_path(&path);
     let s: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
     let (severity, effect) = match s.as_slice() {
         ["configs", _, "auth", f @ ("username" | "password" | "auth" | "identity_token")] => (
@@ -670,7 +679,7 @@ fn null_value(ctx: &Ctx<'_>, e: &Entry) -> Option<Diagnostic> {
         loc,
         format!(
             "{} is empty ({why}); K3s treats it as not set: {effect}",
-            fmt_path(&e.path)
+            fmt_path(&path)
         ),
         "Quote values that start with # & ! or * (password: \"#...\"), or remove the key.",
     ))
@@ -704,12 +713,13 @@ fn non_string(ctx: &Ctx<'_>, e: &Entry, tag: &str, key: bool) -> Diagnostic {
             format!("the key `{}`", token_text(ctx, e.key)),
         )
     } else {
-        let text = if is_secret_path(&e.path) {
+        let path = ctx.map.path(e);
+        let text = if is_secret_path(&path) {
             crate::secret::MASK.to_string()
         } else {
             token_text(ctx, e.value)
         };
-        (loc_value(ctx, e), format!("{} `{text}`", fmt_path(&e.path)))
+        (loc_value(ctx, e), format!("{} `{text}`", fmt_path(&path)))
     };
     let message = if kind == "null" {
         format!("{what} is a YAML null, which yaml.v2 reads as the empty string \"\"")
@@ -745,35 +755,38 @@ fn token_text(ctx: &Ctx<'_>, pos: Position) -> String {
 
 /// `<<` after explicit keys it also sets: yaml.v2 applies the merge in place, so it wins.
 fn merge_order(ctx: &Ctx<'_>, entries: &[&Entry], m: usize) -> Vec<Diagnostic> {
+    let map = ctx.map;
     let merge = entries[m];
-    let parent = &merge.path[..merge.path.len() - 1];
+    let merge_path = map.path(merge);
+    let parent = &merge_path[..merge_path.len() - 1];
     // The mapping holding the `<<`: its entry is the last one for `parent` recorded before it.
-    let start = entries[..m].iter().rposition(|e| e.path == parent);
+    let start = entries[..m].iter().rposition(|e| map.path_is(e, parent));
     let lower = start.map_or(Position { line: 0, column: 0 }, |i| entries[i].value);
-    let explicit: Vec<&Entry> = entries[start.map_or(0, |i| i + 1)..m]
+    let explicit: Vec<(&Entry, Vec<&BStr>)> = entries[start.map_or(0, |i| i + 1)..m]
         .iter()
-        .filter(|e| e.path.len() == parent.len() + 1 && e.path.starts_with(parent))
-        .filter(|e| e.key >= lower && e.key < merge.key && e.path.last().is_some_and(|k| k != "<<"))
-        .copied()
+        .map(|e| (*e, map.path(e)))
+        .filter(|(_, p)| p.len() == parent.len() + 1 && p.starts_with(parent))
+        .filter(|(e, p)| {
+            e.key >= lower && e.key < merge.key && p.last().is_some_and(|k| *k != "<<")
+        })
         .collect();
-    let mut overridden = Vec::new();
-    for e in entries[m + 1..]
+    let mut overridden: Vec<(GoString, Position)> = Vec::new();
+    for (e, path) in entries[m + 1..]
         .iter()
-        .take_while(|e| e.path.len() > parent.len() && e.path.starts_with(parent))
+        .map(|e| (e, map.path(e)))
+        .take_while(|(_, p)| p.len() > parent.len() && p.starts_with(parent))
     {
-        if e.path.len() != parent.len() + 1
+        if path.len() != parent.len() + 1
             || e.notes
                 .iter()
                 .any(|n| matches!(n, Note::DuplicateKey { .. }))
         {
             continue;
         }
-        if let Some(x) = explicit.iter().find(|x| x.path == e.path) {
-            if !overridden
-                .iter()
-                .any(|(k, _): &(GoString, Position)| Some(k) == e.path.last())
-            {
-                overridden.push((e.path.last().cloned().unwrap_or_default(), x.key));
+        if let Some((x, _)) = explicit.iter().find(|(_, p)| *p == path) {
+            let last = path.last().copied().unwrap_or_default();
+            if !overridden.iter().any(|(k, _)| k == last) {
+                overridden.push((GoString::from(last), x.key));
             }
         }
     }
