@@ -37,7 +37,7 @@ pub(super) fn run(args: &DiffArgs, rep: &mut Reporter<'_>) -> anyhow::Result<Sta
         return Ok(Status::Ok);
     }
     let rendered = {
-        let p = pipeline(&node.registries, node.options.clone(), rep, false)?;
+        let p = pipeline(&node.registries, node.options.clone(), rep)?;
         Renderer::new()?.render_owned(p.model)?
     };
     // The drop-ins containerd merges: a restart leaves them, but they count.

@@ -50,7 +50,7 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             refuse_if_k3s_would_not(&node)?;
             // explain reads the model, never the file's positions: no source map, and the
             // registry moves into the model instead of being copied.
-            let mut p = pipeline(&node.registries, node.options.clone(), rep, false)?;
+            let mut p = pipeline(&node.registries, node.options.clone(), rep)?;
             // Only the directories containerd looks up for this image, and config.toml.
             let lookups = host_paths(&image.domain);
             let rendered =

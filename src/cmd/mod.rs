@@ -19,7 +19,7 @@ use crate::fs;
 use crate::k3s::model::Model;
 use crate::k3s::node::NodeOptions;
 use crate::k3s::node_detect::NodeFs;
-use crate::k3s::translate::{translate, translate_owned};
+use crate::k3s::translate::translate_owned;
 use crate::registries::{self, Loaded, Source};
 use crate::report::{ColorWhen, Reporter};
 use crate::secret::Secrets;
@@ -107,21 +107,16 @@ struct Pipeline {
     model: Model,
 }
 
-/// Load and translate, printing K3s's messages (and a missing file's notice) on stderr;
-/// `positions` says whether to keep the source map (render needs none).
+/// Load and translate, printing K3s's messages (and a missing file's notice) on stderr. No
+/// source map is kept (render, explain and diff read none; audit loads the file itself, with
+/// positions), and the registry moves into the model (no second copy).
 fn pipeline(
     input: &node::RegistriesPath,
     node: NodeOptions,
     rep: &mut Reporter<'_>,
-    positions: bool,
 ) -> anyhow::Result<Pipeline> {
-    let (source, mut loaded) = load(input, rep, positions)?;
-    let model = if positions {
-        translate(&loaded.registry, &node)
-    } else {
-        // render keeps no positions and needs no second copy of the registry.
-        translate_owned(std::mem::take(&mut loaded.registry), &node)
-    };
+    let (source, loaded) = load(input, rep)?;
+    let model = translate_owned(loaded.registry, &node);
     rep.notes(&model.notes)?;
     Ok(Pipeline { source, model })
 }
@@ -173,11 +168,7 @@ fn check_named_registries(command: &Command) -> anyhow::Result<()> {
 
 /// Read and decode the registries file. A file that does not exist is what K3s treats as an empty
 /// configuration (wharfie's `GetPrivateRegistries`); say so and go on.
-fn load(
-    input: &node::RegistriesPath,
-    rep: &mut Reporter<'_>,
-    positions: bool,
-) -> anyhow::Result<(Source, Loaded)> {
+fn load(input: &node::RegistriesPath, rep: &mut Reporter<'_>) -> anyhow::Result<(Source, Loaded)> {
     let Some((source, bytes)) = read_registries(input)? else {
         let node::RegistriesPath::File(path) = input else {
             unreachable!("standard input always exists")
@@ -186,12 +177,7 @@ fn load(
         return Ok((Source::File(path.clone()), Loaded::default()));
     };
     let name = source.display_name();
-    let loaded = if positions {
-        registries::load_str(&bytes, &name)
-    } else {
-        registries::load_str_without_positions(&bytes, &name)
-    };
-    let loaded = match loaded {
+    let loaded = match registries::load_str_without_positions(&bytes, &name) {
         Ok(l) => l,
         Err(mut e) => {
             // The error keeps yaml.v2's words; what it quotes from a secret position, and the

@@ -27,7 +27,7 @@ pub(super) fn run(args: &RenderArgs, rep: &mut Reporter<'_>) -> anyhow::Result<S
     // fails there, so the preview fails too); the preview masks them when it prints. The model
     // is dropped once rendered: on a large file, writing then needs only the bytes.
     let rendered = {
-        let p = pipeline(&node.registries, node.options.clone(), rep, false)?;
+        let p = pipeline(&node.registries, node.options.clone(), rep)?;
         Renderer::new()?.render_owned(p.model)?
     };
     let json = args.format == Format::Json;
