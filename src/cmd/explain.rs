@@ -53,8 +53,8 @@ pub(super) fn run(args: &ExplainArgs, rep: &mut Reporter<'_>) -> anyhow::Result<
             let mut p = pipeline(&node.registries, node.options.clone(), rep)?;
             // Only the directories containerd looks up for this image, and config.toml.
             let lookups = host_paths(&image.domain);
-            let rendered =
-                Renderer::new()?.render_for(&p.model, |name| lookups.iter().any(|l| l == name))?;
+            let rendered = Renderer::new()?
+                .render_for(&mut p.model, |name| lookups.iter().any(|l| l == name))?;
             // From here on only the files are read (and the node's options and paths): the
             // translated registry and hosts go before config.toml is parsed, the largest step.
             drop(std::mem::take(&mut p.model.registry));

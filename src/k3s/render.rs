@@ -166,9 +166,11 @@ impl Renderer {
     /// the name containerd finds: see [`CertsTree::found_as`]), as explain does for one image:
     /// config.toml and the wanted hosts files. The others are rendered too when one of them could
     /// fail to render (a line too long for trimEmpty), since K3s then fails, and so do we.
+    /// The hosts it does not render leave the model first, which keeps a large file's peak
+    /// memory down.
     pub(crate) fn render_for(
         &self,
-        model: &Model,
+        model: &mut Model,
         wanted: impl Fn(&str) -> bool,
     ) -> Result<Rendered, RenderError> {
         let keep = |dir: &GoString| CertsTree::found_as(dir.as_bytes()).is_some_and(|n| wanted(&n));
@@ -176,10 +178,12 @@ impl Renderer {
             .hosts
             .iter()
             .any(|(dir, host)| !keep(dir) && !lines_fit(host));
+        if !all {
+            model.hosts.retain(|dir, _| keep(dir));
+        }
         let hosts = model
             .hosts
             .iter()
-            .filter(|(dir, _)| all || keep(dir))
             .map(|(dir, host)| self.render_hosts(dir.clone(), host))
             .collect::<Result<Vec<_>, _>>()?;
         let (config_toml, config_secrets) = self.render_config(model)?;
@@ -674,6 +678,48 @@ mod tests {
             "{masked}"
         );
         assert!(!masked.contains("pw"), "{masked}");
+    }
+
+    /// explain's rendering: the wanted directories and config.toml, byte for byte what a full
+    /// render writes; the other hosts leave the model. When another host's file could fail to
+    /// render, every file is rendered (and fails as K3s does).
+    #[test]
+    fn render_for_renders_the_wanted_dirs_and_drops_the_others() {
+        let yaml = "mirrors:\n  a.example.com:\n    endpoint: [\"https://m.example.com\"]\n  b.example.com:\n    endpoint: [\"https://n.example.com\"]\nconfigs:\n  c.example.com:\n    auth: {username: u, password: secret-pw}\n";
+        let loaded = crate::registries::load_str(yaml.as_bytes(), "r.yaml").expect("loads");
+        let mut model = crate::k3s::translate::translate(&loaded.registry, &Default::default());
+        let full = render(&model).expect("renders");
+        let part = Renderer::new()
+            .expect("templates")
+            .render_for(&mut model, |name| name == "b.example.com")
+            .expect("renders");
+        assert_eq!(part.config_toml, full.config_toml);
+        assert_eq!(part.hosts.len(), 1);
+        assert_eq!(part.hosts[0].dir.as_bytes(), b"b.example.com");
+        assert_eq!(
+            Some(&part.hosts[0]),
+            full.hosts
+                .iter()
+                .find(|h| h.dir.as_bytes() == b"b.example.com")
+        );
+        let left: Vec<&[u8]> = model.hosts.keys().map(|d| d.as_bytes()).collect();
+        assert_eq!(left, [b"b.example.com".as_slice()]);
+
+        // A rewrite too long for trimEmpty under another registry: everything is rendered.
+        let long = format!(
+            "mirrors:\n  a.example.com:\n    endpoint: [\"https://m.example.com\"]\n    rewrite: {{\"^a\": \"{}\"}}\n  b.example.com:\n    endpoint: [\"https://n.example.com\"]\n",
+            "x".repeat(70_000)
+        );
+        let loaded = crate::registries::load_str(long.as_bytes(), "r.yaml").expect("loads");
+        let mut model = crate::k3s::translate::translate(&loaded.registry, &Default::default());
+        let err = Renderer::new()
+            .expect("templates")
+            .render_for(&mut model, |name| name == "b.example.com");
+        assert!(
+            matches!(err, Err(RenderError::LineTooLong { .. })),
+            "{err:?}"
+        );
+        assert_eq!(model.hosts.len(), 2);
     }
 
     #[test]
