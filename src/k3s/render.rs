@@ -181,17 +181,7 @@ impl Renderer {
         if !all {
             model.hosts.retain(|dir, _| keep(dir));
         }
-        let hosts = model
-            .hosts
-            .iter()
-            .map(|(dir, host)| self.render_hosts(dir.clone(), host))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (config_toml, config_secrets) = self.render_config(model)?;
-        Ok(Rendered {
-            config_toml,
-            config_secrets,
-            hosts,
-        })
+        self.render(model)
     }
 
     fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
