@@ -16,7 +16,7 @@
 
 use super::decode::{Fatal, TypeErr};
 use super::resolve::{
-    resolve, short_tag, Resolved, BINARY_TAG, MAP_TAG, MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG,
+    resolve, Resolved, BINARY_TAG, MAP_TAG, MERGE_TAG, NULL_TAG, SEQ_TAG, STR_TAG,
 };
 use super::tree::{Doc, Kind, NodeId};
 
@@ -180,27 +180,8 @@ impl<'d> Decoder<'d> {
 
     /// `d.terror`.
     fn terror(&mut self, n: NodeId, tag: &str, type_name: &str) {
-        let node = self.doc.node(n);
-        let tag = node.tag.as_deref().unwrap_or(tag);
-        let value = if tag != SEQ_TAG && tag != MAP_TAG {
-            let v = node.value.as_bytes();
-            if v.len() > 10 {
-                format!(" `{}...`", String::from_utf8_lossy(&v[..7]))
-            } else {
-                format!(" `{}`", node.value)
-            }
-        } else {
-            String::new()
-        };
-        self.terrors.push(TypeErr {
-            node: n,
-            message: format!(
-                "cannot unmarshal {}{} into {}",
-                short_tag(tag),
-                value,
-                type_name
-            ),
-        });
+        let message = super::decode::terror_message(self.doc.node(n), tag, type_name);
+        self.terrors.push(TypeErr { node: n, message });
     }
 
     /// `d.unmarshal(n, out)` for an `interface{}` target: the value, or `None` when it is not
@@ -663,6 +644,19 @@ mod tests {
         assert_eq!(int_value("+12"), GoValue::Int(12));
         assert_eq!(int_value("18446744073709551615"), GoValue::Uint(u64::MAX));
         assert_eq!(int_value("-9223372036854775808"), GoValue::Int(i64::MIN));
+    }
+
+    /// One `d.terror` message for both decoders: Go cuts a long value at 7 bytes, here inside
+    /// `é`, whose first byte shows as `\xc3`, as in the registries decoder's messages.
+    #[test]
+    fn type_error_cuts_values_as_the_registries_decoder_does() {
+        let text = "abcdefé and more\n".as_bytes();
+        let err = crate::yaml::unmarshal_map_slice(text, "config.yaml").expect_err("not a map");
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot unmarshal !!str `abcdef\\xc3...` into yaml.MapSlice"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -441,29 +441,8 @@ impl<'d> Decoder<'d> {
 
     /// `d.terror`.
     fn terror(&mut self, n: NodeId, tag: &str, type_name: &str) {
-        let node = self.doc.node(n);
-        let tag = node.tag.as_deref().unwrap_or(tag);
-        let value = if tag != SEQ_TAG && tag != MAP_TAG {
-            let v = node.value.as_bytes();
-            if v.len() > 10 {
-                // Go cuts bytes, maybe inside a character; the cut character's bytes show as
-                // `\xNN`, as every byte that is not UTF-8 does in our messages.
-                format!(" `{}...`", crate::go::string::display(&v[..7]))
-            } else {
-                format!(" `{}`", node.value)
-            }
-        } else {
-            String::new()
-        };
-        self.terrors.push(TypeErr {
-            node: n,
-            message: format!(
-                "cannot unmarshal {}{} into {}",
-                short_tag(tag),
-                value,
-                type_name
-            ),
-        });
+        let message = terror_message(self.doc.node(n), tag, type_name);
+        self.terrors.push(TypeErr { node: n, message });
     }
 
     /// `d.scalar`.
@@ -815,4 +794,28 @@ impl<'d> Decoder<'d> {
         }
         false
     }
+}
+
+/// yaml.v2's `d.terror` message for `node` decoded into `type_name` (`tag`: its resolved tag, when
+/// the node has none): `cannot unmarshal !!str `abc` into bool`.
+pub(super) fn terror_message(node: &Node, tag: &str, type_name: &str) -> String {
+    let tag = node.tag.as_deref().unwrap_or(tag);
+    let value = if tag != SEQ_TAG && tag != MAP_TAG {
+        let v = node.value.as_bytes();
+        if v.len() > 10 {
+            // Go cuts bytes, maybe inside a character; the cut character's bytes show as
+            // `\xNN`, as every byte that is not UTF-8 does in our messages.
+            format!(" `{}...`", crate::go::string::display(&v[..7]))
+        } else {
+            format!(" `{}`", node.value)
+        }
+    } else {
+        String::new()
+    };
+    format!(
+        "cannot unmarshal {}{} into {}",
+        short_tag(tag),
+        value,
+        type_name
+    )
 }
