@@ -12,11 +12,18 @@
 //! rendered text is turned back into bytes by `Transport::decode`. The `go_quote` filter decodes
 //! its argument and quotes the bytes, and Go's quoting never prints the transport's marker raw.
 //!
+//! hosts.toml and the credential lines of config.toml are rendered through skeletons (see
+//! [`Renderer`]): tera renders each distinct shape once with numbered slots in place of the
+//! values, and each file is its shape's skeleton with its values put in (quoted where the
+//! template quotes them). Tests check that this gives tera's bytes for any values.
+//!
 //! Files are rendered once, with the real secrets; each file records where its secrets are
 //! ([`SecretSpan`]), and the preview masks them when it prints.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 use tera::{Tera, Value};
@@ -27,6 +34,7 @@ use crate::containerd::NodeView;
 use crate::go::filepath;
 use crate::go::quote::quote;
 use crate::go::string::{ByteSlice, GoString};
+use crate::go::url::Url;
 use crate::k3s::model::{HostConfig, Model, RegistryEndpoint, PROGRAM};
 use crate::k3s::node::ConfigVersion;
 use crate::registries::{AuthConfig, Registry};
@@ -43,6 +51,9 @@ const HOSTS_TEMPLATE: &str = include_str!("../../templates/hosts.toml.tera");
 const CONFIG_V3_TEMPLATE: &str = include_str!("../../templates/config-v3.toml.tera");
 const CONFIG_V2_TEMPLATE: &str = include_str!("../../templates/config-v2.toml.tera");
 const AUTH_TEMPLATE: &str = include_str!("../../templates/auth.tera");
+/// The templates' names.
+const HOSTS_TOML: &str = "hosts.toml";
+const AUTH_LINES: &str = "auth.tera";
 
 /// One rendered hosts.toml.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,9 +119,21 @@ pub(crate) enum RenderError {
 }
 
 /// The renderer: the templates, parsed once.
+///
+/// hosts.toml files are many and alike: their text depends on the values only where a value is
+/// printed (raw or through `go_quote`), and on which values are empty, which flags are set and
+/// how long the lists are (the file's shape ([`HostsCtx`])). tera renders each shape once, with every
+/// non-empty value replaced by a numbered slot ([`Skeleton`]); each file of that shape is then
+/// its skeleton with the values put in the slots. A 10,000-mirror file has a handful of shapes.
 #[derive(Debug)]
 pub(crate) struct Renderer {
     tera: Tera,
+    /// The hosts and auth templates, whose `go_quote` marks quoted slots instead of quoting.
+    skeletons: Tera,
+    /// hosts.toml's skeletons rendered so far.
+    hosts: Skeletons<HostsCtx>,
+    /// The credential lines' skeletons rendered so far.
+    auths: Skeletons<AuthLinesCtx>,
 }
 
 impl Renderer {
@@ -120,8 +143,6 @@ impl Renderer {
         tera.autoescape_on(vec![]);
         tera.register_filter("go_quote", go_quote_filter);
         tera.add_raw_templates(vec![
-            ("auth.tera", AUTH_TEMPLATE),
-            ("hosts.toml", HOSTS_TEMPLATE),
             ("config-v3.toml", CONFIG_V3_TEMPLATE),
             ("config-v2.toml", CONFIG_V2_TEMPLATE),
         ])
@@ -129,7 +150,24 @@ impl Renderer {
             name: "templates",
             source,
         })?;
-        Ok(Renderer { tera })
+        let mut skeletons = Tera::default();
+        skeletons.autoescape_on(vec![]);
+        skeletons.register_filter("go_quote", slot_quote_filter);
+        skeletons
+            .add_raw_templates(vec![
+                (HOSTS_TOML, HOSTS_TEMPLATE),
+                (AUTH_LINES, AUTH_TEMPLATE),
+            ])
+            .map_err(|source| RenderError::Template {
+                name: "templates",
+                source,
+            })?;
+        Ok(Renderer {
+            tera,
+            skeletons,
+            hosts: Skeletons::new(HOSTS_TOML),
+            auths: Skeletons::new(AUTH_LINES),
+        })
     }
 
     /// Render every file K3s writes for the model.
@@ -185,22 +223,17 @@ impl Renderer {
     }
 
     fn render_hosts(&self, dir: GoString, host: &HostConfig) -> Result<HostsFile, RenderError> {
-        let ctx = HostsCtx {
-            program: PROGRAM,
-            default: host.default.as_ref().map(EndpointCtx::new),
-            endpoints: host.endpoints.iter().map(EndpointCtx::new).collect(),
-        };
-        let text = self.render_one("hosts.toml", &ctx)?;
+        let mut slots = Slots::default();
+        let shape = HostsCtx::new(host, &mut slots);
+        let skeleton = self.hosts.get(&self.skeletons, shape)?;
         let contents =
-            trim_empty(&Transport::decode(&text)).map_err(|len| RenderError::LineTooLong {
+            trim_empty(&skeleton.fill(&slots.values)).map_err(|len| RenderError::LineTooLong {
                 file: format!("{CERTS_D}/{dir}/hosts.toml"),
                 len,
             })?;
         let mut secrets = Vec::new();
-        for e in host.default.iter().chain(host.endpoints.iter()) {
-            if let Some(u) = &e.url {
-                url_password_spans(&contents, u.string().as_bytes(), &mut secrets);
-            }
+        for url in &slots.urls {
+            url_password_spans(&contents, url, &mut secrets);
         }
         secrets.sort_by_key(|s| s.range.start);
         secrets.dedup();
@@ -256,8 +289,8 @@ impl Renderer {
                 .registry
                 .configs
                 .iter()
-                .filter_map(|(key, c)| c.auth.as_ref().map(|a| AuthCtx::new(key, a)))
-                .collect(),
+                .filter_map(|(key, c)| c.auth.as_ref().map(|a| self.auth(key, a)))
+                .collect::<Result<_, _>>()?,
         };
         let name = match n.config_version {
             ConfigVersion::V2 => "config-v2.toml",
@@ -274,6 +307,24 @@ impl Renderer {
         secrets.sort_by_key(|s| s.range.start);
         secrets.dedup();
         Ok((bytes, secrets))
+    }
+
+    /// One credential's context: its key and its lines (auth.tera's text, through its skeleton).
+    fn auth(&self, key: &GoString, a: &AuthConfig) -> Result<AuthCtx, RenderError> {
+        let mut slots = Slots::default();
+        let shape = AuthLinesCtx {
+            a: AuthLines {
+                username: slots.put(&a.username),
+                password: slots.put(&a.password),
+                auth: slots.put(&a.auth),
+                identitytoken: slots.put(&a.identity_token),
+            },
+        };
+        let lines = self.auths.get(&self.skeletons, shape)?.fill(&slots.values);
+        Ok(AuthCtx {
+            key: go(key),
+            lines: Transport::encode(&lines),
+        })
     }
 
     fn render_one(&self, name: &'static str, ctx: &impl Serialize) -> Result<String, RenderError> {
@@ -473,6 +524,39 @@ impl Transport {
     }
 }
 
+/// The skeletons of one template, rendered by tera the first time each shape is asked for.
+#[derive(Debug)]
+struct Skeletons<S> {
+    template: &'static str,
+    cache: RefCell<HashMap<S, Rc<Skeleton>>>,
+}
+
+impl<S: Serialize + Eq + std::hash::Hash> Skeletons<S> {
+    fn new(template: &'static str) -> Self {
+        Skeletons {
+            template,
+            cache: RefCell::default(),
+        }
+    }
+
+    /// The skeleton for `shape`, rendered with `tera` (whose `go_quote` is the slots') unless
+    /// it was before.
+    fn get(&self, tera: &Tera, shape: S) -> Result<Rc<Skeleton>, RenderError> {
+        if let Some(s) = self.cache.borrow().get(&shape) {
+            return Ok(Rc::clone(s));
+        }
+        let name = self.template;
+        let context = tera::Context::from_serialize(&shape)
+            .map_err(|source| RenderError::Template { name, source })?;
+        let text = tera
+            .render(name, &context)
+            .map_err(|source| RenderError::Template { name, source })?;
+        let skeleton = Rc::new(Skeleton::parse(&text));
+        self.cache.borrow_mut().insert(shape, Rc::clone(&skeleton));
+        Ok(skeleton)
+    }
+}
+
 /// A Go string as a template value.
 fn go(s: &GoString) -> String {
     Transport::encode(s.as_bytes())
@@ -529,14 +613,30 @@ fn is_blank(line: &[u8]) -> bool {
         .all(|chunk| chunk.invalid().is_empty() && chunk.valid().chars().all(char::is_whitespace))
 }
 
-#[derive(Serialize)]
+/// The context of the hosts template for one file, every non-empty value replaced by its slot:
+/// the file's shape. Files of one shape differ only in what their slots hold.
+#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
 struct HostsCtx {
     program: &'static str,
     default: Option<EndpointCtx>,
     endpoints: Vec<EndpointCtx>,
 }
 
-#[derive(Serialize)]
+impl HostsCtx {
+    fn new<'a>(host: &'a HostConfig, slots: &mut Slots<'a>) -> Self {
+        HostsCtx {
+            program: PROGRAM,
+            default: host.default.as_ref().map(|e| EndpointCtx::new(e, slots)),
+            endpoints: host
+                .endpoints
+                .iter()
+                .map(|e| EndpointCtx::new(e, slots))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
 struct EndpointCtx {
     has_url: bool,
     url: String,
@@ -551,7 +651,7 @@ struct EndpointCtx {
 }
 
 impl EndpointCtx {
-    fn new(e: &RegistryEndpoint) -> Self {
+    fn new<'a>(e: &'a RegistryEndpoint, slots: &mut Slots<'a>) -> Self {
         static NO_TLS: std::sync::OnceLock<crate::registries::TlsConfig> =
             std::sync::OnceLock::new();
         let tls = e
@@ -561,38 +661,164 @@ impl EndpointCtx {
             .unwrap_or_else(|| NO_TLS.get_or_init(Default::default));
         EndpointCtx {
             has_url: e.url.is_some(),
-            url: e.url.as_ref().map(|u| go(&u.string())).unwrap_or_default(),
+            url: e.url.as_ref().map(|u| slots.url(u)).unwrap_or_default(),
             override_path: e.override_path,
             has_tls: e.config.tls.is_some(),
             has_client: !tls.cert_file.is_empty() || !tls.key_file.is_empty(),
-            ca_file: go(&tls.ca_file),
-            cert_file: go(&tls.cert_file),
-            key_file: go(&tls.key_file),
+            ca_file: slots.put(&tls.ca_file),
+            cert_file: slots.put(&tls.cert_file),
+            key_file: slots.put(&tls.key_file),
             skip_verify: tls.insecure_skip_verify,
-            rewrites: e.rewrites.iter().map(|(k, v)| (go(k), go(v))).collect(),
+            rewrites: e
+                .rewrites
+                .iter()
+                .map(|(k, v)| (slots.put(k), slots.put(v)))
+                .collect(),
         }
     }
 }
 
+/// A slot in a skeleton's text: `SLOT`, the value's number, `SLOT`; `QUOTED_SLOT` likewise for a
+/// value printed through `go_quote`. Both are noncharacters: the template holds neither, and no
+/// value enters the skeleton's rendering (they are all slots), so the text holds no other.
+const SLOT: char = '\u{FDD1}';
+const QUOTED_SLOT: char = '\u{FDD2}';
+
+/// The values of one hosts.toml, in the order its shape numbers them.
+#[derive(Default)]
+struct Slots<'a> {
+    values: Vec<Cow<'a, [u8]>>,
+    /// The endpoint URLs as printed (where their passwords are looked for).
+    urls: Vec<Vec<u8>>,
+}
+
+impl<'a> Slots<'a> {
+    /// `value`'s slot, or the empty string for an empty value (which the template tests, and
+    /// prints as nothing or as `""`).
+    fn put(&mut self, value: &'a GoString) -> String {
+        self.slot(Cow::Borrowed(value.as_bytes()))
+    }
+
+    /// The slot of an endpoint URL as Go's `URL.String` prints it.
+    fn url(&mut self, url: &Url) -> String {
+        let printed = url.string().into_bytes();
+        self.urls.push(printed.clone());
+        self.slot(Cow::Owned(printed))
+    }
+
+    fn slot(&mut self, value: Cow<'a, [u8]>) -> String {
+        if value.is_empty() {
+            return String::new();
+        }
+        self.values.push(value);
+        format!("{SLOT}{}{SLOT}", self.values.len() - 1)
+    }
+}
+
+/// The number in a slot's spelling `delim` N `delim`, if `s` is one.
+fn slot_number(s: &str, delim: char) -> Option<usize> {
+    s.strip_prefix(delim)?.strip_suffix(delim)?.parse().ok()
+}
+
+/// The skeleton's `go_quote`: a slot becomes a quoted slot (quoted when the file is filled in);
+/// the empty string is quoted as Go quotes it.
+fn slot_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value {
+        Value::String(s) if s.is_empty() => Ok(Value::String(quote(""))),
+        Value::String(s) => match slot_number(s, SLOT) {
+            Some(n) => Ok(Value::String(format!("{QUOTED_SLOT}{n}{QUOTED_SLOT}"))),
+            None => Err(tera::Error::msg(format!(
+                "go_quote expects a slot, got {s:?}"
+            ))),
+        },
+        other => Err(tera::Error::msg(format!(
+            "go_quote expects a string, got {other}"
+        ))),
+    }
+}
+
+/// One piece of a skeleton.
+#[derive(Debug)]
+enum Piece {
+    /// Template text.
+    Text(Box<[u8]>),
+    /// A value, printed raw.
+    Raw(usize),
+    /// A value, printed as Go's `%q` prints it.
+    Quoted(usize),
+}
+
+/// hosts.toml as tera renders it for one shape ([`HostsCtx`]), cut at its slots.
+#[derive(Debug)]
+struct Skeleton {
+    pieces: Vec<Piece>,
+}
+
+impl Skeleton {
+    fn parse(text: &str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find([SLOT, QUOTED_SLOT]) {
+            let delim = rest[at..].chars().next().unwrap_or(SLOT);
+            let after = at + delim.len_utf8();
+            let end = rest[after..].find(delim).map_or(rest.len(), |i| after + i);
+            let number = rest[after..end].parse().unwrap_or(usize::MAX);
+            if at > 0 {
+                pieces.push(Piece::Text(rest.as_bytes()[..at].into()));
+            }
+            pieces.push(if delim == SLOT {
+                Piece::Raw(number)
+            } else {
+                Piece::Quoted(number)
+            });
+            rest = rest.get(end + delim.len_utf8()..).unwrap_or("");
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.as_bytes().into()));
+        }
+        Skeleton { pieces }
+    }
+
+    /// The file's text before trimEmpty: the skeleton with `values` in its slots.
+    fn fill(&self, values: &[Cow<'_, [u8]>]) -> Vec<u8> {
+        let len = self.pieces.iter().map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Raw(i) | Piece::Quoted(i) => values.get(*i).map_or(0, |v| v.len() + 2),
+        });
+        let mut out = Vec::with_capacity(len.sum());
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => out.extend_from_slice(t),
+                Piece::Raw(i) => out.extend_from_slice(values.get(*i).map_or(&[][..], |v| v)),
+                Piece::Quoted(i) => {
+                    out.extend_from_slice(quote(values.get(*i).map_or(&[][..], |v| v)).as_bytes());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One credential of config.toml's `registry.configs`: the key, and the lines under its `auth`
+/// table as auth.tera prints them.
 #[derive(Serialize)]
 struct AuthCtx {
     key: String,
+    lines: String,
+}
+
+/// auth.tera's context: the credential `a`, its values in slots.
+#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
+struct AuthLinesCtx {
+    a: AuthLines,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
+struct AuthLines {
     username: String,
     password: String,
     auth: String,
     identitytoken: String,
-}
-
-impl AuthCtx {
-    fn new(key: &GoString, a: &AuthConfig) -> Self {
-        AuthCtx {
-            key: go(key),
-            username: go(&a.username),
-            password: go(&a.password),
-            auth: go(&a.auth),
-            identitytoken: go(&a.identity_token),
-        }
-    }
 }
 
 /// What the node's K3s release changes in config.toml (see [`crate::k3s::versions::Era`]).
@@ -710,6 +936,160 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(model.hosts.len(), 2);
+    }
+
+    /// hosts.toml rendered the direct way: tera with the real values (through the transport) in
+    /// the context, as config.toml is rendered. The skeletons must give the same bytes.
+    fn render_hosts_directly(host: &HostConfig) -> Vec<u8> {
+        let mut slots = Slots::default();
+        let mut ctx = HostsCtx::new(host, &mut slots);
+        let real = |s: &mut String| {
+            if let Some(n) = slot_number(s, SLOT) {
+                *s = Transport::encode(&slots.values[n]);
+            }
+        };
+        for e in ctx.default.iter_mut().chain(ctx.endpoints.iter_mut()) {
+            for s in [
+                &mut e.url,
+                &mut e.ca_file,
+                &mut e.cert_file,
+                &mut e.key_file,
+            ] {
+                real(s);
+            }
+            for (k, v) in &mut e.rewrites {
+                real(k);
+                real(v);
+            }
+        }
+        trim_empty(&render_directly(HOSTS_TOML, &ctx)).expect("short lines")
+    }
+
+    /// A template rendered by a tera of its own, the values in the context (through the
+    /// transport), `go_quote` quoting them.
+    fn render_directly(name: &'static str, ctx: &impl Serialize) -> Vec<u8> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        tera.register_filter("go_quote", go_quote_filter);
+        tera.add_raw_templates(vec![
+            (HOSTS_TOML, HOSTS_TEMPLATE),
+            (AUTH_LINES, AUTH_TEMPLATE),
+        ])
+        .expect("templates");
+        let text = tera
+            .render(name, &tera::Context::from_serialize(ctx).expect("context"))
+            .expect("renders");
+        Transport::decode(&text).into_owned()
+    }
+
+    fn go_bytes() -> impl Strategy<Value = GoString> {
+        // Empty values, quotes, line breaks, invalid UTF-8, the transport's marker and the
+        // skeleton's slot characters.
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b"".to_vec()),
+                "[a-z/.:$^()*\\\"\n\r\t \\[\\]#=]{1,6}".prop_map(String::into_bytes),
+                Just("\u{FDD0}".as_bytes().to_vec()),
+                Just("\u{FDD1}0\u{FDD1}".as_bytes().to_vec()),
+                Just("\u{FDD2}".as_bytes().to_vec()),
+                Just(b"\xff\xfe".to_vec()),
+                Just("\u{2028}\u{a0}".as_bytes().to_vec()),
+            ],
+            0..4,
+        )
+        .prop_map(|parts| GoString::from(parts.concat()))
+    }
+
+    fn endpoint() -> impl Strategy<Value = RegistryEndpoint> {
+        let url = proptest::option::of(
+            "(https?://)?(u(:p)?@)?[a-z]{1,5}(:[0-9]{1,4})?(/[a-z%0-9]{0,4}){0,2}"
+                .prop_filter_map("parses", |u| crate::go::url::parse(u).ok()),
+        );
+        let tls = proptest::option::of((go_bytes(), go_bytes(), go_bytes(), any::<bool>()));
+        let rewrites = proptest::collection::btree_map(go_bytes(), go_bytes(), 0..3);
+        (url, any::<bool>(), tls, rewrites).prop_map(|(url, override_path, tls, rewrites)| {
+            RegistryEndpoint {
+                url: url.map(Box::new),
+                override_path,
+                rewrites,
+                config: std::sync::Arc::new(crate::registries::RegistryConfig {
+                    auth: None,
+                    tls: tls.map(|(ca_file, cert_file, key_file, insecure_skip_verify)| {
+                        crate::registries::TlsConfig {
+                            ca_file,
+                            cert_file,
+                            key_file,
+                            insecure_skip_verify,
+                        }
+                    }),
+                }),
+                ..RegistryEndpoint::default()
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Skeletons are tera's rendering with the values in place: the same bytes as rendering
+        /// the values themselves, for any values (slot characters and invalid UTF-8 included),
+        /// rendered after many others of the same and other shapes (the cache).
+        #[test]
+        fn skeletons_render_what_tera_renders(
+            hosts in proptest::collection::vec(
+                (proptest::option::of(endpoint()), proptest::collection::vec(endpoint(), 0..4)),
+                1..6,
+            )
+        ) {
+            let r = Renderer::new().expect("templates");
+            for (default, endpoints) in hosts {
+                let host = HostConfig { default, endpoints, mirror: None };
+                let ours = r.render_hosts(GoString::from("d"), &host).expect("renders");
+                let direct = render_hosts_directly(&host);
+                prop_assert_eq!(ours.contents.as_bstr(), direct.as_bstr());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// The credential lines through their skeletons are what auth.tera renders for the
+        /// values themselves.
+        #[test]
+        fn auth_lines_are_what_tera_renders(
+            auths in proptest::collection::vec((go_bytes(), go_bytes(), go_bytes(), go_bytes()), 1..6)
+        ) {
+            let r = Renderer::new().expect("templates");
+            for (username, password, auth, identity_token) in auths {
+                let a = AuthConfig { username, password, auth, identity_token };
+                let ours = r.auth(&GoString::from("k"), &a).expect("renders");
+                let real = |v: &GoString| Transport::encode(v.as_bytes());
+                let direct = render_directly(AUTH_LINES, &AuthLinesCtx {
+                    a: AuthLines {
+                        username: real(&a.username),
+                        password: real(&a.password),
+                        auth: real(&a.auth),
+                        identitytoken: real(&a.identity_token),
+                    },
+                });
+                let ours = Transport::decode(&ours.lines).into_owned();
+                prop_assert_eq!(ours.as_bstr(), direct.as_bstr());
+            }
+        }
+    }
+
+    #[test]
+    fn one_skeleton_serves_every_file_of_a_shape() {
+        let yaml = "mirrors:\n  a.example.com:\n    endpoint: [\"https://m.example.com\"]\n  b.example.com:\n    endpoint: [\"https://n.example.com\"]\n  c.example.com:\n    endpoint: [\"https://o.example.com\", \"http://p.example.com\"]\n";
+        let loaded = crate::registries::load_str(yaml.as_bytes(), "r.yaml").expect("loads");
+        let model = crate::k3s::translate::translate(&loaded.registry, &Default::default());
+        let r = Renderer::new().expect("templates");
+        let rendered = r.render(&model).expect("renders");
+        assert_eq!(rendered.hosts.len(), 3);
+        assert_eq!(r.hosts.cache.borrow().len(), 2);
+        for h in &rendered.hosts {
+            let host = &model.hosts[&h.dir];
+            assert_eq!(h.contents, render_hosts_directly(host), "{}", h.dir);
+        }
     }
 
     #[test]

@@ -248,12 +248,15 @@ pub(crate) fn get_host_configs(
                 // Set by translate, which knows what InjectMirror added.
                 source_index: None,
             };
-            let default_url = config
-                .default
-                .as_ref()
-                .map(RegistryEndpoint::url_string)
-                .unwrap_or_default();
-            if i + 1 == mirror.endpoints.len() && default_url == url_string {
+            let is_default = || {
+                config
+                    .default
+                    .as_ref()
+                    .map(RegistryEndpoint::url_string)
+                    .unwrap_or_default()
+                    == url_string
+            };
+            if i + 1 == mirror.endpoints.len() && is_default() {
                 // if the last endpoint is the default endpoint, move it there
                 config.default = Some(ep);
             } else {
