@@ -51,7 +51,7 @@ pub(crate) struct Ctx<'a> {
     /// The rendered files, or why rendering failed (K3s fails the same way).
     pub(crate) rendered: Result<&'a Rendered, &'a RenderError>,
     /// What containerd makes of the rendered files (when they render).
-    pub(crate) containerd: Option<&'a NodeView>,
+    pub(crate) containerd: Option<&'a NodeView<'a>>,
     /// The node options.
     pub(crate) node: &'a NodeOptions,
     /// `--check-files`, `--allow`.

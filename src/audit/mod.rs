@@ -59,7 +59,7 @@ pub(crate) struct Input {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeFiles {
     /// The node's certs.d.
-    pub(crate) hosts_dir: Option<CertsTree>,
+    pub(crate) hosts_dir: Option<CertsTree<'static>>,
     /// The node's config.toml: its name, its bytes and what containerd makes of it.
     pub(crate) config: Option<ConfigToml>,
     /// K3s on the node.

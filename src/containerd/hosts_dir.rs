@@ -7,6 +7,7 @@
 //! A [`CertsTree`] is data: built from the files K3s renders ([`CertsTree::from_rendered`]) or read
 //! from a node ([`CertsTree::read`], through [`crate::fs`]). Everything else here is pure.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -90,22 +91,23 @@ pub(crate) enum PlainHttp {
 }
 
 /// A `certs.d` tree: directory name -> what containerd finds there. Only the entries directly
-/// under the root matter: containerd looks up `<root>/<name>` for names without `/`.
+/// under the root matter: containerd looks up `<root>/<name>` for names without `/`. A tree of
+/// rendered files borrows their contents (`'f`); a tree read from a node owns them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CertsTree {
+pub(crate) struct CertsTree<'f> {
     /// The root as shown to people (`certs.d`, or the `--hosts-dir` path).
     pub(crate) display_root: String,
     /// The root as containerd sees it on the node: relative `ca`/`client` paths are resolved
     /// against `<node_root>/<dir>`.
     pub(crate) node_root: String,
-    entries: BTreeMap<String, TreeEntry>,
+    entries: BTreeMap<String, TreeEntry<'f>>,
 }
 
 /// One entry directly under the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum TreeEntry {
+pub(crate) enum TreeEntry<'f> {
     /// A directory.
-    Dir(HostDir),
+    Dir(HostDir<'f>),
     /// Something that exists but is not a directory (`os.Stat` succeeds, so containerd picks it
     /// and then fails to read `<it>/hosts.toml`).
     NotDir,
@@ -115,16 +117,16 @@ pub(crate) enum TreeEntry {
 
 /// What a host directory holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HostDir {
+pub(crate) struct HostDir<'f> {
     /// hosts.toml: `Ok(None)` when absent, `Err` when it cannot be read.
-    pub(crate) hosts_toml: Result<Option<Vec<u8>>, PathError>,
+    pub(crate) hosts_toml: Result<Option<Cow<'f, [u8]>>, PathError>,
     /// The directory's entries, sorted by name as `os.ReadDir` sorts them.
     pub(crate) files: Vec<fs::DirEntry>,
     /// The directory could not be listed: `loadCertFiles` fails with this when it is needed.
     pub(crate) list_error: Option<PathError>,
 }
 
-impl Default for HostDir {
+impl Default for HostDir<'_> {
     fn default() -> Self {
         HostDir {
             hosts_toml: Ok(None),
@@ -207,7 +209,7 @@ impl Resolution {
     }
 }
 
-impl CertsTree {
+impl<'f> CertsTree<'f> {
     /// The name under which containerd finds the directory K3s writes for map key `dir`
     /// (the first component of `filepath.Join(certs.d, dir)` below certs.d; see
     /// [`Self::from_rendered`]), or `None` when it is never looked up.
@@ -223,13 +225,13 @@ impl CertsTree {
     /// names it, contents): each file goes to `filepath.Join(certs.d, dir)/hosts.toml`, as
     /// `writeContainerdHosts` writes it; a name with `/` makes its first component a directory
     /// without hosts.toml; names that clean to the root or outside it are never looked up.
-    pub(crate) fn from_rendered<'f>(
+    pub(crate) fn from_rendered(
         display_root: &str,
         node_root: &str,
         files: impl IntoIterator<Item = (&'f [u8], &'f [u8])>,
     ) -> Self {
         const ROOT: &str = "certs.d";
-        let mut entries: BTreeMap<String, TreeEntry> = BTreeMap::new();
+        let mut entries: BTreeMap<String, TreeEntry<'f>> = BTreeMap::new();
         for (dir, contents) in files {
             // A directory name that is not UTF-8 is never looked up (image references are
             // text); it keeps a printable spelling.
@@ -251,7 +253,7 @@ impl CertsTree {
                 let (name, is_dir) = match child {
                     Some(c) => (c, true),
                     None => {
-                        d.hosts_toml = Ok(Some(contents.to_vec()));
+                        d.hosts_toml = Ok(Some(Cow::Borrowed(contents)));
                         (HOSTS_TOML, false)
                     }
                 };
@@ -276,7 +278,7 @@ impl CertsTree {
     /// itself cannot be listed, and when a hosts.toml is refused (a FIFO or a device, on which
     /// containerd would block or read forever; a file too large): what containerd would do with
     /// it is not modelled.
-    pub(crate) fn read(dir: &Path) -> Result<Self, ReadError> {
+    pub(crate) fn read(dir: &Path) -> Result<CertsTree<'static>, ReadError> {
         let mut entries = BTreeMap::new();
         for ent in fs::list_dir(dir)? {
             let path = dir.join(&ent.name);
@@ -338,8 +340,33 @@ impl CertsTree {
         self.entries.keys().map(String::as_str)
     }
 
+    /// A copy that owns the files it borrowed.
+    pub(crate) fn into_owned(self) -> CertsTree<'static> {
+        let entries = self
+            .entries
+            .into_iter()
+            .map(|(name, entry)| {
+                let entry = match entry {
+                    TreeEntry::Dir(d) => TreeEntry::Dir(HostDir {
+                        hosts_toml: d.hosts_toml.map(|h| h.map(|c| Cow::Owned(c.into_owned()))),
+                        files: d.files,
+                        list_error: d.list_error,
+                    }),
+                    TreeEntry::NotDir => TreeEntry::NotDir,
+                    TreeEntry::Unreadable(e) => TreeEntry::Unreadable(e),
+                };
+                (name, entry)
+            })
+            .collect();
+        CertsTree {
+            display_root: self.display_root,
+            node_root: self.node_root,
+            entries,
+        }
+    }
+
     /// An entry by name.
-    pub(crate) fn get(&self, name: &str) -> Option<&TreeEntry> {
+    pub(crate) fn get(&self, name: &str) -> Option<&TreeEntry<'f>> {
         self.entries.get(name)
     }
 
@@ -552,7 +579,7 @@ pub(crate) fn host_directory(host: &str) -> String {
     }
 }
 
-fn read_host_dir(path: &Path) -> Result<HostDir, ReadError> {
+fn read_host_dir(path: &Path) -> Result<HostDir<'static>, ReadError> {
     let file = path.join(HOSTS_TOML);
     let hosts_toml =
         fs::read_optional(&file, fs::Limit::HOSTS_TOML).map_err(|refusal| ReadError::Refused {
@@ -564,7 +591,7 @@ fn read_host_dir(path: &Path) -> Result<HostDir, ReadError> {
         Err(e) => (Vec::new(), Some(e)),
     };
     Ok(HostDir {
-        hosts_toml,
+        hosts_toml: hosts_toml.map(|h| h.map(Cow::Owned)),
         files,
         list_error,
     })
@@ -602,7 +629,7 @@ pub(crate) struct DirReading {
 /// it does not decode), else the certificate files. `dir_path` is the node path, `shown` the path
 /// for messages.
 fn load_host_dir(
-    d: &HostDir,
+    d: &HostDir<'_>,
     dir_path: &str,
     shown: &str,
     flavor: Flavor,
@@ -636,7 +663,7 @@ fn load_host_dir(
 
 /// `loadCertFiles`: one host without URL; `*.crt` files are CAs, `*.cert` files client
 /// certificates with the `*.key` of the same name when it exists.
-fn load_cert_files(d: &HostDir, dir_path: &str) -> HostConfig {
+fn load_cert_files(d: &HostDir<'_>, dir_path: &str) -> HostConfig {
     let mut h = HostConfig::empty(HostOrigin::CertFiles);
     let exists = |name: &str| d.files.iter().any(|e| e.name == name);
     for e in d.files.iter().filter(|e| !e.is_dir) {
@@ -665,7 +692,7 @@ fn load_cert_files(d: &HostDir, dir_path: &str) -> HostConfig {
 mod tests {
     use super::*;
 
-    fn tree(files: &[(&str, &str)]) -> CertsTree {
+    fn tree<'f>(files: &[(&'f str, &'f str)]) -> CertsTree<'f> {
         CertsTree::from_rendered(
             "certs.d",
             "/node/certs.d",

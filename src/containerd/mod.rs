@@ -42,11 +42,11 @@ pub(crate) enum Flavor {
 }
 
 /// The files containerd reads on a node: its certs.d and, when known, its config.toml (or why
-/// containerd cannot load it).
+/// containerd cannot load it). The tree may borrow the files it holds (`'f`).
 #[derive(Debug, Clone)]
-pub(crate) struct NodeView {
+pub(crate) struct NodeView<'f> {
     /// The certs.d tree.
-    pub(crate) tree: hosts_dir::CertsTree,
+    pub(crate) tree: hosts_dir::CertsTree<'f>,
     /// config.toml's CRI registry settings.
     pub(crate) config: Option<Result<cri::CriRegistry, gotoml::DecodeError>>,
 }

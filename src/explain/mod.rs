@@ -33,7 +33,7 @@ use crate::secret::Secret;
 #[derive(Debug, Clone)]
 pub(crate) struct Files {
     /// The certs.d tree and config.toml, as containerd reads them.
-    pub(crate) node: NodeView,
+    pub(crate) node: NodeView<'static>,
     /// Where they came from.
     pub(crate) origin: Origin,
 }
@@ -61,10 +61,15 @@ pub(crate) enum Origin {
 
 impl Files {
     /// The files K3s writes for `model`: hosts files as a `certs.d` tree rooted at the node's
-    /// registry directory, credentials from the rendered config.toml.
+    /// registry directory, credentials from the rendered config.toml. The files are copied:
+    /// explain renders only the few directories it reads.
     pub(crate) fn rendered(registries: &str, model: &Model, rendered: &Rendered) -> Self {
+        let view = rendered.on_node(model);
         Files {
-            node: rendered.on_node(model),
+            node: NodeView {
+                tree: view.tree.into_owned(),
+                config: view.config,
+            },
             origin: Origin::Rendered {
                 registries: registries.to_string(),
                 disable_default_registry_endpoint: model.node.disable_default_registry_endpoint,
@@ -76,7 +81,7 @@ impl Files {
     /// A node's `certs.d` tree and, optionally, what containerd makes of its config.toml.
     pub(crate) fn node(
         hosts_dir: &str,
-        tree: CertsTree,
+        tree: CertsTree<'static>,
         config: Option<(&str, Result<CriRegistry, DecodeError>)>,
     ) -> Self {
         let containerd_config = config.as_ref().map(|(name, _)| name.to_string());
@@ -1248,7 +1253,7 @@ mod tests {
             "/etc/containerd/certs.d",
             [(dir.as_bytes(), hosts_toml.as_bytes())],
         );
-        let files = Files::node("/etc/containerd/certs.d", tree, None);
+        let files = Files::node("/etc/containerd/certs.d", tree.into_owned(), None);
         let r = image_ref::parse_docker_ref(image).expect("valid reference");
         explain(image, &r, &files, flavor)
     }

@@ -80,8 +80,8 @@ pub(crate) struct Rendered {
 impl Rendered {
     /// The files as containerd finds them on the node `model` was built for: the hosts files
     /// as a certs.d tree rooted at the node's registry directory, and config.toml's registry
-    /// settings.
-    pub(crate) fn on_node(&self, model: &Model) -> NodeView {
+    /// settings. The tree borrows the hosts files.
+    pub(crate) fn on_node(&self, model: &Model) -> NodeView<'_> {
         NodeView {
             tree: CertsTree::from_rendered(
                 CERTS_D,

@@ -35,8 +35,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 .get(mirror)
                 .and_then(|m| m.endpoints.get(i))
                 .unwrap_or(&no_endpoint);
-            let loc = ctx.endpoint_loc(hc, ep);
-            endpoint(ctx, mirror, ep, raw, loc);
+            endpoint(ctx, hc, ep, raw);
         }
         self_reference(ctx, hc, mirror);
     }
@@ -160,16 +159,14 @@ fn dropped(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The rules about one kept endpoint.
-fn endpoint(
-    ctx: &mut Ctx<'_>,
-    mirror: &GoString,
-    ep: &RegistryEndpoint,
-    raw: &GoString,
-    loc: Location,
-) {
+/// The rules about one kept endpoint of mirror `hc`.
+fn endpoint(ctx: &mut Ctx<'_>, hc: &HostConfig, ep: &RegistryEndpoint, raw: &GoString) {
+    let Some(mirror) = &hc.mirror else { return };
     let raw = &*raw.to_display();
     let Some(u) = &ep.url else { return };
+    // Located only for a finding, once: most endpoints have none.
+    let mut at: Option<Location> = None;
+    let mut loc = |ctx: &Ctx<'_>| at.get_or_insert_with(|| ctx.endpoint_loc(hc, ep)).clone();
     let shown = u.redacted();
     let q = quote(mirror);
 
@@ -198,7 +195,7 @@ fn endpoint(
         let f = Diagnostic::new(
             Code::EndpointInvalid,
             severity,
-            loc.clone(),
+            loc(ctx),
             format!(
                 "endpoint {} of {q} {why}",
                 quote(mask_userinfo(raw).as_bytes())
@@ -212,7 +209,7 @@ fn endpoint(
         let f = Diagnostic::new(
             Code::EndpointUserinfo,
             Severity::Error,
-            loc.clone(),
+            loc(ctx),
             format!("endpoint {shown} embeds credentials: containerd never sends them, and K3s copies them into hosts.toml"),
             format!("Move them to configs.{}.auth.", quote(&u.host)),
         );
@@ -230,7 +227,7 @@ fn endpoint(
         let f = Diagnostic::new(
             Code::EndpointPathOverride,
             Severity::Warning,
-            loc.clone(),
+            loc(ctx),
             format!("endpoint {shown}: the path is used as the registry API root (override_path = true), not as a repository prefix: {why}"),
             "Use https://host/v2 plus rewrite: {'(.*)': '<project>/$1'} to prefix repositories.",
         );
@@ -245,7 +242,7 @@ fn endpoint(
         let f = Diagnostic::new(
             Code::ClusterDnsEndpoint,
             Severity::Warning,
-            loc.clone(),
+            loc(ctx),
             format!("endpoint host {} is a cluster DNS name; containerd resolves names with the node's resolver, not CoreDNS, and usually cannot resolve it", quote(u.hostname())),
             "Use a node-reachable address (NodePort, hostPort, load-balancer IP or an /etc/hosts entry).",
         );
@@ -256,7 +253,7 @@ fn endpoint(
         let f = Diagnostic::new(
             Code::PlainHttpEndpoint,
             Severity::Info,
-            loc.clone(),
+            loc(ctx),
             format!("{shown} is plain HTTP: pulls through it are unauthenticated and unencrypted in transit"),
             "Fine on a trusted network; otherwise serve the mirror over https.",
         );
@@ -272,7 +269,7 @@ fn endpoint(
             } else {
                 Severity::Info
             },
-            loc,
+            loc(ctx),
             format!(
                 "endpoint {} has no scheme; K3s uses {shown}{}",
                 quote(mask_userinfo(raw).as_bytes()),

@@ -84,6 +84,41 @@ fn parse_alone(
     Ok(read(&doc).unwrap_or_default())
 }
 
+/// Whether `value`, pasted raw between TOML quotes (basic `"..."` or literal `'...'`), is read
+/// back as itself: printable ASCII without quotes or backslashes. Such a value can neither end
+/// its string early nor hold an escape or a character TOML refuses, so its snippet needs no
+/// parse (most values are like this; parsing each took a parse per endpoint, TLS file and
+/// rewrite).
+fn pastes_verbatim(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| matches!(b, b' '..=b'~') && !matches!(b, b'"' | b'\\' | b'\''))
+}
+
+/// `before`, `value` and `after` as the template writes them (`value` raw), parsed alone with
+/// `read`, which must read `value` back: what containerd reads there.
+fn read_pasted(
+    before: &[u8],
+    value: &[u8],
+    after: &[u8],
+    read: impl Fn(&toml_edit::Document<String>) -> Option<String>,
+) -> Result<String, TomlError> {
+    if pastes_verbatim(value) {
+        return Ok(String::from_utf8_lossy(value).into_owned());
+    }
+    parse_alone(snippet(&[before, value, after]), read)
+}
+
+/// `x = <value through Go's %q>`, as K3s writes credentials and TLS paths, parsed alone: `Err`
+/// when go-toml refuses Go's escapes. Printable ASCII needs no parse: %q escapes only `"` and
+/// `\` in it, as TOML does.
+fn read_go_quoted(value: &[u8]) -> Result<(), TomlError> {
+    if value.iter().all(|&b| matches!(b, b' '..=b'~')) {
+        return Ok(());
+    }
+    parse_alone(format!("x = {}\n", go_quote(value)), value_x).map(drop)
+}
+
 /// `parts` joined, as bytes.
 fn snippet(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
@@ -91,7 +126,7 @@ fn snippet(parts: &[&[u8]]) -> Vec<u8> {
 
 /// The rewrite pattern containerd reads where K3s writes `"<pattern>" = ...`.
 pub(super) fn pattern_as_read(pattern: &GoString) -> Result<String, TomlError> {
-    parse_alone(snippet(&[b"\"", pattern.as_bytes(), b"\" = 1\n"]), |d| {
+    read_pasted(b"\"", pattern.as_bytes(), b"\" = 1\n", |d| {
         d.as_table().iter().next().map(|(k, _)| k.to_string())
     })
 }
@@ -122,11 +157,11 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
     for (key, a) in auths {
         // The table header: `configs.'<key>'.auth` (v3) or `configs."<key>".auth` (v2).
         let header = if v2 {
-            snippet(&[b"[a.\"", key.as_bytes(), b"\".auth]\n"])
+            read_pasted(b"[a.\"", key.as_bytes(), b"\".auth]\n", |_| None)
         } else {
-            snippet(&[b"[a.'", key.as_bytes(), b"'.auth]\n"])
+            read_pasted(b"[a.'", key.as_bytes(), b"'.auth]\n", |_| None)
         };
-        if let Err(p) = parse_alone(&header, |_| None) {
+        if let Err(p) = header {
             let loc = ctx.loc_key(ypath!["configs", key]);
             let quoting = if v2 { "double" } else { "single" };
             let f = Diagnostic::new(
@@ -152,7 +187,7 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             if value.is_empty() {
                 continue;
             }
-            if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
+            if let Err(p) = read_go_quoted(value.as_bytes()) {
                 let loc = ctx.loc_value(ypath!["configs", key, "auth", yaml]);
                 let f = Diagnostic::new(
                     Code::ConfigTomlInvalid,
@@ -170,23 +205,19 @@ fn config_toml(ctx: &mut Ctx<'_>, r: &Rendered) {
             }
         }
     }
-    let text = match std::str::from_utf8(&r.config_toml) {
-        Ok(t) => t.to_string(),
-        Err(_) => {
-            if !blamed {
-                let f = Diagnostic::new(
-                    Code::ConfigTomlInvalid,
-                    Severity::Error,
-                    Location::file_start(ctx.file),
-                    "K3s would write config.toml with bytes that are not UTF-8, which TOML does not allow; containerd cannot load it and K3s does not start",
-                    "Remove !!binary values that are not UTF-8 text.",
-                );
-                ctx.emit(f);
-            }
-            return;
+    if std::str::from_utf8(&r.config_toml).is_err() {
+        if !blamed {
+            let f = Diagnostic::new(
+                Code::ConfigTomlInvalid,
+                Severity::Error,
+                Location::file_start(ctx.file),
+                "K3s would write config.toml with bytes that are not UTF-8, which TOML does not allow; containerd cannot load it and K3s does not start",
+                "Remove !!binary values that are not UTF-8 text.",
+            );
+            ctx.emit(f);
         }
-    };
-    drop(text);
+        return;
+    }
     if let Err(p) = config_toml_verdict(ctx, r) {
         if !blamed {
             let line = p.line;
@@ -302,14 +333,14 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
         // The URL, raw, in `server = "..."` (default) or as a table name (mirrors).
         if let Some(u) = &ep.url {
             let url = u.string();
-            let text = if is_default {
-                snippet(&[b"x = \"", url.as_bytes(), b"\"\n"])
+            let (before, after): (&[u8], &[u8]) = if is_default {
+                (b"x = \"", b"\"\n")
             } else {
-                snippet(&[b"[host.\"", url.as_bytes(), b"\"]\n"])
+                (b"[host.\"", b"\"]\n")
             };
             let read =
                 |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
-            match parse_alone(&text, read) {
+            match read_pasted(before, url.as_bytes(), after, read) {
                 Err(p) => findings.push((loc(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml and makes it invalid TOML ({}); {ignored}", u.redacted(), p.message))),
                 Ok(read) if url != read => changed.push((loc(), format!("endpoint {} is written unescaped into {CERTS_D}/{dir}/hosts.toml, where TOML reads it as a different URL; containerd contacts that one", u.redacted()))),
                 Ok(_) => {}
@@ -321,7 +352,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
                 if value.is_empty() {
                     continue;
                 }
-                if let Err(p) = parse_alone(format!("x = {}\n", go_quote(value)), value_x) {
+                if let Err(p) = read_go_quoted(value.as_bytes()) {
                     let key = ep.config_key.clone().unwrap_or_default();
                     let l = ctx.loc_value(ypath!["configs", &key, "tls", field]);
                     findings.push((l, format!("{field} {} holds a control character or a byte that is not UTF-8, which K3s prints with a Go escape go-toml (containerd's TOML parser) does not have ({}); {ignored}", quote(value), p.message)));
@@ -333,10 +364,7 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
             let Some(m) = &mirror else { continue };
             let at = || ctx.loc_key(ypath!["mirrors", m, "rewrite", pattern]);
             let key = pattern_as_read(pattern);
-            let val = parse_alone(
-                snippet(&[b"x = \"", replacement.as_bytes(), b"\"\n"]),
-                value_x,
-            );
+            let val = read_pasted(b"x = \"", replacement.as_bytes(), b"\"\n", value_x);
             for (what, raw, res) in [("pattern", pattern, key), ("replacement", replacement, val)] {
                 match res {
                     Err(p) => findings.push((
@@ -374,4 +402,42 @@ fn hosts_values(ctx: &mut Ctx<'_>, dir: &GoString, hc: &HostConfig, file_invalid
         }
     }
     blamed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcuts give the parse's answer: every byte, alone and between other characters,
+    /// in each template form.
+    #[test]
+    fn shortcuts_agree_with_the_parse() {
+        let first_key =
+            |d: &toml_edit::Document<String>| first_key(d, "host").or_else(|| value_x(d));
+        for b in 0..=u8::MAX {
+            for value in [
+                vec![b],
+                vec![b'a', b, b'z'],
+                b"https://r.example.com/".to_vec(),
+            ] {
+                let forms: [(&[u8], &[u8]); 3] = [
+                    (b"x = \"", b"\"\n"),
+                    (b"[host.\"", b"\"]\n"),
+                    (b"[a.'", b"'.auth]\n"),
+                ];
+                for (before, after) in forms {
+                    let parsed = parse_alone(snippet(&[before, &value, after]), first_key)
+                        .map(|r| r.is_empty() || r.as_bytes() == value.as_slice());
+                    let short = read_pasted(before, &value, after, first_key)
+                        .map(|r| r.is_empty() || r.as_bytes() == value.as_slice());
+                    assert_eq!(short.is_ok(), parsed.is_ok(), "{value:?} in {before:?}");
+                    if pastes_verbatim(&value) {
+                        assert_eq!(parsed.ok(), Some(true), "{value:?} in {before:?}");
+                    }
+                }
+                let parsed = parse_alone(format!("x = {}\n", go_quote(&value)), value_x);
+                assert_eq!(read_go_quoted(&value).is_ok(), parsed.is_ok(), "{value:?}");
+            }
+        }
+    }
 }

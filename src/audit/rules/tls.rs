@@ -149,7 +149,8 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
         if value.is_empty() {
             continue;
         }
-        let loc = ctx.loc_value(ypath!["configs", key, "tls", field]);
+        // Located only for a finding: most paths have none.
+        let at = ypath!["configs", key, "tls", field];
         if !value.starts_with(b"/") {
             let dir = dirs.first().cloned().unwrap_or_else(|| key.clone());
             let resolved = GoString::from(filepath::join_bytes(&[
@@ -160,7 +161,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
             let f = Diagnostic::new(
                 Code::TlsRelativePath,
                 Severity::Error,
-                loc,
+                ctx.loc_value(at),
                 format!(
                     "{field} {} is relative: containerd resolves it to {resolved}, in the directory K3s deletes and recreates at every start, so every pull from {} fails",
                     quote(value),
@@ -193,7 +194,7 @@ fn paths(ctx: &mut Ctx<'_>, key: &GoString, t: &TlsConfig) {
             let f = Diagnostic::new(
                 Code::TlsFileUnusable,
                 Severity::Error,
-                loc,
+                ctx.loc_value(at),
                 format!("{field} {} {message}", quote(value)),
                 "Fix the path or the PEM; containerd reads the file at pull time, not when K3s starts.",
             );
