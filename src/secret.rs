@@ -317,6 +317,23 @@ impl Secrets {
     /// JSON-escaped. (The reporter adds the terminal-escaped one, [`Secrets::add_spelling`].)
     pub(crate) fn add(&mut self, value: impl AsRef<[u8]>) {
         let bytes = value.as_ref();
+        // Printable ASCII without quotes or backslashes (almost every secret): Go's `%q` and
+        // JSON only put quotes around it, so it is its only spelling.
+        if bytes
+            .iter()
+            .all(|&b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+        {
+            let text = std::str::from_utf8(bytes).unwrap_or_default();
+            if text != MASK && text != "xxxxx" {
+                self.add_spelling(text);
+            }
+            return;
+        }
+        self.add_forms(bytes);
+    }
+
+    /// [`Self::add`] for any value: the value as shown, and inside Go's and JSON's quotes.
+    fn add_forms(&mut self, bytes: &[u8]) {
         let shown = crate::go::string::display(bytes);
         if shown.chars().count() < Self::MIN_LEN || shown == MASK || shown == "xxxxx" {
             return;
@@ -336,9 +353,10 @@ impl Secrets {
 
     /// Adds one spelling of a secret, as it is.
     pub(crate) fn add_spelling(&mut self, value: &str) {
-        if value.chars().count() < Self::MIN_LEN || !self.seen.insert(value.to_string()) {
+        if value.chars().count() < Self::MIN_LEN || self.seen.contains(value) {
             return;
         }
+        self.seen.insert(value.to_string());
         self.values.push(Secret::new(value));
         self.matcher = OnceLock::new();
     }
@@ -630,6 +648,18 @@ mod tests {
         let mut v = serde_json::json!({"pa\"ss\u{1b}word": ["pa\"ss\u{1b}word"]});
         s.mask_json(&mut v);
         assert_eq!(v, serde_json::json!({"********": ["********"]}));
+    }
+
+    proptest::proptest! {
+        /// The shortcut for printable ASCII adds what the general path adds.
+        #[test]
+        fn plain_values_have_one_spelling(v in "[ -~]{0,12}") {
+            let (mut fast, mut general) = (Secrets::default(), Secrets::default());
+            fast.add(&v);
+            general.add_forms(v.as_bytes());
+            let spellings = |s: &Secrets| s.values().map(|v| v.reveal().to_string()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(spellings(&fast), spellings(&general));
+        }
     }
 
     /// Each spelling is kept once, however often it is added (looked up in a set: a scan of the
