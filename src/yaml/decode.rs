@@ -7,6 +7,7 @@
 //! `failf` aborts ([`Fatal`]); `terror` records a type error and decoding goes on ([`TypeErr`]).
 //! While decoding, every visited key is recorded in the [`SourceMap`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::resolve::{
@@ -146,15 +147,15 @@ enum OutKind {
 }
 
 impl Out<'_> {
-    /// Go's `out.Type().String()`.
-    fn type_name(&self) -> String {
+    /// Go's `out.Type().String()` (built only for pointers and maps).
+    fn type_name(&self) -> Cow<'static, str> {
         match self {
-            Out::Struct(s) => s.type_name().to_string(),
-            Out::Ptr(p) => p.type_name(),
-            Out::Str(_) => "string".to_string(),
-            Out::Bool(_) => "bool".to_string(),
-            Out::StrSeq(_) => "[]string".to_string(),
-            Out::Map(m) => m.type_name(),
+            Out::Struct(s) => s.type_name().into(),
+            Out::Ptr(p) => p.type_name().into(),
+            Out::Str(_) => "string".into(),
+            Out::Bool(_) => "bool".into(),
+            Out::StrSeq(_) => "[]string".into(),
+            Out::Map(m) => m.type_name().into(),
         }
     }
 
@@ -491,10 +492,12 @@ impl<'d> Decoder<'d> {
 
     /// `d.sequence`.
     fn sequence(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
-        let type_name = out.type_name();
-        let Out::StrSeq(v) = out else {
-            self.terror(n, SEQ_TAG, &type_name);
-            return Ok(false);
+        let v = match out {
+            Out::StrSeq(v) => v,
+            other => {
+                self.terror(n, SEQ_TAG, &other.type_name());
+                return Ok(false);
+            }
         };
         let doc = self.doc;
         let kids = doc.kids(n);
@@ -516,12 +519,11 @@ impl<'d> Decoder<'d> {
 
     /// `d.mapping` (with `mappingSlice`, which only fails here: no target is a `MapSlice`).
     fn mapping(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
-        let type_name = out.type_name();
         match out {
             Out::Struct(s) => self.mapping_struct(n, s),
             Out::Map(m) => self.mapping_map(n, m),
-            _ => {
-                self.terror(n, MAP_TAG, &type_name);
+            other => {
+                self.terror(n, MAP_TAG, &other.type_name());
                 Ok(false)
             }
         }

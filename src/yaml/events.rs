@@ -11,7 +11,7 @@
 //! flow_node         ::= ALIAS | properties flow_content?
 //! ```
 
-use super::scanner::{Mark, ScalarStyle, Scanner, Token, TokenKind, YamlError};
+use super::scanner::{internal, Mark, ScalarStyle, Scanner, Token, TokenKind, YamlError};
 
 type Result<T> = std::result::Result<T, YamlError>;
 
@@ -165,9 +165,10 @@ impl<'a> Parser<'a> {
 
     /// Takes the next token (peeked before).
     fn take(&mut self) -> Result<Token> {
-        let t = self.scanner.peek()?.clone();
-        self.scanner.skip_token();
-        Ok(t)
+        self.scanner.peek()?;
+        self.scanner
+            .skip_token()
+            .ok_or_else(|| internal("token queue is empty"))
     }
 
     fn skip(&mut self) {

@@ -59,12 +59,13 @@ pub(crate) struct Reader<'a> {
     pos: usize,
     /// `parser.unread`: decoded characters not consumed yet.
     unread: usize,
-    /// Where the dropped bytes ended: for the position of a reader error.
-    dropped: LineCounter,
+    /// Where decoding started in `input` (after the byte-order mark): with `offset`, what has
+    /// been decoded, for the position of a reader error.
+    text_start: usize,
 }
 
 /// Counts lines and characters the way libyaml's marks do (CRLF, CR, LF, NEL, LS and PS each
-/// end a line), across chunks.
+/// end a line).
 #[derive(Debug, Clone, Copy)]
 struct LineCounter {
     line: u32,
@@ -124,11 +125,7 @@ impl<'a> Reader<'a> {
             buf: Vec::with_capacity(RAW_BUFFER_SIZE * 3),
             pos: 0,
             unread: 0,
-            dropped: LineCounter {
-                line: 1,
-                column: 1,
-                cr: false,
-            },
+            text_start: 0,
         }
     }
 
@@ -139,15 +136,54 @@ impl<'a> Reader<'a> {
     }
 
     /// `parser.unread`.
-    #[cfg(test)]
+    #[inline]
     pub(crate) fn unread(&self) -> usize {
         self.unread
     }
 
+    /// The length of the run of bytes from the position, at most `limit` of them, that `class`
+    /// accepts. `limit` must not exceed [`Reader::unread`], and `class` must accept only ASCII
+    /// bytes other than NUL: then the run is that many decoded characters.
+    #[inline]
+    pub(crate) fn ascii_run(&self, limit: usize, class: impl Fn(u8) -> bool) -> usize {
+        let window = &self.buf[self.pos..(self.pos + limit).min(self.buf.len())];
+        window
+            .iter()
+            .position(|&b| !class(b))
+            .unwrap_or(window.len())
+    }
+
+    /// The next `n` decoded bytes.
+    #[inline]
+    pub(crate) fn bytes(&self, n: usize) -> &[u8] {
+        &self.buf[self.pos..self.pos + n]
+    }
+
     /// The 1-based line and column just past everything decoded: where a reader error is.
+    /// What was decoded is the input from the byte-order mark to `offset`, all of it valid.
     pub(crate) fn end_position(&self) -> (u32, u32) {
-        let mut c = self.dropped;
-        c.feed(&self.buf);
+        let mut c = LineCounter {
+            line: 1,
+            column: 1,
+            cr: false,
+        };
+        let raw = &self.input[self.text_start..self.offset];
+        match self.encoding {
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let units = raw.chunks_exact(2).map(|p| {
+                    if self.encoding == Encoding::Utf16Le {
+                        u16::from_le_bytes([p[0], p[1]])
+                    } else {
+                        u16::from_be_bytes([p[0], p[1]])
+                    }
+                });
+                let text: String = char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                c.feed(text.as_bytes());
+            }
+            _ => c.feed(raw),
+        }
         (c.line, c.column)
     }
 
@@ -194,6 +230,7 @@ impl<'a> Reader<'a> {
         self.encoding = encoding;
         self.raw_pos += bom;
         self.offset += bom;
+        self.text_start = self.offset;
     }
 
     /// `yaml_parser_update_raw_buffer` with `yaml_string_read_handler`: moves the unread raw
@@ -228,7 +265,6 @@ impl<'a> Reader<'a> {
             self.determine_encoding();
         }
         // libyaml moves the unread characters to the front of its buffer.
-        self.dropped.feed(&self.buf[..self.pos.min(self.buf.len())]);
         self.buf.drain(..self.pos.min(self.buf.len()));
         self.pos = 0;
         let mut first = true;

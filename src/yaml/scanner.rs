@@ -12,7 +12,7 @@
 //! Functions are named after the Go functions they port; where Go returns `false` after
 //! recording an error, these return `Err`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::reader::{Reader, ReaderError};
 
@@ -133,6 +133,55 @@ struct SimpleKey {
     mark: Mark,
 }
 
+/// yaml.v2's `simple_keys_by_tok`, a `map[int]int` from token number to index in `simple_keys`.
+/// It is only ever read for the next token to be parsed (`tokens_parsed`), which only grows, so
+/// an entry for a token already parsed can never be read again (yaml.v2 keeps them, in a map
+/// as large as the document's scalars): here entries are kept from the next token on, by
+/// number, and dropped as tokens are parsed.
+#[derive(Debug, Default)]
+struct KeysByToken {
+    /// The token number of `slots[0]`: `tokens_parsed`.
+    base: usize,
+    slots: VecDeque<Option<usize>>,
+}
+
+impl KeysByToken {
+    fn get(&self, token: usize) -> Option<usize> {
+        let i = token.checked_sub(self.base)?;
+        self.slots.get(i).copied().flatten()
+    }
+
+    /// Sets the entry for `token`; one for a token already parsed would never be read.
+    fn insert(&mut self, token: usize, idx: usize) {
+        let Some(i) = token.checked_sub(self.base) else {
+            return;
+        };
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, None);
+        }
+        self.slots[i] = Some(idx);
+    }
+
+    fn remove(&mut self, token: usize) {
+        if let Some(slot) = token
+            .checked_sub(self.base)
+            .and_then(|i| self.slots.get_mut(i))
+        {
+            *slot = None;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.clear();
+    }
+
+    /// One more token has been parsed.
+    fn advance(&mut self) {
+        self.base += 1;
+        self.slots.pop_front();
+    }
+}
+
 /// libyaml's `max_flow_level`.
 const MAX_FLOW_LEVEL: usize = 10_000;
 /// libyaml's `max_indents`.
@@ -180,7 +229,7 @@ pub(crate) struct Scanner<'a> {
     indents: Vec<isize>,
     simple_key_allowed: bool,
     simple_keys: Vec<SimpleKey>,
-    simple_keys_by_tok: HashMap<usize, usize>,
+    simple_keys_by_tok: KeysByToken,
 }
 
 impl<'a> Scanner<'a> {
@@ -199,7 +248,7 @@ impl<'a> Scanner<'a> {
             indents: Vec::new(),
             simple_key_allowed: false,
             simple_keys: Vec::new(),
-            simple_keys_by_tok: HashMap::new(),
+            simple_keys_by_tok: KeysByToken::default(),
         }
     }
 
@@ -220,13 +269,14 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| internal("token queue is empty"))
     }
 
-    /// `skip_token`.
-    pub(crate) fn skip_token(&mut self) {
+    /// `skip_token`, handing over the token skipped.
+    pub(crate) fn skip_token(&mut self) -> Option<Token> {
         self.token_available = false;
         self.tokens_parsed += 1;
-        if let Some(t) = self.tokens.pop_front() {
-            self.stream_end_produced = t.kind == TokenKind::StreamEnd;
-        }
+        self.simple_keys_by_tok.advance();
+        let t = self.tokens.pop_front()?;
+        self.stream_end_produced = t.kind == TokenKind::StreamEnd;
+        Some(t)
     }
 
     /// Whether the STREAM-END token has been taken.
@@ -361,6 +411,33 @@ impl<'a> Scanner<'a> {
         self.r.advance(0, 1);
     }
 
+    /// How many of the characters from the position are ASCII bytes `class` accepts (never NUL,
+    /// blanks or breaks where the caller's loop decides something on them), counting only as
+    /// far as that loop, one `skip` or `read` then `cache(keep)` a character, would go without
+    /// refilling the reader: so taking the run at once (`skip_ascii`, `read_ascii`) decodes
+    /// the same chunks at the same points as libyaml, and a bad byte fails at the same token.
+    #[inline]
+    fn ascii_run(&self, keep: usize, class: impl Fn(u8) -> bool) -> usize {
+        // The loop's `cache(keep)` calls see unread, unread - 1, ...: none may fall below keep.
+        let limit = (self.r.unread() + 1).saturating_sub(keep);
+        self.r.ascii_run(limit, class)
+    }
+
+    /// `skip` of `n` ASCII characters.
+    #[inline]
+    fn skip_ascii(&mut self, n: usize) {
+        self.mark.index += n;
+        self.mark.column += n;
+        self.r.advance(n, n);
+    }
+
+    /// `read` of `n` ASCII characters.
+    #[inline]
+    fn read_ascii(&mut self, s: &mut Vec<u8>, n: usize) {
+        s.extend_from_slice(self.r.bytes(n));
+        self.skip_ascii(n);
+    }
+
     fn scanner_error(&self, context: &'static str, context_mark: Mark, problem: &str) -> YamlError {
         YamlError::Scanner {
             context,
@@ -393,7 +470,7 @@ impl<'a> Scanner<'a> {
     fn fetch_more_tokens(&mut self) -> Result<()> {
         loop {
             if !self.tokens.is_empty() {
-                let Some(&idx) = self.simple_keys_by_tok.get(&self.tokens_parsed) else {
+                let Some(idx) = self.simple_keys_by_tok.get(self.tokens_parsed) else {
                     break;
                 };
                 // Go indexes the slice with whatever the table holds.
@@ -560,7 +637,7 @@ impl<'a> Scanner<'a> {
                 ));
             }
             self.simple_keys[i].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
+            self.simple_keys_by_tok.remove(key.token_number);
         }
         Ok(())
     }
@@ -590,7 +667,7 @@ impl<'a> Scanner<'a> {
         if self.flow_level > 0 {
             self.flow_level -= 1;
             if let Some(key) = self.simple_keys.pop() {
-                self.simple_keys_by_tok.remove(&key.token_number);
+                self.simple_keys_by_tok.remove(key.token_number);
             }
         }
     }
@@ -639,7 +716,7 @@ impl<'a> Scanner<'a> {
     fn fetch_stream_start(&mut self) {
         self.indent = -1;
         self.simple_keys.push(SimpleKey::default());
-        self.simple_keys_by_tok = HashMap::new();
+        self.simple_keys_by_tok.clear();
         self.simple_key_allowed = true;
         self.stream_start_produced = true;
         self.insert_token(
@@ -789,7 +866,7 @@ impl<'a> Scanner<'a> {
                 key.mark,
             )?;
             self.simple_keys[idx].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
+            self.simple_keys_by_tok.remove(key.token_number);
             self.simple_key_allowed = false;
         } else {
             // The ':' follows a complex key.
@@ -877,13 +954,12 @@ impl<'a> Scanner<'a> {
                 || ((self.flow_level > 0 || !self.simple_key_allowed) && self.at(0) == b'\t')
             {
                 self.skip();
+                let n = self.ascii_run(1, |b| b == b' ');
+                self.skip_ascii(n);
                 self.cache(1)?;
             }
             if self.at(0) == b'#' {
-                while !self.is_breakz(0) {
-                    self.skip();
-                    self.cache(1)?;
-                }
+                self.skip_comment()?;
             }
             if self.is_break(0) {
                 self.cache(2)?;
@@ -907,10 +983,18 @@ impl<'a> Scanner<'a> {
             self.cache(1)?;
         }
         if self.at(0) == b'#' {
-            while !self.is_breakz(0) {
-                self.skip();
-                self.cache(1)?;
-            }
+            self.skip_comment()?;
+        }
+        Ok(())
+    }
+
+    /// Skips a comment, up to the line break or the end of the input.
+    fn skip_comment(&mut self) -> Result<()> {
+        while !self.is_breakz(0) {
+            self.skip();
+            let n = self.ascii_run(1, |b| matches!(b, b'\t' | b' '..=b'~'));
+            self.skip_ascii(n);
+            self.cache(1)?;
         }
         Ok(())
     }
@@ -1329,6 +1413,8 @@ impl<'a> Scanner<'a> {
             leading_blank = self.is_blank(0);
             while !self.is_breakz(0) {
                 self.read(&mut s);
+                let n = self.ascii_run(1, |b| matches!(b, b'\t' | b' '..=b'~'));
+                self.read_ascii(&mut s, n);
                 self.cache(1)?;
             }
             self.cache(2)?;
@@ -1496,6 +1582,16 @@ impl<'a> Scanner<'a> {
                     }
                 } else {
                     self.read(&mut s);
+                    // What follows up to a blank, a quote or a backslash is copied as it is.
+                    let n = self.ascii_run(2, |b| {
+                        b.is_ascii_graphic()
+                            && if single {
+                                b != b'\''
+                            } else {
+                                b != b'"' && b != b'\\'
+                            }
+                    });
+                    self.read_ascii(&mut s, n);
                 }
                 self.cache(2)?;
             }
@@ -1602,6 +1698,14 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 self.read(&mut s);
+                // Up to a blank or a `:` (and in flow context an indicator), nothing ends it.
+                let flow = self.flow_level > 0;
+                let n = self.ascii_run(2, |b| {
+                    b.is_ascii_graphic()
+                        && b != b':'
+                        && !(flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
+                });
+                self.read_ascii(&mut s, n);
                 end = self.mark;
                 self.cache(2)?;
             }
@@ -1651,7 +1755,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// An impossible state in Go that would panic there (and crash K3s): reported as an error.
-fn internal(what: &str) -> YamlError {
+pub(crate) fn internal(what: &str) -> YamlError {
     YamlError::Scanner {
         context: "",
         context_mark: Mark::default(),
