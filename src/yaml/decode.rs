@@ -84,8 +84,8 @@ pub trait Map {
     /// Empties the map.
     fn clear(&mut self);
     /// `d.mapping` for one entry: `fill` decodes into a fresh element (`reflect.New(et)`), which
-    /// replaces the entry under `key` when `fill` returns true.
-    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool);
+    /// replaces the entry under `key` when `fill` returns true. `fill` is shown the key.
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(&GoString, Out<'_>) -> bool);
 }
 
 /// A Go type with a name known without a value (for pointer and map type names).
@@ -129,9 +129,9 @@ impl<V: Elem> Map for BTreeMap<GoString, V> {
     fn clear(&mut self) {
         BTreeMap::clear(self);
     }
-    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool) {
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(&GoString, Out<'_>) -> bool) {
         let mut elem = V::default();
-        if fill(elem.out()) {
+        if fill(&key, elem.out()) {
             self.insert(key, elem);
         }
     }
@@ -253,7 +253,7 @@ impl Seen {
 /// Decodes the document rooted at `root` into `out`; returns the decoder (type errors and the
 /// source map) unless decoding was aborted.
 pub(crate) fn run<'d>(
-    doc: &'d Doc,
+    doc: &'d Doc<'d>,
     root: NodeId,
     out: &mut dyn Struct,
     record: bool,
@@ -266,7 +266,7 @@ pub(crate) fn run<'d>(
 
 /// decode.go's `decoder`, plus the source map being built.
 pub(crate) struct Decoder<'d> {
-    doc: &'d Doc,
+    doc: &'d Doc<'d>,
     pub terrors: Vec<TypeErr>,
     decode_count: u64,
     alias_count: u64,
@@ -283,7 +283,7 @@ pub(crate) struct Decoder<'d> {
     alias_pos: Option<Position>,
 }
 
-fn node_pos(n: &Node) -> Position {
+fn node_pos(n: &Node<'_>) -> Position {
     Position {
         line: n.line,
         column: n.column,
@@ -291,7 +291,7 @@ fn node_pos(n: &Node) -> Position {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(n: &Node) -> bool {
+fn prepare_null(n: &Node<'_>) -> bool {
     n.tag.as_deref() == Some(NULL_TAG)
         || (n.kind == Kind::Scalar
             && n.tag.is_none()
@@ -299,7 +299,7 @@ fn prepare_null(n: &Node) -> bool {
 }
 
 /// The resolution `scalar` does (without the `!!binary` decoding).
-fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), ResolveError> {
+fn scalar_resolution<'n>(n: &'n Node<'_>) -> Result<(&'n str, Resolved), ResolveError> {
     if n.tag.is_none() && !n.implicit {
         Ok((STR_TAG, Resolved::Str))
     } else {
@@ -322,7 +322,7 @@ fn static_short(rtag: &str) -> &'static str {
 impl<'d> Decoder<'d> {
     /// A decoder over `doc`; `record` says whether to build the [`SourceMap`] (audit and explain
     /// need it; render does not, and on a large file it is most of the memory).
-    pub(crate) fn new(doc: &'d Doc, record: bool) -> Self {
+    pub(crate) fn new(doc: &'d Doc<'d>, record: bool) -> Self {
         Decoder {
             record,
             doc,
@@ -402,7 +402,7 @@ impl<'d> Decoder<'d> {
 
     /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No schema
     /// type implements `yaml.Unmarshaler`.)
-    fn prepare<'o>(node: &Node, out: Out<'o>) -> Out<'o> {
+    fn prepare<'o>(node: &Node<'_>, out: Out<'o>) -> Out<'o> {
         if prepare_null(node) {
             return out;
         }
@@ -561,7 +561,7 @@ impl<'d> Decoder<'d> {
                 None
             };
             let mut fatal = None;
-            map.insert_with(key.clone(), &mut |elem| {
+            map.insert_with(key, &mut |key, elem| {
                 if self.record {
                     self.open_entry(key.as_bytes(), Some(k), v, elem.kind(), dup, true);
                 }
@@ -800,7 +800,7 @@ impl<'d> Decoder<'d> {
 
 /// yaml.v2's `d.terror` message for `node` decoded into `type_name` (`tag`: its resolved tag, when
 /// the node has none): `cannot unmarshal !!str `abc` into bool`.
-pub(super) fn terror_message(node: &Node, tag: &str, type_name: &str) -> String {
+pub(super) fn terror_message(node: &Node<'_>, tag: &str, type_name: &str) -> String {
     let tag = node.tag.as_deref().unwrap_or(tag);
     let value = if tag != SEQ_TAG && tag != MAP_TAG {
         let v = node.value.as_bytes();

@@ -14,6 +14,8 @@
 //! characters are dropped and the unread ones start the buffer, which matters because the
 //! scanner's BOM check looks at the buffer's start (see [`Reader::window_starts_with_bom`]).
 
+use std::borrow::Cow;
+
 /// libyaml's `input_raw_buffer_size`: how many raw bytes one read takes.
 const RAW_BUFFER_SIZE: usize = 512;
 
@@ -62,6 +64,75 @@ pub(crate) struct Reader<'a> {
     /// Where decoding started in `input` (after the byte-order mark): with `offset`, what has
     /// been decoded, for the position of a reader error.
     text_start: usize,
+    /// Where `buf[0]` stands in `input`: UTF-8 decodes to the input's own bytes, so a scalar
+    /// can be a slice of the input rather than a copy of the buffer.
+    buf_start: usize,
+}
+
+/// A scalar's value as the scanner builds it: a slice of the input for as long as everything
+/// appended is the input's own bytes, each following on from the last (most scalars: no escapes,
+/// no folded lines, UTF-8 input), else a copy. Appending or clearing reads like a `Vec<u8>`'s.
+#[derive(Debug, Default)]
+pub(crate) struct Text<'a> {
+    /// The value is `input[start..end]` while `span` is set (and `copy` is then empty).
+    input: &'a [u8],
+    span: Option<(usize, usize)>,
+    copy: Vec<u8>,
+}
+
+impl<'a> Text<'a> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.span.is_none() && self.copy.is_empty()
+    }
+
+    /// Appends `input[at..at + n]`.
+    fn extend_from_input(&mut self, input: &'a [u8], at: usize, n: usize) {
+        match self.span {
+            Some((_, ref mut end)) if *end == at => *end += n,
+            None if self.copy.is_empty() => {
+                self.input = input;
+                self.span = Some((at, at + n));
+            }
+            _ => self.extend_from_slice(&input[at..at + n]),
+        }
+    }
+
+    /// Appends bytes that are not (or not known to be) the input's own.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some((start, end)) = self.span.take() {
+            self.copy.extend_from_slice(&self.input[start..end]);
+        }
+        self.copy.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn push(&mut self, byte: u8) {
+        self.extend_from_slice(&[byte]);
+    }
+
+    /// Moves `other`'s bytes to the end of this value (as a slice still, when they follow on).
+    pub(crate) fn append(&mut self, other: &mut Text<'a>) {
+        match other.span {
+            Some((start, end)) => self.extend_from_input(other.input, start, end - start),
+            None => self.extend_from_slice(&other.copy),
+        }
+        other.clear();
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.span = None;
+        self.copy.clear();
+    }
+
+    /// The value: borrowed from the input, or the copy.
+    pub(crate) fn into_value(self) -> Cow<'a, [u8]> {
+        match self.span {
+            Some((start, end)) => Cow::Borrowed(&self.input[start..end]),
+            None => Cow::Owned(self.copy),
+        }
+    }
 }
 
 /// Counts lines and characters the way libyaml's marks do (CRLF, CR, LF, NEL, LS and PS each
@@ -126,6 +197,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             unread: 0,
             text_start: 0,
+            buf_start: 0,
         }
     }
 
@@ -153,10 +225,15 @@ impl<'a> Reader<'a> {
             .unwrap_or(window.len())
     }
 
-    /// The next `n` decoded bytes.
+    /// Appends the next `n` decoded bytes (whole characters) to `text`: as the input's own bytes
+    /// when the input is UTF-8, else as a copy.
     #[inline]
-    pub(crate) fn bytes(&self, n: usize) -> &[u8] {
-        &self.buf[self.pos..self.pos + n]
+    pub(crate) fn append_to(&self, text: &mut Text<'a>, n: usize) {
+        if self.encoding == Encoding::Utf8 {
+            text.extend_from_input(self.input, self.buf_start + self.pos, n);
+        } else {
+            text.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+        }
     }
 
     /// The 1-based line and column just past everything decoded: where a reader error is.
@@ -231,6 +308,7 @@ impl<'a> Reader<'a> {
         self.raw_pos += bom;
         self.offset += bom;
         self.text_start = self.offset;
+        self.buf_start = self.offset;
     }
 
     /// `yaml_parser_update_raw_buffer` with `yaml_string_read_handler`: moves the unread raw
@@ -265,6 +343,7 @@ impl<'a> Reader<'a> {
             self.determine_encoding();
         }
         // libyaml moves the unread characters to the front of its buffer.
+        self.buf_start += self.pos.min(self.buf.len());
         self.buf.drain(..self.pos.min(self.buf.len()));
         self.pos = 0;
         let mut first = true;

@@ -14,7 +14,9 @@
 
 use std::collections::VecDeque;
 
-use super::reader::{Reader, ReaderError};
+use std::borrow::Cow;
+
+use super::reader::{Reader, ReaderError, Text};
 
 /// `yaml_mark_t`: a position. All three count characters; `line` and `column` are 0-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,12 +65,13 @@ pub(crate) enum TokenKind {
 
 /// `yaml_token_t`.
 #[derive(Debug, Clone)]
-pub(crate) struct Token {
+pub(crate) struct Token<'a> {
     pub kind: TokenKind,
     pub start: Mark,
     pub end: Mark,
-    /// Alias or anchor name, scalar value, tag or tag-directive handle.
-    pub value: Vec<u8>,
+    /// Alias or anchor name, scalar value (a slice of the input when it can be), tag or
+    /// tag-directive handle.
+    pub value: Cow<'a, [u8]>,
     /// Tag suffix.
     pub suffix: Vec<u8>,
     /// Tag-directive prefix.
@@ -79,13 +82,13 @@ pub(crate) struct Token {
     pub minor: i8,
 }
 
-impl Token {
+impl Token<'_> {
     fn new(kind: TokenKind, start: Mark, end: Mark) -> Self {
         Token {
             kind,
             start,
             end,
-            value: Vec::new(),
+            value: Cow::Borrowed(&[]),
             suffix: Vec::new(),
             prefix: Vec::new(),
             style: ScalarStyle::Plain,
@@ -221,7 +224,7 @@ pub(crate) struct Scanner<'a> {
     stream_end_produced: bool,
     flow_level: usize,
     /// The token queue, from `tokens_head`.
-    tokens: VecDeque<Token>,
+    tokens: VecDeque<Token<'a>>,
     /// `tokens_parsed`: tokens taken from the queue so far.
     tokens_parsed: usize,
     token_available: bool,
@@ -260,7 +263,7 @@ impl<'a> Scanner<'a> {
     // ---- The parser's side of the queue (parserc.go's `peek_token` and `skip_token`). ----
 
     /// `peek_token`.
-    pub(crate) fn peek(&mut self) -> Result<&Token> {
+    pub(crate) fn peek(&mut self) -> Result<&Token<'a>> {
         if !self.token_available {
             self.fetch_more_tokens()?;
         }
@@ -270,7 +273,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `skip_token`, handing over the token skipped.
-    pub(crate) fn skip_token(&mut self) -> Option<Token> {
+    pub(crate) fn skip_token(&mut self) -> Option<Token<'a>> {
         self.token_available = false;
         self.tokens_parsed += 1;
         self.simple_keys_by_tok.advance();
@@ -431,10 +434,19 @@ impl<'a> Scanner<'a> {
         self.r.advance(n, n);
     }
 
-    /// `read` of `n` ASCII characters.
+    /// `read` into a scalar's value.
+    fn read_text(&mut self, s: &mut Text<'a>) {
+        let w = width(self.at(0)).max(1);
+        self.r.append_to(s, w);
+        self.r.advance(w, 1);
+        self.mark.index += 1;
+        self.mark.column += 1;
+    }
+
+    /// `read_text` of `n` ASCII characters.
     #[inline]
-    fn read_ascii(&mut self, s: &mut Vec<u8>, n: usize) {
-        s.extend_from_slice(self.r.bytes(n));
+    fn read_ascii(&mut self, s: &mut Text<'a>, n: usize) {
+        self.r.append_to(s, n);
         self.skip_ascii(n);
     }
 
@@ -459,7 +471,7 @@ impl<'a> Scanner<'a> {
     // ---- Token queue. ----
 
     /// `yaml_insert_token`: `pos` is relative to the queue head; `None` appends.
-    fn insert_token(&mut self, pos: Option<usize>, token: Token) {
+    fn insert_token(&mut self, pos: Option<usize>, token: Token<'a>) {
         match pos {
             Some(p) if p <= self.tokens.len() => self.tokens.insert(p, token),
             _ => self.tokens.push_back(token),
@@ -1000,7 +1012,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `yaml_parser_scan_directive`.
-    fn scan_directive(&mut self) -> Result<Token> {
+    fn scan_directive(&mut self) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         let name = self.scan_directive_name(start)?;
@@ -1013,7 +1025,7 @@ impl<'a> Scanner<'a> {
         } else if name == b"TAG" {
             let (handle, prefix) = self.scan_tag_directive_value(start)?;
             let mut t = Token::new(TokenKind::TagDirective, start, self.mark);
-            t.value = handle;
+            t.value = Cow::Owned(handle);
             t.prefix = prefix;
             t
         } else {
@@ -1144,7 +1156,7 @@ impl<'a> Scanner<'a> {
 
     /// `yaml_parser_scan_anchor`: the name is `[0-9A-Za-z_-]+`, followed by a blank or one of
     /// `?:,]}%@` and the backquote.
-    fn scan_anchor(&mut self, kind: TokenKind) -> Result<Token> {
+    fn scan_anchor(&mut self, kind: TokenKind) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         self.cache(1)?;
@@ -1172,12 +1184,12 @@ impl<'a> Scanner<'a> {
             ));
         }
         let mut t = Token::new(kind, start, end);
-        t.value = s;
+        t.value = Cow::Owned(s);
         Ok(t)
     }
 
     /// `yaml_parser_scan_tag`.
-    fn scan_tag(&mut self) -> Result<Token> {
+    fn scan_tag(&mut self) -> Result<Token<'a>> {
         let start = self.mark;
         self.cache(2)?;
         let (handle, suffix);
@@ -1223,7 +1235,7 @@ impl<'a> Scanner<'a> {
             ));
         }
         let mut t = Token::new(TokenKind::Tag, start, self.mark);
-        t.value = handle;
+        t.value = Cow::Owned(handle);
         t.suffix = suffix;
         Ok(t)
     }
@@ -1331,7 +1343,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `yaml_parser_scan_block_scalar`.
-    fn scan_block_scalar(&mut self, literal: bool) -> Result<Token> {
+    fn scan_block_scalar(&mut self, literal: bool) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         self.cache(1)?;
@@ -1388,7 +1400,7 @@ impl<'a> Scanner<'a> {
                 increment as isize
             };
         }
-        let mut s = Vec::new();
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
         self.scan_block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
@@ -1412,7 +1424,7 @@ impl<'a> Scanner<'a> {
             trailing_breaks.clear();
             leading_blank = self.is_blank(0);
             while !self.is_breakz(0) {
-                self.read(&mut s);
+                self.read_text(&mut s);
                 let n = self.ascii_run(1, |b| matches!(b, b'\t' | b' '..=b'~'));
                 self.read_ascii(&mut s, n);
                 self.cache(1)?;
@@ -1428,7 +1440,7 @@ impl<'a> Scanner<'a> {
             s.extend_from_slice(&trailing_breaks);
         }
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = if literal {
             ScalarStyle::Literal
         } else {
@@ -1477,13 +1489,13 @@ impl<'a> Scanner<'a> {
     /// `yaml_parser_scan_flow_scalar`: a single- or double-quoted scalar. Line breaks (any of
     /// libyaml's) fold: a first LF-like break becomes a space, or the breaks after it; an LS or
     /// PS is kept as itself.
-    fn scan_flow_scalar(&mut self, single: bool) -> Result<Token> {
+    fn scan_flow_scalar(&mut self, single: bool) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
-        let mut s = Vec::new();
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
-        let mut whitespaces = Vec::new();
+        let mut whitespaces = Text::default();
         loop {
             self.cache(4)?;
             if self.mark.column == 0
@@ -1581,7 +1593,7 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 } else {
-                    self.read(&mut s);
+                    self.read_text(&mut s);
                     // What follows up to a blank, a quote or a backslash is copied as it is.
                     let n = self.ascii_run(2, |b| {
                         b.is_ascii_graphic()
@@ -1602,7 +1614,7 @@ impl<'a> Scanner<'a> {
             while self.is_blank(0) || self.is_break(0) {
                 if self.is_blank(0) {
                     if !leading_blanks {
-                        self.read(&mut whitespaces);
+                        self.read_text(&mut whitespaces);
                     } else {
                         self.skip();
                     }
@@ -1638,7 +1650,7 @@ impl<'a> Scanner<'a> {
         self.skip();
         let end = self.mark;
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = if single {
             ScalarStyle::SingleQuoted
         } else {
@@ -1650,11 +1662,11 @@ impl<'a> Scanner<'a> {
     /// `yaml_parser_scan_plain_scalar`. It ends at `: ` (a `:` before a blank or a line
     /// break), at ` #`, at a document indicator, at a line indented less than the block, and in
     /// flow context at `,`, `?`, `[`, `]`, `{` or `}` (so `x:` before `,` keeps its colon).
-    fn scan_plain_scalar(&mut self) -> Result<Token> {
-        let mut s = Vec::new();
+    fn scan_plain_scalar(&mut self) -> Result<Token<'a>> {
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
-        let mut whitespaces = Vec::new();
+        let mut whitespaces = Text::default();
         let mut leading_blanks = false;
         let indent = self.indent + 1;
         let start = self.mark;
@@ -1697,7 +1709,7 @@ impl<'a> Scanner<'a> {
                         s.append(&mut whitespaces);
                     }
                 }
-                self.read(&mut s);
+                self.read_text(&mut s);
                 // Up to a blank or a `:` (and in flow context an indicator), nothing ends it.
                 let flow = self.flow_level > 0;
                 let n = self.ascii_run(2, |b| {
@@ -1724,7 +1736,7 @@ impl<'a> Scanner<'a> {
                         ));
                     }
                     if !leading_blanks {
-                        self.read(&mut whitespaces);
+                        self.read_text(&mut whitespaces);
                     } else {
                         self.skip();
                     }
@@ -1745,7 +1757,7 @@ impl<'a> Scanner<'a> {
             }
         }
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = ScalarStyle::Plain;
         if leading_blanks {
             self.simple_key_allowed = true;
