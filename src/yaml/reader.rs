@@ -69,6 +69,42 @@ pub(crate) struct Reader<'a> {
     buf_start: usize,
 }
 
+/// A set of ASCII bytes as a table: the loops that take runs of characters at once test each
+/// byte with one look-up.
+#[derive(Debug)]
+pub(crate) struct Class([bool; 256]);
+
+impl Class {
+    /// The bytes `lo..=hi`, and `extra`, but not `except`.
+    pub(crate) const fn new(lo: u8, hi: u8, extra: &[u8], except: &[u8]) -> Class {
+        let mut t = [false; 256];
+        let mut b = lo as usize;
+        while b <= hi as usize {
+            t[b] = true;
+            b += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            t[extra[i] as usize] = true;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < except.len() {
+            t[except[i] as usize] = false;
+            i += 1;
+        }
+        Class(t)
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
+/// The characters libyaml finds printable that are ASCII: tab, LF, CR and `#x20-#x7E`.
+const PRINTABLE_ASCII: Class = Class::new(b' ', b'~', b"\t\n\r", b"");
+
 /// A scalar's value as the scanner builds it: a slice of the input for as long as everything
 /// appended is the input's own bytes, each following on from the last (most scalars: no escapes,
 /// no folded lines, UTF-8 input), else a copy. Appending or clearing reads like a `Vec<u8>`'s.
@@ -213,15 +249,15 @@ impl<'a> Reader<'a> {
         self.unread
     }
 
-    /// The length of the run of bytes from the position, at most `limit` of them, that `class`
-    /// accepts. `limit` must not exceed [`Reader::unread`], and `class` must accept only ASCII
-    /// bytes other than NUL: then the run is that many decoded characters.
+    /// The length of the run of bytes from the position, at most `limit` of them, in `class`.
+    /// `limit` must not exceed [`Reader::unread`], and `class` must hold only ASCII bytes other
+    /// than NUL: then the run is that many decoded characters.
     #[inline]
-    pub(crate) fn ascii_run(&self, limit: usize, class: impl Fn(u8) -> bool) -> usize {
+    pub(crate) fn ascii_run(&self, limit: usize, class: &Class) -> usize {
         let window = &self.buf[self.pos..(self.pos + limit).min(self.buf.len())];
         window
             .iter()
-            .position(|&b| !class(b))
+            .position(|&b| !class.contains(b))
             .unwrap_or(window.len())
     }
 
@@ -397,7 +433,7 @@ impl<'a> Reader<'a> {
                         // loop below does a character at a time).
                         let run = raw
                             .iter()
-                            .position(|b| !matches!(b, 0x09 | 0x0A | 0x0D | 0x20..=0x7E))
+                            .position(|&b| !PRINTABLE_ASCII.contains(b))
                             .unwrap_or(raw.len());
                         if run > 0 {
                             self.buf.extend_from_slice(&raw[..run]);

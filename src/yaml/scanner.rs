@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use std::borrow::Cow;
 
-use super::reader::{Reader, ReaderError, Text};
+use super::reader::{Class, Reader, ReaderError, Text};
 
 /// `yaml_mark_t`: a position. All three count characters; `line` and `column` are 0-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -184,6 +184,20 @@ impl KeysByToken {
         self.slots.pop_front();
     }
 }
+
+// The runs of characters the scanner's loops take at once (see `Scanner::ascii_run`).
+/// Indentation.
+const SPACES: Class = Class::new(b' ', b' ', b"", b"");
+/// The rest of a comment, or of a block scalar's line.
+const LINE: Class = Class::new(b' ', b'~', b"\t", b"");
+/// Single-quoted scalars: up to a blank or a quote.
+const SINGLE_QUOTED: Class = Class::new(b'!', b'~', b"", b"'");
+/// Double-quoted scalars: up to a blank, a quote or an escape.
+const DOUBLE_QUOTED: Class = Class::new(b'!', b'~', b"", b"\"\\");
+/// Plain scalars in block context: up to a blank or a `:` (which ends them before a blank).
+const PLAIN: Class = Class::new(b'!', b'~', b"", b":");
+/// Plain scalars in flow context: up to a blank, a `:` or a flow indicator.
+const PLAIN_IN_FLOW: Class = Class::new(b'!', b'~', b"", b":,?[]{}");
 
 /// libyaml's `max_flow_level`.
 const MAX_FLOW_LEVEL: usize = 10_000;
@@ -420,7 +434,7 @@ impl<'a> Scanner<'a> {
     /// refilling the reader: so taking the run at once (`skip_ascii`, `read_ascii`) decodes
     /// the same chunks at the same points as libyaml, and a bad byte fails at the same token.
     #[inline]
-    fn ascii_run(&self, keep: usize, class: impl Fn(u8) -> bool) -> usize {
+    fn ascii_run(&self, keep: usize, class: &Class) -> usize {
         // The loop's `cache(keep)` calls see unread, unread - 1, ...: none may fall below keep.
         let limit = (self.r.unread() + 1).saturating_sub(keep);
         self.r.ascii_run(limit, class)
@@ -966,7 +980,7 @@ impl<'a> Scanner<'a> {
                 || ((self.flow_level > 0 || !self.simple_key_allowed) && self.at(0) == b'\t')
             {
                 self.skip();
-                let n = self.ascii_run(1, |b| b == b' ');
+                let n = self.ascii_run(1, &SPACES);
                 self.skip_ascii(n);
                 self.cache(1)?;
             }
@@ -1004,7 +1018,7 @@ impl<'a> Scanner<'a> {
     fn skip_comment(&mut self) -> Result<()> {
         while !self.is_breakz(0) {
             self.skip();
-            let n = self.ascii_run(1, |b| matches!(b, b'\t' | b' '..=b'~'));
+            let n = self.ascii_run(1, &LINE);
             self.skip_ascii(n);
             self.cache(1)?;
         }
@@ -1425,7 +1439,7 @@ impl<'a> Scanner<'a> {
             leading_blank = self.is_blank(0);
             while !self.is_breakz(0) {
                 self.read_text(&mut s);
-                let n = self.ascii_run(1, |b| matches!(b, b'\t' | b' '..=b'~'));
+                let n = self.ascii_run(1, &LINE);
                 self.read_ascii(&mut s, n);
                 self.cache(1)?;
             }
@@ -1595,14 +1609,12 @@ impl<'a> Scanner<'a> {
                 } else {
                     self.read_text(&mut s);
                     // What follows up to a blank, a quote or a backslash is copied as it is.
-                    let n = self.ascii_run(2, |b| {
-                        b.is_ascii_graphic()
-                            && if single {
-                                b != b'\''
-                            } else {
-                                b != b'"' && b != b'\\'
-                            }
-                    });
+                    let class = if single {
+                        &SINGLE_QUOTED
+                    } else {
+                        &DOUBLE_QUOTED
+                    };
+                    let n = self.ascii_run(2, class);
                     self.read_ascii(&mut s, n);
                 }
                 self.cache(2)?;
@@ -1711,12 +1723,12 @@ impl<'a> Scanner<'a> {
                 }
                 self.read_text(&mut s);
                 // Up to a blank or a `:` (and in flow context an indicator), nothing ends it.
-                let flow = self.flow_level > 0;
-                let n = self.ascii_run(2, |b| {
-                    b.is_ascii_graphic()
-                        && b != b':'
-                        && !(flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
-                });
+                let class = if self.flow_level > 0 {
+                    &PLAIN_IN_FLOW
+                } else {
+                    &PLAIN
+                };
+                let n = self.ascii_run(2, class);
                 self.read_ascii(&mut s, n);
                 end = self.mark;
                 self.cache(2)?;

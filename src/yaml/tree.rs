@@ -300,7 +300,10 @@ fn syntax_error(parser: &Parser<'_>, e: YamlError) -> SyntaxError {
 /// scanner decodes is a Unicode scalar value, so this never replaces anything.
 fn text(value: Cow<'_, [u8]>) -> Cow<'_, str> {
     match value {
-        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(b),
+        },
         Cow::Owned(v) => match String::from_utf8(v) {
             Ok(s) => Cow::Owned(s),
             Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
