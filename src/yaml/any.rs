@@ -68,7 +68,7 @@ enum MapType {
 }
 
 pub(super) struct Decoder<'d> {
-    doc: &'d Doc,
+    doc: &'d Doc<'d>,
     map_type: MapType,
     active: Vec<bool>,
     decode_count: u64,
@@ -91,7 +91,7 @@ fn allowed_alias_ratio(decode_count: u64) -> f64 {
 }
 
 impl<'d> Decoder<'d> {
-    pub(super) fn new(doc: &'d Doc) -> Self {
+    pub(super) fn new(doc: &'d Doc<'d>) -> Self {
         Decoder {
             doc,
             map_type: MapType::GoMap,
@@ -523,7 +523,7 @@ impl<'d> Decoder<'d> {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(doc: &Doc, n: NodeId) -> bool {
+fn prepare_null(doc: &Doc<'_>, n: NodeId) -> bool {
     let node = doc.node(n);
     node.tag.as_deref() == Some(NULL_TAG)
         || (node.kind == Kind::Scalar

@@ -7,6 +7,7 @@
 //! `failf` aborts ([`Fatal`]); `terror` records a type error and decoding goes on ([`TypeErr`]).
 //! While decoding, every visited key is recorded in the [`SourceMap`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::resolve::{
@@ -83,8 +84,8 @@ pub trait Map {
     /// Empties the map.
     fn clear(&mut self);
     /// `d.mapping` for one entry: `fill` decodes into a fresh element (`reflect.New(et)`), which
-    /// replaces the entry under `key` when `fill` returns true.
-    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool);
+    /// replaces the entry under `key` when `fill` returns true. `fill` is shown the key.
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(&GoString, Out<'_>) -> bool);
 }
 
 /// A Go type with a name known without a value (for pointer and map type names).
@@ -128,9 +129,9 @@ impl<V: Elem> Map for BTreeMap<GoString, V> {
     fn clear(&mut self) {
         BTreeMap::clear(self);
     }
-    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(Out<'_>) -> bool) {
+    fn insert_with(&mut self, key: GoString, fill: &mut dyn FnMut(&GoString, Out<'_>) -> bool) {
         let mut elem = V::default();
-        if fill(elem.out()) {
+        if fill(&key, elem.out()) {
             self.insert(key, elem);
         }
     }
@@ -146,15 +147,15 @@ enum OutKind {
 }
 
 impl Out<'_> {
-    /// Go's `out.Type().String()`.
-    fn type_name(&self) -> String {
+    /// Go's `out.Type().String()` (built only for pointers and maps).
+    fn type_name(&self) -> Cow<'static, str> {
         match self {
-            Out::Struct(s) => s.type_name().to_string(),
-            Out::Ptr(p) => p.type_name(),
-            Out::Str(_) => "string".to_string(),
-            Out::Bool(_) => "bool".to_string(),
-            Out::StrSeq(_) => "[]string".to_string(),
-            Out::Map(m) => m.type_name(),
+            Out::Struct(s) => s.type_name().into(),
+            Out::Ptr(p) => p.type_name().into(),
+            Out::Str(_) => "string".into(),
+            Out::Bool(_) => "bool".into(),
+            Out::StrSeq(_) => "[]string".into(),
+            Out::Map(m) => m.type_name().into(),
         }
     }
 
@@ -252,7 +253,7 @@ impl Seen {
 /// Decodes the document rooted at `root` into `out`; returns the decoder (type errors and the
 /// source map) unless decoding was aborted.
 pub(crate) fn run<'d>(
-    doc: &'d Doc,
+    doc: &'d Doc<'d>,
     root: NodeId,
     out: &mut dyn Struct,
     record: bool,
@@ -265,7 +266,7 @@ pub(crate) fn run<'d>(
 
 /// decode.go's `decoder`, plus the source map being built.
 pub(crate) struct Decoder<'d> {
-    doc: &'d Doc,
+    doc: &'d Doc<'d>,
     pub terrors: Vec<TypeErr>,
     decode_count: u64,
     alias_count: u64,
@@ -282,7 +283,7 @@ pub(crate) struct Decoder<'d> {
     alias_pos: Option<Position>,
 }
 
-fn node_pos(n: &Node) -> Position {
+fn node_pos(n: &Node<'_>) -> Position {
     Position {
         line: n.line,
         column: n.column,
@@ -290,7 +291,7 @@ fn node_pos(n: &Node) -> Position {
 }
 
 /// `prepare`'s null test.
-fn prepare_null(n: &Node) -> bool {
+fn prepare_null(n: &Node<'_>) -> bool {
     n.tag.as_deref() == Some(NULL_TAG)
         || (n.kind == Kind::Scalar
             && n.tag.is_none()
@@ -298,7 +299,7 @@ fn prepare_null(n: &Node) -> bool {
 }
 
 /// The resolution `scalar` does (without the `!!binary` decoding).
-fn scalar_resolution(n: &Node) -> Result<(&str, Resolved), ResolveError> {
+fn scalar_resolution<'n>(n: &'n Node<'_>) -> Result<(&'n str, Resolved), ResolveError> {
     if n.tag.is_none() && !n.implicit {
         Ok((STR_TAG, Resolved::Str))
     } else {
@@ -321,7 +322,7 @@ fn static_short(rtag: &str) -> &'static str {
 impl<'d> Decoder<'d> {
     /// A decoder over `doc`; `record` says whether to build the [`SourceMap`] (audit and explain
     /// need it; render does not, and on a large file it is most of the memory).
-    pub(crate) fn new(doc: &'d Doc, record: bool) -> Self {
+    pub(crate) fn new(doc: &'d Doc<'d>, record: bool) -> Self {
         Decoder {
             record,
             doc,
@@ -401,7 +402,7 @@ impl<'d> Decoder<'d> {
 
     /// `d.prepare`: allocate and dereference pointers, unless the node is null. (No schema
     /// type implements `yaml.Unmarshaler`.)
-    fn prepare<'o>(node: &Node, out: Out<'o>) -> Out<'o> {
+    fn prepare<'o>(node: &Node<'_>, out: Out<'o>) -> Out<'o> {
         if prepare_null(node) {
             return out;
         }
@@ -491,10 +492,12 @@ impl<'d> Decoder<'d> {
 
     /// `d.sequence`.
     fn sequence(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
-        let type_name = out.type_name();
-        let Out::StrSeq(v) = out else {
-            self.terror(n, SEQ_TAG, &type_name);
-            return Ok(false);
+        let v = match out {
+            Out::StrSeq(v) => v,
+            other => {
+                self.terror(n, SEQ_TAG, &other.type_name());
+                return Ok(false);
+            }
         };
         let doc = self.doc;
         let kids = doc.kids(n);
@@ -516,12 +519,11 @@ impl<'d> Decoder<'d> {
 
     /// `d.mapping` (with `mappingSlice`, which only fails here: no target is a `MapSlice`).
     fn mapping(&mut self, n: NodeId, out: Out<'_>) -> Result<bool, Fatal> {
-        let type_name = out.type_name();
         match out {
             Out::Struct(s) => self.mapping_struct(n, s),
             Out::Map(m) => self.mapping_map(n, m),
-            _ => {
-                self.terror(n, MAP_TAG, &type_name);
+            other => {
+                self.terror(n, MAP_TAG, &other.type_name());
                 Ok(false)
             }
         }
@@ -559,7 +561,7 @@ impl<'d> Decoder<'d> {
                 None
             };
             let mut fatal = None;
-            map.insert_with(key.clone(), &mut |elem| {
+            map.insert_with(key, &mut |key, elem| {
                 if self.record {
                     self.open_entry(key.as_bytes(), Some(k), v, elem.kind(), dup, true);
                 }
@@ -798,7 +800,7 @@ impl<'d> Decoder<'d> {
 
 /// yaml.v2's `d.terror` message for `node` decoded into `type_name` (`tag`: its resolved tag, when
 /// the node has none): `cannot unmarshal !!str `abc` into bool`.
-pub(super) fn terror_message(node: &Node, tag: &str, type_name: &str) -> String {
+pub(super) fn terror_message(node: &Node<'_>, tag: &str, type_name: &str) -> String {
     let tag = node.tag.as_deref().unwrap_or(tag);
     let value = if tag != SEQ_TAG && tag != MAP_TAG {
         let v = node.value.as_bytes();

@@ -11,7 +11,9 @@
 //! flow_node         ::= ALIAS | properties flow_content?
 //! ```
 
-use super::scanner::{Mark, ScalarStyle, Scanner, Token, TokenKind, YamlError};
+use std::borrow::Cow;
+
+use super::scanner::{internal, Mark, ScalarStyle, Scanner, Token, TokenKind, YamlError};
 
 type Result<T> = std::result::Result<T, YamlError>;
 
@@ -32,7 +34,7 @@ pub(crate) enum EventKind {
 
 /// `yaml_event_t`, with what yaml.v2's decoder reads.
 #[derive(Debug, Clone)]
-pub(crate) struct Event {
+pub(crate) struct Event<'a> {
     pub kind: EventKind,
     pub start: Mark,
     /// The end mark: yaml.v2's decoder never reads it; the event-for-event check against
@@ -43,8 +45,8 @@ pub(crate) struct Event {
     pub anchor: Option<Vec<u8>>,
     /// The resolved tag (`tag:yaml.org,2002:str`, `!local`, `!`), if the node has one.
     pub tag: Option<Vec<u8>>,
-    /// Scalar value.
-    pub value: Vec<u8>,
+    /// Scalar value (a slice of the input when it can be).
+    pub value: Cow<'a, [u8]>,
     /// Scalars: `plain_implicit`; collections: no tag.
     pub implicit: bool,
     pub style: ScalarStyle,
@@ -52,7 +54,7 @@ pub(crate) struct Event {
     pub flow: bool,
 }
 
-impl Event {
+impl Event<'_> {
     fn new(kind: EventKind, start: Mark, end: Mark) -> Self {
         Event {
             kind,
@@ -60,7 +62,7 @@ impl Event {
             end,
             anchor: None,
             tag: None,
-            value: Vec::new(),
+            value: Cow::Borrowed(&[]),
             implicit: false,
             style: ScalarStyle::Plain,
             flow: false,
@@ -150,7 +152,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse`: the next event; `None` once the stream has ended.
-    pub(crate) fn parse(&mut self) -> Result<Option<Event>> {
+    pub(crate) fn parse(&mut self) -> Result<Option<Event<'a>>> {
         if self.scanner.stream_end_produced() || self.state == State::End {
             return Ok(None);
         }
@@ -164,10 +166,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Takes the next token (peeked before).
-    fn take(&mut self) -> Result<Token> {
-        let t = self.scanner.peek()?.clone();
-        self.scanner.skip_token();
-        Ok(t)
+    fn take(&mut self) -> Result<Token<'a>> {
+        self.scanner.peek()?;
+        self.scanner
+            .skip_token()
+            .ok_or_else(|| internal("token queue is empty"))
     }
 
     fn skip(&mut self) {
@@ -183,7 +186,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_state_machine`.
-    fn state_machine(&mut self) -> Result<Event> {
+    fn state_machine(&mut self) -> Result<Event<'a>> {
         match self.state {
             State::StreamStart => self.parse_stream_start(),
             State::ImplicitDocumentStart => self.parse_document_start(true),
@@ -216,7 +219,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_stream_start`.
-    fn parse_stream_start(&mut self) -> Result<Event> {
+    fn parse_stream_start(&mut self) -> Result<Event<'a>> {
         let (kind, start, end) = self.peek()?;
         if kind != TokenKind::StreamStart {
             return Err(parser_error("did not find expected <stream-start>", start));
@@ -227,7 +230,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_document_start`.
-    fn parse_document_start(&mut self, implicit: bool) -> Result<Event> {
+    fn parse_document_start(&mut self, implicit: bool) -> Result<Event<'a>> {
         let (mut kind, _, _) = self.peek()?;
         if !implicit {
             while kind == TokenKind::DocumentEnd {
@@ -271,7 +274,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_document_content`.
-    fn parse_document_content(&mut self) -> Result<Event> {
+    fn parse_document_content(&mut self) -> Result<Event<'a>> {
         let (kind, start, _) = self.peek()?;
         if matches!(
             kind,
@@ -288,7 +291,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_document_end`.
-    fn parse_document_end(&mut self) -> Result<Event> {
+    fn parse_document_end(&mut self) -> Result<Event<'a>> {
         let (kind, start, end) = self.peek()?;
         let mut end_mark = start;
         if kind == TokenKind::DocumentEnd {
@@ -301,13 +304,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_node`.
-    fn parse_node(&mut self, block: bool, indentless_sequence: bool) -> Result<Event> {
+    fn parse_node(&mut self, block: bool, indentless_sequence: bool) -> Result<Event<'a>> {
         let (kind, start, _) = self.peek()?;
         if kind == TokenKind::Alias {
             self.pop_state();
             let t = self.take()?;
             let mut e = Event::new(EventKind::Alias, t.start, t.end);
-            e.anchor = Some(t.value);
+            e.anchor = Some(t.value.into_owned());
             return Ok(e);
         }
         let mut start_mark = start;
@@ -319,21 +322,21 @@ impl<'a> Parser<'a> {
             let t = self.take()?;
             start_mark = t.start;
             end_mark = t.end;
-            anchor = Some(t.value);
+            anchor = Some(t.value.into_owned());
             if self.peek()?.0 == TokenKind::Tag {
                 let t = self.take()?;
                 end_mark = t.end;
-                tag_token = Some((t.value, t.suffix, t.start));
+                tag_token = Some((t.value.into_owned(), t.suffix, t.start));
             }
         } else if kind == TokenKind::Tag {
             let t = self.take()?;
             start_mark = t.start;
             end_mark = t.end;
-            tag_token = Some((t.value, t.suffix, t.start));
+            tag_token = Some((t.value.into_owned(), t.suffix, t.start));
             if self.peek()?.0 == TokenKind::Anchor {
                 let t = self.take()?;
                 end_mark = t.end;
-                anchor = Some(t.value);
+                anchor = Some(t.value.into_owned());
             }
         }
 
@@ -427,7 +430,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_block_sequence_entry`.
-    fn parse_block_sequence_entry(&mut self, first: bool) -> Result<Event> {
+    fn parse_block_sequence_entry(&mut self, first: bool) -> Result<Event<'a>> {
         if first {
             let (_, start, _) = self.peek()?;
             self.marks.push(start);
@@ -461,7 +464,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_indentless_sequence_entry`.
-    fn parse_indentless_sequence_entry(&mut self) -> Result<Event> {
+    fn parse_indentless_sequence_entry(&mut self) -> Result<Event<'a>> {
         let (kind, start, end) = self.peek()?;
         if kind == TokenKind::BlockEntry {
             let mark = end;
@@ -482,7 +485,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_block_mapping_key`.
-    fn parse_block_mapping_key(&mut self, first: bool) -> Result<Event> {
+    fn parse_block_mapping_key(&mut self, first: bool) -> Result<Event<'a>> {
         if first {
             let (_, start, _) = self.peek()?;
             self.marks.push(start);
@@ -519,7 +522,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_block_mapping_value`.
-    fn parse_block_mapping_value(&mut self) -> Result<Event> {
+    fn parse_block_mapping_value(&mut self) -> Result<Event<'a>> {
         let (kind, start, end) = self.peek()?;
         if kind == TokenKind::Value {
             let mark = end;
@@ -540,7 +543,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_flow_sequence_entry`.
-    fn parse_flow_sequence_entry(&mut self, first: bool) -> Result<Event> {
+    fn parse_flow_sequence_entry(&mut self, first: bool) -> Result<Event<'a>> {
         if first {
             let (_, start, _) = self.peek()?;
             self.marks.push(start);
@@ -581,7 +584,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_flow_sequence_entry_mapping_key`.
-    fn parse_flow_sequence_entry_mapping_key(&mut self) -> Result<Event> {
+    fn parse_flow_sequence_entry_mapping_key(&mut self) -> Result<Event<'a>> {
         let (kind, _, end) = self.peek()?;
         if !matches!(
             kind,
@@ -597,7 +600,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_flow_sequence_entry_mapping_value`.
-    fn parse_flow_sequence_entry_mapping_value(&mut self) -> Result<Event> {
+    fn parse_flow_sequence_entry_mapping_value(&mut self) -> Result<Event<'a>> {
         let (kind, start, _) = self.peek()?;
         if kind == TokenKind::Value {
             self.skip();
@@ -613,14 +616,14 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_flow_sequence_entry_mapping_end`.
-    fn parse_flow_sequence_entry_mapping_end(&mut self) -> Result<Event> {
+    fn parse_flow_sequence_entry_mapping_end(&mut self) -> Result<Event<'a>> {
         let (_, start, _) = self.peek()?;
         self.state = State::FlowSequenceEntry;
         Ok(Event::new(EventKind::MappingEnd, start, start))
     }
 
     /// `yaml_parser_parse_flow_mapping_key`.
-    fn parse_flow_mapping_key(&mut self, first: bool) -> Result<Event> {
+    fn parse_flow_mapping_key(&mut self, first: bool) -> Result<Event<'a>> {
         if first {
             let (_, start, _) = self.peek()?;
             self.marks.push(start);
@@ -666,7 +669,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `yaml_parser_parse_flow_mapping_value`.
-    fn parse_flow_mapping_value(&mut self, empty: bool) -> Result<Event> {
+    fn parse_flow_mapping_value(&mut self, empty: bool) -> Result<Event<'a>> {
         let (kind, start, _) = self.peek()?;
         if empty {
             self.state = State::FlowMappingKey;
@@ -705,10 +708,10 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::TagDirective => {
                     let t = self.take()?;
-                    if self.tag_directives.iter().any(|(h, _)| *h == t.value) {
+                    if self.tag_directives.iter().any(|(h, _)| **h == *t.value) {
                         return Err(parser_error("found duplicate %TAG directive", start));
                     }
-                    self.tag_directives.push((t.value, t.prefix));
+                    self.tag_directives.push((t.value.into_owned(), t.prefix));
                 }
                 _ => break,
             }
@@ -723,7 +726,7 @@ impl<'a> Parser<'a> {
 }
 
 /// `yaml_parser_process_empty_scalar`.
-fn empty_scalar(mark: Mark) -> Event {
+fn empty_scalar(mark: Mark) -> Event<'static> {
     let mut e = Event::new(EventKind::Scalar, mark, mark);
     e.implicit = true;
     e
@@ -827,6 +830,85 @@ pub(crate) fn dump_first_document(input: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
+    use super::{EventKind, Parser};
+
+    /// The scalar values of `input`'s first document, in order, with whether each is a slice
+    /// of the input.
+    fn scalars(input: &[u8]) -> Vec<(String, bool)> {
+        let mut p = Parser::new(input);
+        let mut out = Vec::new();
+        while let Some(e) = p.parse().expect("parses") {
+            if e.kind == EventKind::Scalar {
+                let borrowed = matches!(e.value, Cow::Borrowed(_));
+                out.push((
+                    String::from_utf8(e.value.into_owned()).expect("UTF-8"),
+                    borrowed,
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn scalars_are_slices_of_the_input_unless_rewritten() {
+        let doc = "a: \"b c\"\nd: 'e''f'\ng: h\n  i\n\"j\\n\": k l\nm: |\n  n\nó: \"p\\\n  q\"\n";
+        let expected = [
+            ("a", true),
+            ("b c", true),
+            ("d", true),
+            ("e'f", false),
+            ("g", true),
+            ("h i", false),
+            ("j\n", false),
+            ("k l", true),
+            ("m", true),
+            ("n\n", false),
+            ("ó", true),
+            ("pq", false),
+        ];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(v, b)| (v.to_string(), *b)).collect();
+        assert_eq!(scalars(doc.as_bytes()), expected);
+        // UTF-16 is decoded, never borrowed: the same values.
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(doc.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let copies: Vec<(String, bool)> = expected.into_iter().map(|(v, _)| (v, false)).collect();
+        assert_eq!(scalars(&utf16), copies);
+    }
+
+    /// Long runs of characters the scanner takes at once, crossing the reader's 512-byte chunks
+    /// at every offset: the same values, and a bad byte after them fails where it stands.
+    #[test]
+    fn runs_across_chunks() {
+        let quoted = "é".to_string() + &"y".repeat(37);
+        let quoted = quoted.repeat(30);
+        let plain = "w:".repeat(350) + "w";
+        for pad in 0..40 {
+            let key = "k".repeat(pad + 1);
+            let doc = format!(
+                "{key}: \"{quoted}\"\n# {c}\nq:{sp}{plain}\nr: |\n  {c}\n",
+                c = "z".repeat(600),
+                sp = " ".repeat(pad + 1),
+            );
+            let got: Vec<String> = scalars(doc.as_bytes())
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            let z = "z".repeat(600) + "\n";
+            assert_eq!(got, [&key, &quoted, "q", &plain, "r", &z], "pad {pad}");
+            let mut bad = doc.into_bytes();
+            bad.extend_from_slice(b"s: \xFF\n");
+            let lines = bad.iter().filter(|&&b| b == b'\n').count() as u32;
+            let err = crate::yaml::tree::parse_first_document(&bad).expect_err("fails");
+            assert_eq!(err.position, (lines, 4), "pad {pad}");
+            assert_eq!(err.message, "invalid leading UTF-8 octet");
+        }
+    }
+
     /// Compares the event streams of a corpus against yaml.v2's: `YAML_EVENTS_CORPUS` is a file
     /// of hex-encoded inputs, one a line; `YAML_EVENTS_EXPECTED` what yaml.v2 printed for each,
     /// separated by `===` lines. For development; the committed tests pin the behaviour.

@@ -114,7 +114,7 @@ pub fn unmarshal_map_slice(text: &[u8], name: &str) -> Result<Vec<MapItem>, Load
 
 /// The first document of `text` as yaml.v2's parser builds it, or the encoding or syntax error
 /// it stops with.
-fn first_document(text: &[u8], name: &str) -> Result<tree::Doc, LoadError> {
+fn first_document<'a>(text: &'a [u8], name: &str) -> Result<tree::Doc<'a>, LoadError> {
     tree::parse_first_document(text).map_err(|e| {
         let kind = if e.encoding {
             ErrorKind::Encoding
@@ -126,7 +126,7 @@ fn first_document(text: &[u8], name: &str) -> Result<tree::Doc, LoadError> {
 }
 
 /// A decoder abort (`failf`), at its node.
-fn decode_error(name: &str, doc: &tree::Doc, fatal: decode::Fatal) -> LoadError {
+fn decode_error(name: &str, doc: &tree::Doc<'_>, fatal: decode::Fatal) -> LoadError {
     let n = doc.node(fatal.node);
     LoadError::single(
         name,
@@ -138,7 +138,7 @@ fn decode_error(name: &str, doc: &tree::Doc, fatal: decode::Fatal) -> LoadError 
 }
 
 /// The type errors decoding collected (`*yaml.TypeError`), each at its node.
-fn type_errors(name: &str, doc: &tree::Doc, terrors: &[decode::TypeErr]) -> LoadError {
+fn type_errors(name: &str, doc: &tree::Doc<'_>, terrors: &[decode::TypeErr]) -> LoadError {
     let problems = terrors
         .iter()
         .map(|t| {

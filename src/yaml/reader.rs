@@ -14,6 +14,8 @@
 //! characters are dropped and the unread ones start the buffer, which matters because the
 //! scanner's BOM check looks at the buffer's start (see [`Reader::window_starts_with_bom`]).
 
+use std::borrow::Cow;
+
 /// libyaml's `input_raw_buffer_size`: how many raw bytes one read takes.
 const RAW_BUFFER_SIZE: usize = 512;
 
@@ -59,12 +61,118 @@ pub(crate) struct Reader<'a> {
     pos: usize,
     /// `parser.unread`: decoded characters not consumed yet.
     unread: usize,
-    /// Where the dropped bytes ended: for the position of a reader error.
-    dropped: LineCounter,
+    /// Where decoding started in `input` (after the byte-order mark): with `offset`, what has
+    /// been decoded, for the position of a reader error.
+    text_start: usize,
+    /// Where `buf[0]` stands in `input`: UTF-8 decodes to the input's own bytes, so a scalar
+    /// can be a slice of the input rather than a copy of the buffer.
+    buf_start: usize,
+}
+
+/// A set of ASCII bytes as a table: the loops that take runs of characters at once test each
+/// byte with one look-up.
+#[derive(Debug)]
+pub(crate) struct Class([bool; 256]);
+
+impl Class {
+    /// The bytes `lo..=hi`, and `extra`, but not `except`.
+    pub(crate) const fn new(lo: u8, hi: u8, extra: &[u8], except: &[u8]) -> Class {
+        let mut t = [false; 256];
+        let mut b = lo as usize;
+        while b <= hi as usize {
+            t[b] = true;
+            b += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            t[extra[i] as usize] = true;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < except.len() {
+            t[except[i] as usize] = false;
+            i += 1;
+        }
+        Class(t)
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
+/// The characters libyaml finds printable that are ASCII: tab, LF, CR and `#x20-#x7E`.
+const PRINTABLE_ASCII: Class = Class::new(b' ', b'~', b"\t\n\r", b"");
+
+/// A scalar's value as the scanner builds it: a slice of the input for as long as everything
+/// appended is the input's own bytes, each following on from the last (most scalars: no escapes,
+/// no folded lines, UTF-8 input), else a copy. Appending or clearing reads like a `Vec<u8>`'s.
+#[derive(Debug, Default)]
+pub(crate) struct Text<'a> {
+    /// The value is `input[start..end]` while `span` is set (and `copy` is then empty).
+    input: &'a [u8],
+    span: Option<(usize, usize)>,
+    copy: Vec<u8>,
+}
+
+impl<'a> Text<'a> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.span.is_none() && self.copy.is_empty()
+    }
+
+    /// Appends `input[at..at + n]`.
+    fn extend_from_input(&mut self, input: &'a [u8], at: usize, n: usize) {
+        match self.span {
+            Some((_, ref mut end)) if *end == at => *end += n,
+            None if self.copy.is_empty() => {
+                self.input = input;
+                self.span = Some((at, at + n));
+            }
+            _ => self.extend_from_slice(&input[at..at + n]),
+        }
+    }
+
+    /// Appends bytes that are not (or not known to be) the input's own.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some((start, end)) = self.span.take() {
+            self.copy.extend_from_slice(&self.input[start..end]);
+        }
+        self.copy.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn push(&mut self, byte: u8) {
+        self.extend_from_slice(&[byte]);
+    }
+
+    /// Moves `other`'s bytes to the end of this value (as a slice still, when they follow on).
+    pub(crate) fn append(&mut self, other: &mut Text<'a>) {
+        match other.span {
+            Some((start, end)) => self.extend_from_input(other.input, start, end - start),
+            None => self.extend_from_slice(&other.copy),
+        }
+        other.clear();
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.span = None;
+        self.copy.clear();
+    }
+
+    /// The value: borrowed from the input, or the copy.
+    pub(crate) fn into_value(self) -> Cow<'a, [u8]> {
+        match self.span {
+            Some((start, end)) => Cow::Borrowed(&self.input[start..end]),
+            None => Cow::Owned(self.copy),
+        }
+    }
 }
 
 /// Counts lines and characters the way libyaml's marks do (CRLF, CR, LF, NEL, LS and PS each
-/// end a line), across chunks.
+/// end a line).
 #[derive(Debug, Clone, Copy)]
 struct LineCounter {
     line: u32,
@@ -124,11 +232,8 @@ impl<'a> Reader<'a> {
             buf: Vec::with_capacity(RAW_BUFFER_SIZE * 3),
             pos: 0,
             unread: 0,
-            dropped: LineCounter {
-                line: 1,
-                column: 1,
-                cr: false,
-            },
+            text_start: 0,
+            buf_start: 0,
         }
     }
 
@@ -139,15 +244,59 @@ impl<'a> Reader<'a> {
     }
 
     /// `parser.unread`.
-    #[cfg(test)]
+    #[inline]
     pub(crate) fn unread(&self) -> usize {
         self.unread
     }
 
+    /// The length of the run of bytes from the position, at most `limit` of them, in `class`.
+    /// `limit` must not exceed [`Reader::unread`], and `class` must hold only ASCII bytes other
+    /// than NUL: then the run is that many decoded characters.
+    #[inline]
+    pub(crate) fn ascii_run(&self, limit: usize, class: &Class) -> usize {
+        let window = &self.buf[self.pos..(self.pos + limit).min(self.buf.len())];
+        window
+            .iter()
+            .position(|&b| !class.contains(b))
+            .unwrap_or(window.len())
+    }
+
+    /// Appends the next `n` decoded bytes (whole characters) to `text`: as the input's own bytes
+    /// when the input is UTF-8, else as a copy.
+    #[inline]
+    pub(crate) fn append_to(&self, text: &mut Text<'a>, n: usize) {
+        if self.encoding == Encoding::Utf8 {
+            text.extend_from_input(self.input, self.buf_start + self.pos, n);
+        } else {
+            text.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+        }
+    }
+
     /// The 1-based line and column just past everything decoded: where a reader error is.
+    /// What was decoded is the input from the byte-order mark to `offset`, all of it valid.
     pub(crate) fn end_position(&self) -> (u32, u32) {
-        let mut c = self.dropped;
-        c.feed(&self.buf);
+        let mut c = LineCounter {
+            line: 1,
+            column: 1,
+            cr: false,
+        };
+        let raw = &self.input[self.text_start..self.offset];
+        match self.encoding {
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let units = raw.chunks_exact(2).map(|p| {
+                    if self.encoding == Encoding::Utf16Le {
+                        u16::from_le_bytes([p[0], p[1]])
+                    } else {
+                        u16::from_be_bytes([p[0], p[1]])
+                    }
+                });
+                let text: String = char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                c.feed(text.as_bytes());
+            }
+            _ => c.feed(raw),
+        }
         (c.line, c.column)
     }
 
@@ -194,6 +343,8 @@ impl<'a> Reader<'a> {
         self.encoding = encoding;
         self.raw_pos += bom;
         self.offset += bom;
+        self.text_start = self.offset;
+        self.buf_start = self.offset;
     }
 
     /// `yaml_parser_update_raw_buffer` with `yaml_string_read_handler`: moves the unread raw
@@ -228,7 +379,7 @@ impl<'a> Reader<'a> {
             self.determine_encoding();
         }
         // libyaml moves the unread characters to the front of its buffer.
-        self.dropped.feed(&self.buf[..self.pos.min(self.buf.len())]);
+        self.buf_start += self.pos.min(self.buf.len());
         self.buf.drain(..self.pos.min(self.buf.len()));
         self.pos = 0;
         let mut first = true;
@@ -282,7 +433,7 @@ impl<'a> Reader<'a> {
                         // loop below does a character at a time).
                         let run = raw
                             .iter()
-                            .position(|b| !matches!(b, 0x09 | 0x0A | 0x0D | 0x20..=0x7E))
+                            .position(|&b| !PRINTABLE_ASCII.contains(b))
                             .unwrap_or(raw.len());
                         if run > 0 {
                             self.buf.extend_from_slice(&raw[..run]);

@@ -12,9 +12,11 @@
 //! Functions are named after the Go functions they port; where Go returns `false` after
 //! recording an error, these return `Err`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use super::reader::{Reader, ReaderError};
+use std::borrow::Cow;
+
+use super::reader::{Class, Reader, ReaderError, Text};
 
 /// `yaml_mark_t`: a position. All three count characters; `line` and `column` are 0-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,12 +65,13 @@ pub(crate) enum TokenKind {
 
 /// `yaml_token_t`.
 #[derive(Debug, Clone)]
-pub(crate) struct Token {
+pub(crate) struct Token<'a> {
     pub kind: TokenKind,
     pub start: Mark,
     pub end: Mark,
-    /// Alias or anchor name, scalar value, tag or tag-directive handle.
-    pub value: Vec<u8>,
+    /// Alias or anchor name, scalar value (a slice of the input when it can be), tag or
+    /// tag-directive handle.
+    pub value: Cow<'a, [u8]>,
     /// Tag suffix.
     pub suffix: Vec<u8>,
     /// Tag-directive prefix.
@@ -79,13 +82,13 @@ pub(crate) struct Token {
     pub minor: i8,
 }
 
-impl Token {
+impl Token<'_> {
     fn new(kind: TokenKind, start: Mark, end: Mark) -> Self {
         Token {
             kind,
             start,
             end,
-            value: Vec::new(),
+            value: Cow::Borrowed(&[]),
             suffix: Vec::new(),
             prefix: Vec::new(),
             style: ScalarStyle::Plain,
@@ -133,6 +136,69 @@ struct SimpleKey {
     mark: Mark,
 }
 
+/// yaml.v2's `simple_keys_by_tok`, a `map[int]int` from token number to index in `simple_keys`.
+/// It is only ever read for the next token to be parsed (`tokens_parsed`), which only grows, so
+/// an entry for a token already parsed can never be read again (yaml.v2 keeps them, in a map
+/// as large as the document's scalars): here entries are kept from the next token on, by
+/// number, and dropped as tokens are parsed.
+#[derive(Debug, Default)]
+struct KeysByToken {
+    /// The token number of `slots[0]`: `tokens_parsed`.
+    base: usize,
+    slots: VecDeque<Option<usize>>,
+}
+
+impl KeysByToken {
+    fn get(&self, token: usize) -> Option<usize> {
+        let i = token.checked_sub(self.base)?;
+        self.slots.get(i).copied().flatten()
+    }
+
+    /// Sets the entry for `token`; one for a token already parsed would never be read.
+    fn insert(&mut self, token: usize, idx: usize) {
+        let Some(i) = token.checked_sub(self.base) else {
+            return;
+        };
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, None);
+        }
+        self.slots[i] = Some(idx);
+    }
+
+    fn remove(&mut self, token: usize) {
+        if let Some(slot) = token
+            .checked_sub(self.base)
+            .and_then(|i| self.slots.get_mut(i))
+        {
+            *slot = None;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.clear();
+    }
+
+    /// One more token has been parsed.
+    fn advance(&mut self) {
+        self.base += 1;
+        self.slots.pop_front();
+    }
+}
+
+// The runs of characters the scanner's loops take at once (see `Scanner::ascii_run`).
+/// Indentation.
+const SPACES: Class = Class::new(b' ', b' ', b"", b"");
+/// The rest of a comment, or of a block scalar's line.
+const LINE: Class = Class::new(b' ', b'~', b"\t", b"");
+/// Single-quoted scalars: up to a blank or a quote.
+const SINGLE_QUOTED: Class = Class::new(b'!', b'~', b"", b"'");
+/// Double-quoted scalars: up to a blank, a quote or an escape.
+const DOUBLE_QUOTED: Class = Class::new(b'!', b'~', b"", b"\"\\");
+/// Plain scalars in block context: up to a blank or a `:` (which ends them before a blank).
+const PLAIN: Class = Class::new(b'!', b'~', b"", b":");
+/// Plain scalars in flow context: up to a blank, a `:` or a flow indicator.
+const PLAIN_IN_FLOW: Class = Class::new(b'!', b'~', b"", b":,?[]{}");
+
 /// libyaml's `max_flow_level`.
 const MAX_FLOW_LEVEL: usize = 10_000;
 /// libyaml's `max_indents`.
@@ -172,7 +238,7 @@ pub(crate) struct Scanner<'a> {
     stream_end_produced: bool,
     flow_level: usize,
     /// The token queue, from `tokens_head`.
-    tokens: VecDeque<Token>,
+    tokens: VecDeque<Token<'a>>,
     /// `tokens_parsed`: tokens taken from the queue so far.
     tokens_parsed: usize,
     token_available: bool,
@@ -180,7 +246,7 @@ pub(crate) struct Scanner<'a> {
     indents: Vec<isize>,
     simple_key_allowed: bool,
     simple_keys: Vec<SimpleKey>,
-    simple_keys_by_tok: HashMap<usize, usize>,
+    simple_keys_by_tok: KeysByToken,
 }
 
 impl<'a> Scanner<'a> {
@@ -199,7 +265,7 @@ impl<'a> Scanner<'a> {
             indents: Vec::new(),
             simple_key_allowed: false,
             simple_keys: Vec::new(),
-            simple_keys_by_tok: HashMap::new(),
+            simple_keys_by_tok: KeysByToken::default(),
         }
     }
 
@@ -211,7 +277,7 @@ impl<'a> Scanner<'a> {
     // ---- The parser's side of the queue (parserc.go's `peek_token` and `skip_token`). ----
 
     /// `peek_token`.
-    pub(crate) fn peek(&mut self) -> Result<&Token> {
+    pub(crate) fn peek(&mut self) -> Result<&Token<'a>> {
         if !self.token_available {
             self.fetch_more_tokens()?;
         }
@@ -220,13 +286,14 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| internal("token queue is empty"))
     }
 
-    /// `skip_token`.
-    pub(crate) fn skip_token(&mut self) {
+    /// `skip_token`, handing over the token skipped.
+    pub(crate) fn skip_token(&mut self) -> Option<Token<'a>> {
         self.token_available = false;
         self.tokens_parsed += 1;
-        if let Some(t) = self.tokens.pop_front() {
-            self.stream_end_produced = t.kind == TokenKind::StreamEnd;
-        }
+        self.simple_keys_by_tok.advance();
+        let t = self.tokens.pop_front()?;
+        self.stream_end_produced = t.kind == TokenKind::StreamEnd;
+        Some(t)
     }
 
     /// Whether the STREAM-END token has been taken.
@@ -361,6 +428,42 @@ impl<'a> Scanner<'a> {
         self.r.advance(0, 1);
     }
 
+    /// How many of the characters from the position are ASCII bytes `class` accepts (never NUL,
+    /// blanks or breaks where the caller's loop decides something on them), counting only as
+    /// far as that loop, one `skip` or `read` then `cache(keep)` a character, would go without
+    /// refilling the reader: so taking the run at once (`skip_ascii`, `read_ascii`) decodes
+    /// the same chunks at the same points as libyaml, and a bad byte fails at the same token.
+    #[inline]
+    fn ascii_run(&self, keep: usize, class: &Class) -> usize {
+        // The loop's `cache(keep)` calls see unread, unread - 1, ...: none may fall below keep.
+        let limit = (self.r.unread() + 1).saturating_sub(keep);
+        self.r.ascii_run(limit, class)
+    }
+
+    /// `skip` of `n` ASCII characters.
+    #[inline]
+    fn skip_ascii(&mut self, n: usize) {
+        self.mark.index += n;
+        self.mark.column += n;
+        self.r.advance(n, n);
+    }
+
+    /// `read` into a scalar's value.
+    fn read_text(&mut self, s: &mut Text<'a>) {
+        let w = width(self.at(0)).max(1);
+        self.r.append_to(s, w);
+        self.r.advance(w, 1);
+        self.mark.index += 1;
+        self.mark.column += 1;
+    }
+
+    /// `read_text` of `n` ASCII characters.
+    #[inline]
+    fn read_ascii(&mut self, s: &mut Text<'a>, n: usize) {
+        self.r.append_to(s, n);
+        self.skip_ascii(n);
+    }
+
     fn scanner_error(&self, context: &'static str, context_mark: Mark, problem: &str) -> YamlError {
         YamlError::Scanner {
             context,
@@ -382,7 +485,7 @@ impl<'a> Scanner<'a> {
     // ---- Token queue. ----
 
     /// `yaml_insert_token`: `pos` is relative to the queue head; `None` appends.
-    fn insert_token(&mut self, pos: Option<usize>, token: Token) {
+    fn insert_token(&mut self, pos: Option<usize>, token: Token<'a>) {
         match pos {
             Some(p) if p <= self.tokens.len() => self.tokens.insert(p, token),
             _ => self.tokens.push_back(token),
@@ -393,7 +496,7 @@ impl<'a> Scanner<'a> {
     fn fetch_more_tokens(&mut self) -> Result<()> {
         loop {
             if !self.tokens.is_empty() {
-                let Some(&idx) = self.simple_keys_by_tok.get(&self.tokens_parsed) else {
+                let Some(idx) = self.simple_keys_by_tok.get(self.tokens_parsed) else {
                     break;
                 };
                 // Go indexes the slice with whatever the table holds.
@@ -560,7 +663,7 @@ impl<'a> Scanner<'a> {
                 ));
             }
             self.simple_keys[i].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
+            self.simple_keys_by_tok.remove(key.token_number);
         }
         Ok(())
     }
@@ -590,7 +693,7 @@ impl<'a> Scanner<'a> {
         if self.flow_level > 0 {
             self.flow_level -= 1;
             if let Some(key) = self.simple_keys.pop() {
-                self.simple_keys_by_tok.remove(&key.token_number);
+                self.simple_keys_by_tok.remove(key.token_number);
             }
         }
     }
@@ -639,7 +742,7 @@ impl<'a> Scanner<'a> {
     fn fetch_stream_start(&mut self) {
         self.indent = -1;
         self.simple_keys.push(SimpleKey::default());
-        self.simple_keys_by_tok = HashMap::new();
+        self.simple_keys_by_tok.clear();
         self.simple_key_allowed = true;
         self.stream_start_produced = true;
         self.insert_token(
@@ -789,7 +892,7 @@ impl<'a> Scanner<'a> {
                 key.mark,
             )?;
             self.simple_keys[idx].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
+            self.simple_keys_by_tok.remove(key.token_number);
             self.simple_key_allowed = false;
         } else {
             // The ':' follows a complex key.
@@ -877,13 +980,12 @@ impl<'a> Scanner<'a> {
                 || ((self.flow_level > 0 || !self.simple_key_allowed) && self.at(0) == b'\t')
             {
                 self.skip();
+                let n = self.ascii_run(1, &SPACES);
+                self.skip_ascii(n);
                 self.cache(1)?;
             }
             if self.at(0) == b'#' {
-                while !self.is_breakz(0) {
-                    self.skip();
-                    self.cache(1)?;
-                }
+                self.skip_comment()?;
             }
             if self.is_break(0) {
                 self.cache(2)?;
@@ -907,16 +1009,24 @@ impl<'a> Scanner<'a> {
             self.cache(1)?;
         }
         if self.at(0) == b'#' {
-            while !self.is_breakz(0) {
-                self.skip();
-                self.cache(1)?;
-            }
+            self.skip_comment()?;
+        }
+        Ok(())
+    }
+
+    /// Skips a comment, up to the line break or the end of the input.
+    fn skip_comment(&mut self) -> Result<()> {
+        while !self.is_breakz(0) {
+            self.skip();
+            let n = self.ascii_run(1, &LINE);
+            self.skip_ascii(n);
+            self.cache(1)?;
         }
         Ok(())
     }
 
     /// `yaml_parser_scan_directive`.
-    fn scan_directive(&mut self) -> Result<Token> {
+    fn scan_directive(&mut self) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         let name = self.scan_directive_name(start)?;
@@ -929,7 +1039,7 @@ impl<'a> Scanner<'a> {
         } else if name == b"TAG" {
             let (handle, prefix) = self.scan_tag_directive_value(start)?;
             let mut t = Token::new(TokenKind::TagDirective, start, self.mark);
-            t.value = handle;
+            t.value = Cow::Owned(handle);
             t.prefix = prefix;
             t
         } else {
@@ -1060,7 +1170,7 @@ impl<'a> Scanner<'a> {
 
     /// `yaml_parser_scan_anchor`: the name is `[0-9A-Za-z_-]+`, followed by a blank or one of
     /// `?:,]}%@` and the backquote.
-    fn scan_anchor(&mut self, kind: TokenKind) -> Result<Token> {
+    fn scan_anchor(&mut self, kind: TokenKind) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         self.cache(1)?;
@@ -1088,12 +1198,12 @@ impl<'a> Scanner<'a> {
             ));
         }
         let mut t = Token::new(kind, start, end);
-        t.value = s;
+        t.value = Cow::Owned(s);
         Ok(t)
     }
 
     /// `yaml_parser_scan_tag`.
-    fn scan_tag(&mut self) -> Result<Token> {
+    fn scan_tag(&mut self) -> Result<Token<'a>> {
         let start = self.mark;
         self.cache(2)?;
         let (handle, suffix);
@@ -1139,7 +1249,7 @@ impl<'a> Scanner<'a> {
             ));
         }
         let mut t = Token::new(TokenKind::Tag, start, self.mark);
-        t.value = handle;
+        t.value = Cow::Owned(handle);
         t.suffix = suffix;
         Ok(t)
     }
@@ -1247,7 +1357,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `yaml_parser_scan_block_scalar`.
-    fn scan_block_scalar(&mut self, literal: bool) -> Result<Token> {
+    fn scan_block_scalar(&mut self, literal: bool) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
         self.cache(1)?;
@@ -1304,7 +1414,7 @@ impl<'a> Scanner<'a> {
                 increment as isize
             };
         }
-        let mut s = Vec::new();
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
         self.scan_block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
@@ -1328,7 +1438,9 @@ impl<'a> Scanner<'a> {
             trailing_breaks.clear();
             leading_blank = self.is_blank(0);
             while !self.is_breakz(0) {
-                self.read(&mut s);
+                self.read_text(&mut s);
+                let n = self.ascii_run(1, &LINE);
+                self.read_ascii(&mut s, n);
                 self.cache(1)?;
             }
             self.cache(2)?;
@@ -1342,7 +1454,7 @@ impl<'a> Scanner<'a> {
             s.extend_from_slice(&trailing_breaks);
         }
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = if literal {
             ScalarStyle::Literal
         } else {
@@ -1391,13 +1503,13 @@ impl<'a> Scanner<'a> {
     /// `yaml_parser_scan_flow_scalar`: a single- or double-quoted scalar. Line breaks (any of
     /// libyaml's) fold: a first LF-like break becomes a space, or the breaks after it; an LS or
     /// PS is kept as itself.
-    fn scan_flow_scalar(&mut self, single: bool) -> Result<Token> {
+    fn scan_flow_scalar(&mut self, single: bool) -> Result<Token<'a>> {
         let start = self.mark;
         self.skip();
-        let mut s = Vec::new();
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
-        let mut whitespaces = Vec::new();
+        let mut whitespaces = Text::default();
         loop {
             self.cache(4)?;
             if self.mark.column == 0
@@ -1495,7 +1607,15 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 } else {
-                    self.read(&mut s);
+                    self.read_text(&mut s);
+                    // What follows up to a blank, a quote or a backslash is copied as it is.
+                    let class = if single {
+                        &SINGLE_QUOTED
+                    } else {
+                        &DOUBLE_QUOTED
+                    };
+                    let n = self.ascii_run(2, class);
+                    self.read_ascii(&mut s, n);
                 }
                 self.cache(2)?;
             }
@@ -1506,7 +1626,7 @@ impl<'a> Scanner<'a> {
             while self.is_blank(0) || self.is_break(0) {
                 if self.is_blank(0) {
                     if !leading_blanks {
-                        self.read(&mut whitespaces);
+                        self.read_text(&mut whitespaces);
                     } else {
                         self.skip();
                     }
@@ -1542,7 +1662,7 @@ impl<'a> Scanner<'a> {
         self.skip();
         let end = self.mark;
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = if single {
             ScalarStyle::SingleQuoted
         } else {
@@ -1554,11 +1674,11 @@ impl<'a> Scanner<'a> {
     /// `yaml_parser_scan_plain_scalar`. It ends at `: ` (a `:` before a blank or a line
     /// break), at ` #`, at a document indicator, at a line indented less than the block, and in
     /// flow context at `,`, `?`, `[`, `]`, `{` or `}` (so `x:` before `,` keeps its colon).
-    fn scan_plain_scalar(&mut self) -> Result<Token> {
-        let mut s = Vec::new();
+    fn scan_plain_scalar(&mut self) -> Result<Token<'a>> {
+        let mut s = Text::default();
         let mut leading_break = Vec::new();
         let mut trailing_breaks = Vec::new();
-        let mut whitespaces = Vec::new();
+        let mut whitespaces = Text::default();
         let mut leading_blanks = false;
         let indent = self.indent + 1;
         let start = self.mark;
@@ -1601,7 +1721,15 @@ impl<'a> Scanner<'a> {
                         s.append(&mut whitespaces);
                     }
                 }
-                self.read(&mut s);
+                self.read_text(&mut s);
+                // Up to a blank or a `:` (and in flow context an indicator), nothing ends it.
+                let class = if self.flow_level > 0 {
+                    &PLAIN_IN_FLOW
+                } else {
+                    &PLAIN
+                };
+                let n = self.ascii_run(2, class);
+                self.read_ascii(&mut s, n);
                 end = self.mark;
                 self.cache(2)?;
             }
@@ -1620,7 +1748,7 @@ impl<'a> Scanner<'a> {
                         ));
                     }
                     if !leading_blanks {
-                        self.read(&mut whitespaces);
+                        self.read_text(&mut whitespaces);
                     } else {
                         self.skip();
                     }
@@ -1641,7 +1769,7 @@ impl<'a> Scanner<'a> {
             }
         }
         let mut t = Token::new(TokenKind::Scalar, start, end);
-        t.value = s;
+        t.value = s.into_value();
         t.style = ScalarStyle::Plain;
         if leading_blanks {
             self.simple_key_allowed = true;
@@ -1651,7 +1779,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// An impossible state in Go that would panic there (and crash K3s): reported as an error.
-fn internal(what: &str) -> YamlError {
+pub(crate) fn internal(what: &str) -> YamlError {
     YamlError::Scanner {
         context: "",
         context_mark: Mark::default(),

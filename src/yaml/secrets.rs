@@ -21,7 +21,7 @@ use crate::secret::{is_secret_key, SecretAt};
 
 /// Per node of `doc`: `Some(key column)` when it is at a secret position (the 1-based column of
 /// the credential key it belongs to), else `None`.
-pub(crate) fn secret_nodes(doc: &Doc) -> Vec<Option<u32>> {
+pub(crate) fn secret_nodes(doc: &Doc<'_>) -> Vec<Option<u32>> {
     let n = doc.nodes.len();
     let mut secret: Vec<Option<u32>> = vec![None; n];
     let Some(root) = doc.root else {
@@ -69,7 +69,7 @@ pub(crate) fn secret_nodes(doc: &Doc) -> Vec<Option<u32>> {
 }
 
 /// Whether `id` is a mapping, or an alias (chain) to one.
-fn resolves_to_mapping(doc: &Doc, mut id: NodeId) -> bool {
+fn resolves_to_mapping(doc: &Doc<'_>, mut id: NodeId) -> bool {
     for _ in 0..doc.nodes.len().min(1024) {
         let n = doc.node(id);
         match n.kind {
@@ -82,7 +82,7 @@ fn resolves_to_mapping(doc: &Doc, mut id: NodeId) -> bool {
 }
 
 /// The scalars at a secret position: where each is, and its text.
-pub(crate) fn secret_scalars(doc: &Doc) -> Vec<(SecretAt, String)> {
+pub(crate) fn secret_scalars(doc: &Doc<'_>) -> Vec<(SecretAt, String)> {
     secret_nodes(doc)
         .into_iter()
         .enumerate()

@@ -12,6 +12,7 @@
 //! The tree is flat: nodes in one vector, each collection's children as a range of a shared index
 //! vector. Nesting is handled with an explicit stack, never recursion.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::events::{EventKind, Parser};
@@ -32,12 +33,13 @@ pub(crate) enum Kind {
 
 /// decode.go's `node`.
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub(crate) struct Node<'a> {
     pub kind: Kind,
     /// libyaml's `plain_implicit`: no tag and plain style, or the `!` tag.
     pub implicit: bool,
-    /// Scalar text; for an alias, the anchor name; empty for collections.
-    pub value: Box<str>,
+    /// Scalar text (a slice of the input when the scanner could leave it there); for an alias,
+    /// the anchor name; empty for collections.
+    pub value: Cow<'a, str>,
     /// A scalar's tag in long form (`tag:yaml.org,2002:str`, `!local`, `!`).
     pub tag: Option<Box<str>>,
     /// 1-based line and column of the node's event (its anchor or tag when it has one).
@@ -50,8 +52,8 @@ pub(crate) struct Node {
 
 /// The first document, parsed.
 #[derive(Debug, Default)]
-pub(crate) struct Doc {
-    pub nodes: Vec<Node>,
+pub(crate) struct Doc<'a> {
+    pub nodes: Vec<Node<'a>>,
     pub children: Vec<NodeId>,
     /// The document's root node; `None` when the stream has no document.
     pub root: Option<NodeId>,
@@ -59,9 +61,9 @@ pub(crate) struct Doc {
     pub has_aliases: bool,
 }
 
-impl Doc {
+impl<'a> Doc<'a> {
     /// The node `id`.
-    pub fn node(&self, id: NodeId) -> &Node {
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
         &self.nodes[id as usize]
     }
 
@@ -99,7 +101,7 @@ pub(crate) struct SyntaxError {
 }
 
 /// Parses the first document of `input` (raw bytes, any encoding libyaml reads) into a node tree.
-pub(crate) fn parse_first_document(input: &[u8]) -> Result<Doc, SyntaxError> {
+pub(crate) fn parse_first_document(input: &[u8]) -> Result<Doc<'_>, SyntaxError> {
     // decode.go's newParser: an empty input is read as a single line break.
     let input: &[u8] = if input.is_empty() { b"\n" } else { input };
     let mut parser = Parser::new(input);
@@ -132,7 +134,7 @@ pub(crate) fn parse_first_document(input: &[u8]) -> Result<Doc, SyntaxError> {
                 b.add(Node {
                     kind: Kind::Alias,
                     implicit: false,
-                    value: name.into(),
+                    value: Cow::Owned(name.into_owned()),
                     tag: None,
                     line,
                     column,
@@ -198,8 +200,8 @@ struct Frame {
 
 /// Tree builder state.
 #[derive(Debug, Default)]
-struct Builder {
-    doc: Doc,
+struct Builder<'a> {
+    doc: Doc<'a>,
     /// Child lists of the open collections, concatenated.
     pending: Vec<NodeId>,
     /// Open collections.
@@ -208,8 +210,8 @@ struct Builder {
     anchors: HashMap<String, NodeId>,
 }
 
-impl Builder {
-    fn add(&mut self, node: Node) -> NodeId {
+impl<'a> Builder<'a> {
+    fn add(&mut self, node: Node<'a>) -> NodeId {
         let id = self.doc.nodes.len() as NodeId;
         self.doc.nodes.push(node);
         if self.frames.is_empty() {
@@ -296,9 +298,15 @@ fn syntax_error(parser: &Parser<'_>, e: YamlError) -> SyntaxError {
 
 /// A scalar's value as text. The reader lets only valid UTF-8 through and every escape the
 /// scanner decodes is a Unicode scalar value, so this never replaces anything.
-fn text(value: Vec<u8>) -> Box<str> {
-    match String::from_utf8(value) {
-        Ok(s) => s.into_boxed_str(),
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into(),
+fn text(value: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match value {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(b),
+        },
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(s) => Cow::Owned(s),
+            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
     }
 }
