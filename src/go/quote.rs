@@ -30,6 +30,19 @@ pub fn append_quote(buf: &mut String, s: &[u8]) {
     // Go preallocates len(s)+2 when the buffer is short; quoting usually adds little.
     buf.reserve(s.len() + 2);
     buf.push('"');
+    // Printable ASCII is copied as it is, up to the first `"`, `\` or other byte.
+    let plain = s
+        .iter()
+        .position(|&b| !matches!(b, b' '..=b'~') || b == b'"' || b == b'\\')
+        .unwrap_or(s.len());
+    // (Only ASCII before `plain`, so the split is at a character boundary.)
+    buf.push_str(std::str::from_utf8(&s[..plain]).unwrap_or_default());
+    append_escaped(buf, &s[plain..]);
+    buf.push('"');
+}
+
+/// Every rune of `s` as Go's `%q` prints it between the quotes.
+fn append_escaped(buf: &mut String, s: &[u8]) {
     // Splitting into valid runs and invalid bytes is the same as Go's rune-at-a-time loop: Rust's
     // and Go's UTF-8 validity are the same (no surrogates, no overlong forms, nothing past
     // U+10FFFF), and the bytes of an invalid chunk after its first are continuation bytes, which
@@ -42,7 +55,6 @@ pub fn append_quote(buf: &mut String, s: &[u8]) {
             push_hex_byte(buf, b'x', b);
         }
     }
-    buf.push('"');
 }
 
 /// Go's `appendEscapedRune` with quote `"`, `ASCIIonly` and `graphicOnly` false.
@@ -368,6 +380,19 @@ mod tests {
     }
 
     proptest! {
+        /// Printable ASCII copied at once is what the rune loop prints for it.
+        #[test]
+        fn plain_ascii_is_copied_as_the_rune_loop_prints_it(
+            head in "[ -~]{0,12}",
+            tail in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let raw = [head.as_bytes(), &tail].concat();
+            let mut by_runes = String::from("\"");
+            append_escaped(&mut by_runes, &raw);
+            by_runes.push('"');
+            prop_assert_eq!(quote(&raw), by_runes);
+        }
+
         #[test]
         fn quote_never_panics_and_round_trips_bytes(raw in proptest::collection::vec(any::<u8>(), 0..48)) {
             let q = quote(&raw);

@@ -711,8 +711,29 @@ impl<'a> Slots<'a> {
             return String::new();
         }
         self.values.push(value);
-        format!("{SLOT}{}{SLOT}", self.values.len() - 1)
+        slot_text(SLOT, self.values.len() - 1)
     }
+}
+
+/// A slot's spelling: `delim`, `n` in decimal, `delim` (written out: `format!` costs more than
+/// the rest of a file's slots).
+fn slot_text(delim: char, n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(2 * delim.len_utf8() + digits.len() - at);
+    out.push(delim);
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push(delim);
+    out
 }
 
 /// The number in a slot's spelling `delim` N `delim`, if `s` is one.
@@ -726,7 +747,7 @@ fn slot_quote_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<
     match value {
         Value::String(s) if s.is_empty() => Ok(Value::String(quote(""))),
         Value::String(s) => match slot_number(s, SLOT) {
-            Some(n) => Ok(Value::String(format!("{QUOTED_SLOT}{n}{QUOTED_SLOT}"))),
+            Some(n) => Ok(Value::String(slot_text(QUOTED_SLOT, n))),
             None => Err(tera::Error::msg(format!(
                 "go_quote expects a slot, got {s:?}"
             ))),
@@ -1074,6 +1095,16 @@ mod tests {
                 let ours = Transport::decode(&ours.lines).into_owned();
                 prop_assert_eq!(ours.as_bstr(), direct.as_bstr());
             }
+        }
+    }
+
+    #[test]
+    fn slots_are_spelled_and_read_back() {
+        for n in [0, 7, 10, 12345, usize::MAX] {
+            let text = slot_text(SLOT, n);
+            assert_eq!(text, format!("{SLOT}{n}{SLOT}"));
+            assert_eq!(slot_number(&text, SLOT), Some(n));
+            assert_eq!(slot_number(&text, QUOTED_SLOT), None);
         }
     }
 
